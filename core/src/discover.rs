@@ -1,0 +1,328 @@
+//! Finding catalog files: walking trees the way `git` sees them and following Location entities.
+//!
+//! This is the only module of the checking path that does I/O, and it does it through the
+//! [`FileSystem`] trait so other sources (a git revision read without a checkout, an editor's
+//! unsaved buffers) can reuse the same traversal. Parsing happens here too (in parallel, with
+//! rayon) because a Location's targets are only known once its file is parsed.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use globset::{GlobBuilder, GlobMatcher};
+use rayon::prelude::*;
+
+use crate::codes::Code;
+use crate::finding::Finding;
+use crate::model::{LocationSpec, ParsedFile};
+use crate::text::TextRange;
+use crate::validate::parse_file;
+
+/// Files larger than this are reported, not parsed: no hand-written catalog file comes close,
+/// and it bounds the memory one bad file can take.
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What discovery needs from a file system.
+pub trait FileSystem: Sync {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    fn is_dir(&self, path: &Path) -> bool;
+    fn is_file(&self, path: &Path) -> bool;
+    /// Every file below `dir`. With `respect_ignore`, `.gitignore` and friends apply (for tree
+    /// walks); Location globs see every file, as Backstage's reader does.
+    fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf>;
+    fn len(&self, path: &Path) -> io::Result<u64>;
+}
+
+/// The real file system.
+pub struct RealFs;
+
+impl FileSystem for RealFs {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn is_dir(&self, path: &Path) -> bool {
+        path.is_dir()
+    }
+
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+
+    fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf> {
+        let mut builder = ignore::WalkBuilder::new(dir);
+        builder.standard_filters(respect_ignore).hidden(respect_ignore).require_git(false);
+        builder
+            .build()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+            .map(ignore::DirEntry::into_path)
+            .collect()
+    }
+
+    fn len(&self, path: &Path) -> io::Result<u64> {
+        Ok(std::fs::metadata(path)?.len())
+    }
+}
+
+/// Whether a file name marks a catalog file found by walking a tree.
+pub fn is_catalog_file_name(name: &str) -> bool {
+    matches!(name, "catalog-info.yaml" | "catalog-info.yml")
+        || name.ends_with(".catalog-info.yaml")
+        || name.ends_with(".catalog-info.yml")
+}
+
+#[derive(Clone, Default)]
+pub struct DiscoverOptions {
+    /// Follow Location targets (on by default in `check`).
+    pub follow_locations: bool,
+    /// Called once per file read, from any thread: drives progress bars.
+    pub on_file: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// A file that was read and parsed.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    pub parsed: ParsedFile,
+}
+
+/// Everything discovery found, in a deterministic order (roots first, then Location targets in
+/// the order they were written).
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    /// Findings about files and Locations (missing targets, unreadable files).
+    pub findings: Vec<Finding>,
+}
+
+/// Shortens a path for display: relative to the working directory when it is below it.
+pub fn display_path(path: &Path) -> Arc<str> {
+    let cwd = std::env::current_dir().ok();
+    let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
+    Arc::from(shown.to_string_lossy().as_ref())
+}
+
+/// Removes `.` and `..` components without touching the file system, so the same file reached
+/// two ways is recognised as one.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Reads and parses one file. Unreadable, oversized or non-UTF-8 files become findings; a file
+/// that cannot be read at all yields `None` and a finding.
+pub fn load_file(fs: &dyn FileSystem, path: &Path) -> (Option<SourceFile>, Vec<Finding>) {
+    let display = display_path(path);
+    let mut findings = Vec::new();
+    match fs.len(path) {
+        Ok(len) if len > MAX_FILE_BYTES => {
+            findings.push(Finding::new(
+                Code::Unreadable,
+                &display,
+                TextRange::empty(0),
+                format!(
+                    "File is {} MiB, over Backline's {} MiB limit for one catalog file; split it into smaller files.",
+                    len / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            ));
+            return (None, findings);
+        }
+        Err(err) => {
+            findings.push(Finding::new(
+                Code::Unreadable,
+                &display,
+                TextRange::empty(0),
+                format!("Cannot read file: {err}."),
+            ));
+            return (None, findings);
+        }
+        Ok(_) => {}
+    }
+    let bytes = match fs.read(path) {
+        Ok(b) => b,
+        Err(err) => {
+            findings.push(Finding::new(
+                Code::Unreadable,
+                &display,
+                TextRange::empty(0),
+                format!("Cannot read file: {err}."),
+            ));
+            return (None, findings);
+        }
+    };
+    let text: Arc<str> = match String::from_utf8(bytes) {
+        Ok(s) => Arc::from(s),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to() as u32;
+            findings.push(Finding::new(
+                Code::NotUtf8,
+                &display,
+                TextRange::new(at, at + 1),
+                format!("Invalid UTF-8 at byte {at}; Backstage replaces invalid bytes with U+FFFD and carries on, which silently corrupts text. Re-save the file as UTF-8."),
+            ));
+            Arc::from(String::from_utf8_lossy(err.as_bytes()).into_owned())
+        }
+    };
+    let parsed = parse_file(display, &text);
+    (Some(SourceFile { path: path.to_owned(), text, parsed }), findings)
+}
+
+/// Finds every catalog file under `roots` (directories are walked for catalog file names; files
+/// are taken as given) and, with `follow_locations`, every file reached from Location entities.
+pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOptions) -> Discovery {
+    let mut discovery = Discovery::default();
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut wave: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        let root = normalize(root);
+        if fs.is_dir(&root) {
+            let mut found: Vec<PathBuf> = fs
+                .walk(&root, true)
+                .into_iter()
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_catalog_file_name))
+                .map(|p| normalize(&p))
+                .collect();
+            found.sort();
+            wave.extend(found.into_iter().filter(|p| seen.insert(p.clone())));
+        } else if fs.is_file(&root) {
+            if seen.insert(root.clone()) {
+                wave.push(root);
+            }
+        } else {
+            let display = display_path(&root);
+            discovery.findings.push(Finding::new(
+                Code::Unreadable,
+                &display,
+                TextRange::empty(0),
+                "No such file or directory.".to_owned(),
+            ));
+        }
+    }
+
+    while !wave.is_empty() {
+        let loaded: Vec<(Option<SourceFile>, Vec<Finding>)> = wave
+            .par_iter()
+            .map(|p| {
+                let result = load_file(fs, p);
+                if let Some(tick) = &options.on_file {
+                    tick();
+                }
+                result
+            })
+            .collect();
+        let mut next = Vec::new();
+        for (file, findings) in loaded {
+            discovery.findings.extend(findings);
+            let Some(file) = file else { continue };
+            if options.follow_locations {
+                for entity in file.parsed.entities() {
+                    let Some(spec) = &entity.location else { continue };
+                    let (targets, findings) = resolve_location_targets(fs, &file.path, &file.parsed.path, spec);
+                    discovery.findings.extend(findings);
+                    for t in targets {
+                        if seen.insert(t.clone()) {
+                            next.push(t);
+                        }
+                    }
+                }
+            }
+            discovery.files.push(file);
+        }
+        wave = next;
+    }
+    discovery
+}
+
+/// Resolves a Location's targets as Backstage's file reader does (catalog-format.md §9.2): a
+/// target starting with `.` is relative to the Location's file, anything else is absolute; every
+/// `file` target is glob-expanded. `url` targets cannot be fetched by a local check and are
+/// skipped.
+pub fn resolve_location_targets(
+    fs: &dyn FileSystem,
+    location_file: &Path,
+    display: &Arc<str>,
+    spec: &LocationSpec,
+) -> (Vec<PathBuf>, Vec<Finding>) {
+    let mut out = Vec::new();
+    let mut findings = Vec::new();
+    if spec.location_type.as_deref().is_some_and(|t| t != "file") {
+        return (out, findings);
+    }
+    let base = location_file.parent().unwrap_or(Path::new("."));
+    for (target, range) in &spec.targets {
+        if target.contains("://") {
+            continue;
+        }
+        if target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR) {
+            findings.push(Finding::new(
+                Code::LocationTarget,
+                display,
+                *range,
+                format!("Location target {target:?} ends with a path separator; a target must name files (use a glob such as `{target}*/catalog-info.yaml`)."),
+            ));
+            continue;
+        }
+        let path = if target.starts_with('.') { normalize(&base.join(target)) } else { normalize(Path::new(target)) };
+        let matches = expand_glob(fs, &path);
+        if matches.is_empty() && !spec.optional {
+            findings.push(Finding::new(
+                Code::LocationTarget,
+                display,
+                *range,
+                format!(
+                    "Location target {target:?} does not exist ({}). Backstage reports \"not found\" on this Location and then stores nothing it emitted in that round. Correct the path, or set `presence: optional`.",
+                    path.display()
+                ),
+            ));
+        }
+        out.extend(matches);
+    }
+    (out, findings)
+}
+
+fn has_glob(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+/// The files a target names: itself if it exists, or the files matching it as a glob.
+pub fn expand_glob(fs: &dyn FileSystem, path: &Path) -> Vec<PathBuf> {
+    let text = path.to_string_lossy();
+    if !has_glob(&text) {
+        return if fs.is_file(path) { vec![path.to_owned()] } else { Vec::new() };
+    }
+    // Walk from the deepest directory without glob characters.
+    let mut base = PathBuf::new();
+    for c in path.components() {
+        if has_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        base.push(c.as_os_str());
+    }
+    let Some(matcher) = glob_matcher(&text) else { return Vec::new() };
+    if !fs.is_dir(&base) {
+        return Vec::new();
+    }
+    let mut found: Vec<PathBuf> =
+        fs.walk(&base, false).into_iter().map(|p| normalize(&p)).filter(|p| matcher.is_match(p)).collect();
+    found.sort();
+    found
+}
+
+fn glob_matcher(pattern: &str) -> Option<GlobMatcher> {
+    GlobBuilder::new(pattern).literal_separator(true).build().ok().map(|g| g.compile_matcher())
+}

@@ -1,0 +1,681 @@
+//! YAML 1.2 streams to trees with a byte range on every node, one tree per document.
+//!
+//! Why not a ready-made tree: catalog files are hand-written and often broken, and Backstage
+//! (which parses with the npm `yaml` package) reports a YAML error *per document* while still
+//! reading the other documents of the file. `saphyr-parser` stops at the first error of a stream,
+//! so the stream is first split at `---` lines (a `---` at column 0 can only ever be a document
+//! marker in YAML) and each piece is parsed on its own. The tree is built from parser events so
+//! we control exactly what Backstage's parser does: core-schema scalar resolution (`yes`/`no` are
+//! strings), duplicate keys as errors, aliases expanded with a budget, and a nesting limit.
+//!
+//! The parser reports character offsets; they are converted to byte offsets here so the rest of
+//! the crate only ever sees [`TextRange`]s in bytes.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use crate::text::TextRange;
+
+/// Deeper nesting than this is refused: no catalog entity needs it, and it protects every later
+/// recursive walk (validation, JSON conversion) from stack exhaustion.
+pub const MAX_DEPTH: usize = 128;
+/// Nodes an alias may expand to in one document (a "billion laughs" guard).
+const MAX_ALIAS_NODES: usize = 100_000;
+
+/// One YAML node: its value and where it is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub value: Value,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    String(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+impl Value {
+    /// What JavaScript's `typeof` would say of the JSON value, as Backstage's messages use it.
+    pub fn js_type(&self) -> &'static str {
+        match self {
+            Value::Null | Value::Seq(_) | Value::Map(_) => "object",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) | Value::Float(_) => "number",
+            Value::String(_) => "string",
+        }
+    }
+
+    /// The JSON-schema type name, as Ajv reports it ("must be string").
+    pub fn schema_type(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "boolean",
+            Value::Int(_) => "integer",
+            Value::Float(_) => "number",
+            Value::String(_) => "string",
+            Value::Seq(_) => "array",
+            Value::Map(_) => "object",
+        }
+    }
+}
+
+impl Node {
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.value {
+            Value::Map(entries) => Some(entries),
+            _ => None,
+        }
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.value {
+            Value::Seq(items) => Some(items),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// The entry whose key is the string `key`.
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.as_map()?.iter().find(|(k, _)| k.key_text().as_deref() == Some(key)).map(|(k, v)| (k, v))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// A mapping key as JSON would spell it (`7: x` has key `"7"`), or `None` for keys that are
+    /// collections.
+    pub fn key_text(&self) -> Option<Cow<'_, str>> {
+        match &self.value {
+            Value::String(s) => Some(Cow::Borrowed(s)),
+            Value::Null => Some(Cow::Borrowed("")),
+            Value::Bool(b) => Some(Cow::Owned(b.to_string())),
+            Value::Int(i) => Some(Cow::Owned(i.to_string())),
+            Value::Float(f) => Some(Cow::Owned(js_number(*f))),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// The node as JSON, the way the npm `yaml` package's `toJSON()` converts it.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.value {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::String(s) => J::String(s.clone()),
+            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut map = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let key = k.key_text().map_or_else(|| k.to_json().to_string(), Cow::into_owned);
+                    map.insert(key, v.to_json());
+                }
+                J::Object(map)
+            }
+        }
+    }
+}
+
+/// Formats a float the way JavaScript's `String(number)` does for the common cases.
+fn js_number(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else if f.fract() == 0.0 && f.abs() < 1e21 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+/// What went wrong while reading one document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum YamlErrorKind {
+    /// The scanner or parser refused the text.
+    Syntax(String),
+    /// The same key twice in one mapping ("Map keys must be unique" in Backstage).
+    DuplicateKey { key: String, first: TextRange },
+    /// Nesting deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// Aliases would expand to more than the budget allows.
+    AliasBudget,
+    /// An alias to an anchor that was never defined.
+    UnknownAlias,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlError {
+    pub kind: YamlErrorKind,
+    pub range: TextRange,
+}
+
+impl YamlError {
+    pub fn message(&self) -> String {
+        match &self.kind {
+            YamlErrorKind::Syntax(msg) => msg.clone(),
+            YamlErrorKind::DuplicateKey { key, .. } => {
+                format!("Map keys must be unique: \"{key}\" is defined more than once")
+            }
+            YamlErrorKind::TooDeep => {
+                format!("the document is nested more than {MAX_DEPTH} levels deep")
+            }
+            YamlErrorKind::AliasBudget => {
+                "aliases expand to too many nodes (possible \"billion laughs\" document)".into()
+            }
+            YamlErrorKind::UnknownAlias => "alias to an undefined anchor".into(),
+        }
+    }
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// The document's text, from its first content (or `---`) to its end.
+    pub range: TextRange,
+    /// The root node; `None` when the document is empty or could not be read at all.
+    pub root: Option<Node>,
+    /// Errors in this document. A document with errors is refused by Backstage, but whatever
+    /// could be read is kept in `root` so editors can still offer completion and hover.
+    pub errors: Vec<YamlError>,
+}
+
+impl Document {
+    /// Backstage silently skips documents whose value is null (an empty document, a trailing
+    /// `---`).
+    pub fn is_null(&self) -> bool {
+        self.errors.is_empty() && self.root.as_ref().is_none_or(Node::is_null)
+    }
+}
+
+/// Parses a whole stream into its documents. Never fails: errors are per document.
+pub fn parse_stream(text: &str) -> Vec<Document> {
+    let mut documents = Vec::new();
+    for chunk in split_documents(text) {
+        parse_chunk(text, chunk, &mut documents);
+    }
+    documents
+}
+
+/// Splits the stream at lines that start with `---` followed by a space, a tab or the end of the
+/// line. Each piece holds at most one explicit document start.
+fn split_documents(text: &str) -> Vec<TextRange> {
+    let mut pieces = Vec::new();
+    let mut piece_start = 0usize;
+    let mut line_start = 0usize;
+    let bytes = text.as_bytes();
+    while line_start < bytes.len() {
+        let line_end = memchr_newline(bytes, line_start);
+        let line = &bytes[line_start..line_end];
+        if line_start > piece_start && is_document_start(line) {
+            pieces.push(TextRange::new(piece_start as u32, line_start as u32));
+            piece_start = line_start;
+        }
+        line_start = line_end + 1;
+    }
+    pieces.push(TextRange::new(piece_start as u32, text.len() as u32));
+    pieces
+}
+
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| from + i)
+}
+
+fn is_document_start(line: &[u8]) -> bool {
+    line.starts_with(b"---") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r'))
+}
+
+/// Converts the parser's character indices within a chunk to byte offsets in the file.
+struct Offsets<'a> {
+    chunk: &'a str,
+    base: u32,
+    /// Byte offset of every character, built only when the chunk is not ASCII.
+    char_bytes: Option<Vec<u32>>,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(chunk: &'a str, base: u32) -> Self {
+        let char_bytes = (!chunk.is_ascii()).then(|| {
+            let mut v: Vec<u32> = chunk.char_indices().map(|(i, _)| i as u32).collect();
+            v.push(chunk.len() as u32);
+            v
+        });
+        Offsets { chunk, base, char_bytes }
+    }
+
+    fn byte(&self, char_index: usize) -> u32 {
+        let local = match &self.char_bytes {
+            None => (char_index.min(self.chunk.len())) as u32,
+            Some(v) => v[char_index.min(v.len() - 1)],
+        };
+        self.base + local
+    }
+
+    fn range(&self, span: Span) -> TextRange {
+        let start = self.byte(span.start.index());
+        let end = self.byte(span.end.index()).max(start);
+        TextRange::new(start, end)
+    }
+}
+
+/// A collection being built.
+enum Frame {
+    Seq { items: Vec<Node>, start: u32, anchor: usize },
+    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, start: u32, anchor: usize },
+}
+
+struct Builder {
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    root: Option<Node>,
+    errors: Vec<YamlError>,
+}
+
+impl Builder {
+    fn new() -> Self {
+        Builder { stack: Vec::new(), anchors: HashMap::new(), alias_nodes: 0, root: None, errors: Vec::new() }
+    }
+
+    /// Adds a finished node to its parent (or makes it the root).
+    fn push_node(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+                None => *pending_key = Some(node),
+                Some(key) => {
+                    if let Some(dup) = find_duplicate(entries, &key) {
+                        self.errors.push(YamlError {
+                            kind: YamlErrorKind::DuplicateKey {
+                                key: key.key_text().map_or_else(|| "<complex key>".into(), Cow::into_owned),
+                                first: dup,
+                            },
+                            range: key.range,
+                        });
+                    }
+                    entries.push((key, node));
+                }
+            },
+        }
+    }
+
+    /// Closes every open collection (after an error) so the partial tree is kept.
+    fn unwind(&mut self, end: u32) {
+        while let Some(frame) = self.stack.pop() {
+            let node = match frame {
+                Frame::Seq { items, start, .. } => {
+                    Node { value: Value::Seq(items), range: TextRange::new(start, end.max(start)) }
+                }
+                Frame::Map { entries, start, .. } => {
+                    Node { value: Value::Map(entries), range: TextRange::new(start, end.max(start)) }
+                }
+            };
+            self.push_node(node);
+        }
+    }
+}
+
+fn find_duplicate(entries: &[(Node, Node)], key: &Node) -> Option<TextRange> {
+    // Only scalar keys can be compared the way the npm `yaml` package does (by value and type).
+    if matches!(key.value, Value::Seq(_) | Value::Map(_)) {
+        return None;
+    }
+    entries.iter().find(|(k, _)| k.value == key.value).map(|(k, _)| k.range)
+}
+
+fn count_nodes(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) {
+    let chunk = &text[chunk_range.as_usize()];
+    let offsets = Offsets::new(chunk, chunk_range.start);
+    let mut parser = Parser::new_from_str(chunk);
+    let mut builder = Builder::new();
+    let mut doc_start: Option<u32> = None;
+    let mut failed = false;
+
+    loop {
+        let (event, span) = match parser.next() {
+            None => break,
+            Some(Ok(pair)) => pair,
+            Some(Err(err)) => {
+                let at = offsets.byte(err.marker().index());
+                builder.errors.push(YamlError {
+                    kind: YamlErrorKind::Syntax(err.info().to_string()),
+                    range: error_range(text, at),
+                });
+                failed = true;
+                break;
+            }
+        };
+        let range = offsets.range(span);
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                doc_start = Some(range.start);
+                builder = Builder::new();
+            }
+            Event::DocumentEnd => {
+                let start = doc_start.take().unwrap_or(chunk_range.start);
+                let end = range.end.max(start);
+                let b = std::mem::replace(&mut builder, Builder::new());
+                out.push(Document { range: TextRange::new(start, end), root: b.root, errors: b.errors });
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let node = Node { value: resolve_scalar(&value, style, tag.as_deref()), range };
+                if anchor > 0 {
+                    builder.anchors.insert(anchor, node.clone());
+                }
+                builder.push_node(node);
+            }
+            Event::Alias(id) => match builder.anchors.get(&id) {
+                Some(target) => {
+                    builder.alias_nodes += count_nodes(target);
+                    if builder.alias_nodes > MAX_ALIAS_NODES {
+                        builder.errors.push(YamlError { kind: YamlErrorKind::AliasBudget, range });
+                        failed = true;
+                        break;
+                    }
+                    let mut node = target.clone();
+                    node.range = range;
+                    builder.push_node(node);
+                }
+                None => {
+                    builder.errors.push(YamlError { kind: YamlErrorKind::UnknownAlias, range });
+                    builder.push_node(Node { value: Value::Null, range });
+                }
+            },
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                if builder.stack.len() >= MAX_DEPTH {
+                    builder.errors.push(YamlError { kind: YamlErrorKind::TooDeep, range });
+                    failed = true;
+                    break;
+                }
+                builder.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq { items: Vec::new(), start: range.start, anchor }
+                } else {
+                    Frame::Map { entries: Vec::new(), pending_key: None, start: range.start, anchor }
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let Some(frame) = builder.stack.pop() else { continue };
+                let (value, start, anchor) = match frame {
+                    Frame::Seq { items, start, anchor } => (Value::Seq(items), start, anchor),
+                    Frame::Map { entries, start, anchor, .. } => (Value::Map(entries), start, anchor),
+                };
+                let node = Node { value, range: TextRange::new(start, range.end.max(start)) };
+                if anchor > 0 {
+                    builder.anchors.insert(anchor, node.clone());
+                }
+                builder.push_node(node);
+            }
+        }
+    }
+
+    if failed {
+        // Keep whatever was read so far as this document; the error makes Backstage refuse it.
+        builder.unwind(chunk_range.end);
+        let start = doc_start.unwrap_or_else(|| first_content(text, chunk_range));
+        out.push(Document {
+            range: TextRange::new(start.min(chunk_range.end), chunk_range.end),
+            root: builder.root,
+            errors: builder.errors,
+        });
+    }
+}
+
+/// Where a chunk's first non-blank, non-comment text starts (for documents that fail early).
+fn first_content(text: &str, chunk: TextRange) -> u32 {
+    let mut offset = chunk.start as usize;
+    for line in text[chunk.as_usize()].split_inclusive('\n') {
+        let trimmed = line.trim();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') {
+            return (offset + (line.len() - line.trim_start().len())) as u32;
+        }
+        offset += line.len();
+    }
+    chunk.start
+}
+
+/// An error points at one character (or the end of the text).
+fn error_range(text: &str, at: u32) -> TextRange {
+    let len = text[at as usize..].chars().next().map_or(0, |c| if c == '\n' { 0 } else { c.len_utf8() });
+    TextRange::new(at, at + len as u32)
+}
+
+/// YAML 1.2 core-schema resolution of a scalar, as the npm `yaml` package does by default.
+fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> Value {
+    if let Some(tag) = tag {
+        if tag.is_yaml_core_schema() || tag.handle == "!!" {
+            match tag.suffix.as_str() {
+                "str" => return Value::String(value.to_owned()),
+                "null" => return Value::Null,
+                "bool" => {
+                    if let Some(b) = parse_bool(value) {
+                        return Value::Bool(b);
+                    }
+                }
+                "int" => {
+                    if let Some(v) = parse_int(value) {
+                        return v;
+                    }
+                }
+                "float" => {
+                    if let Some(v) = parse_float(value).or_else(|| parse_int(value)) {
+                        return match v {
+                            Value::Int(i) => Value::Float(i as f64),
+                            other => other,
+                        };
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Unknown tags: the npm package warns and keeps the value as a string.
+        if !matches!(style, ScalarStyle::Plain) {
+            return Value::String(value.to_owned());
+        }
+    }
+    if !matches!(style, ScalarStyle::Plain) {
+        return Value::String(value.to_owned());
+    }
+    match value {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        _ => {}
+    }
+    if let Some(b) = parse_bool(value) {
+        return Value::Bool(b);
+    }
+    if let Some(v) = parse_int(value).or_else(|| parse_float(value)) {
+        return v;
+    }
+    Value::String(value.to_owned())
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s {
+        "true" | "True" | "TRUE" => Some(true),
+        "false" | "False" | "FALSE" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_int(s: &str) -> Option<Value> {
+    let as_value = |digits: &str, radix: u32, negative: bool| -> Option<Value> {
+        if digits.is_empty() {
+            return None;
+        }
+        match i64::from_str_radix(digits, radix) {
+            Ok(v) => Some(Value::Int(if negative { -v } else { v })),
+            // Beyond i64 JavaScript still has a (lossy) number.
+            Err(_) => u128::from_str_radix(digits, radix)
+                .ok()
+                .map(|v| Value::Float(if negative { -(v as f64) } else { v as f64 })),
+        }
+    };
+    if let Some(hex) = s.strip_prefix("0x") {
+        return hex.bytes().all(|b| b.is_ascii_hexdigit()).then(|| as_value(hex, 16, false)).flatten();
+    }
+    if let Some(oct) = s.strip_prefix("0o") {
+        return oct.bytes().all(|b| (b'0'..=b'7').contains(&b)).then(|| as_value(oct, 8, false)).flatten();
+    }
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return as_value(digits, 10, negative);
+    }
+    None
+}
+
+fn parse_float(s: &str) -> Option<Value> {
+    match s {
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Some(Value::Float(f64::INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Value::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Value::Float(f64::NAN)),
+        _ => {}
+    }
+    // Core schema: [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-' | b'+')) {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let frac_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = i - frac_start;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let exp_start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == exp_start {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    s.parse::<f64>().ok().map(Value::Float)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roots(text: &str) -> Vec<Document> {
+        parse_stream(text)
+    }
+
+    #[test]
+    fn yes_and_no_are_strings_and_numbers_are_numbers() {
+        let docs = roots("a: yes\nb: no\nc: on\nd: true\ne: 7\nf: 1.0\ng: 0x1F\nh: '7'\ni: ~\n");
+        let root = docs[0].root.as_ref().unwrap();
+        assert_eq!(root.get("a").unwrap().value, Value::String("yes".into()));
+        assert_eq!(root.get("b").unwrap().value, Value::String("no".into()));
+        assert_eq!(root.get("c").unwrap().value, Value::String("on".into()));
+        assert_eq!(root.get("d").unwrap().value, Value::Bool(true));
+        assert_eq!(root.get("e").unwrap().value, Value::Int(7));
+        assert_eq!(root.get("f").unwrap().value, Value::Float(1.0));
+        assert_eq!(root.get("g").unwrap().value, Value::Int(31));
+        assert_eq!(root.get("h").unwrap().value, Value::String("7".into()));
+        assert_eq!(root.get("i").unwrap().value, Value::Null);
+    }
+
+    #[test]
+    fn byte_ranges_after_non_ascii() {
+        let text = "description: Größe 😀\nname: x\n";
+        let docs = roots(text);
+        let name = docs[0].root.as_ref().unwrap().get("name").unwrap();
+        assert_eq!(&text[name.range.as_usize()], "x");
+    }
+
+    #[test]
+    fn broken_document_does_not_hide_its_siblings() {
+        let text = "a: 1\n---\nb: [unclosed\nc: d\n---\ne: 2\n";
+        let docs = roots(text);
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].errors.is_empty());
+        assert!(!docs[1].errors.is_empty());
+        assert!(docs[2].errors.is_empty());
+        assert_eq!(docs[2].root.as_ref().unwrap().get("e").unwrap().value, Value::Int(2));
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let docs = roots("a: 1\nb: 2\na: 3\n");
+        assert!(matches!(docs[0].errors[0].kind, YamlErrorKind::DuplicateKey { .. }));
+        assert_eq!(docs[0].errors[0].range, TextRange::new(10, 11));
+    }
+
+    #[test]
+    fn empty_documents_are_null() {
+        let docs = roots("---\na: 1\n---\n");
+        assert_eq!(docs.iter().filter(|d| !d.is_null()).count(), 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let text = "[".repeat(100_000);
+        let docs = roots(&text);
+        assert!(!docs[0].errors.is_empty());
+    }
+
+    #[test]
+    fn aliases_expand_with_a_budget() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 0..8 {
+            let prev = if i == 0 { "a".to_string() } else { format!("l{}", i - 1) };
+            text.push_str(&format!("l{i}: &l{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let docs = roots(&text);
+        assert!(docs[0].errors.iter().any(|e| e.kind == YamlErrorKind::AliasBudget));
+    }
+}

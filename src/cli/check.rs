@@ -1,0 +1,424 @@
+//! `backline check [PATH...]`: validate catalog files as Backstage would, plus Backline's lints.
+//!
+//! Exit codes: 0 clean, 1 errors found (or warnings with `--deny warnings`), 2 usage or I/O
+//! failure. Output formats: human (snippets, colour on a terminal), JSON, SARIF 2.1.0 and GitHub
+//! workflow annotations.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anstyle::{AnsiColor, Style};
+use backline_core::catalog::CatalogIndex;
+use backline_core::discover::{DiscoverOptions, RealFs, SourceFile, discover};
+use backline_core::{Code, Encoding, Finding, LineIndex, Severity};
+use serde_json::json;
+
+use super::GlobalArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files or directories to check (directories are walked for `catalog-info.yaml` and
+    /// `*.catalog-info.yaml`, respecting `.gitignore`).
+    #[arg(default_value = ".")]
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Fail (exit 1) on warnings too, for CI.
+    #[arg(long, value_enum)]
+    deny: Option<Deny>,
+    /// Check exactly the given files; do not follow Location targets.
+    #[arg(long)]
+    no_follow: bool,
+    /// Report only Backstage's own rules (no BL lints).
+    #[arg(long)]
+    no_lints: bool,
+    /// Do not show hints.
+    #[arg(long)]
+    no_hints: bool,
+}
+
+pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
+    let config = super::load_config(global)?;
+    let levels = config.lint_levels()?;
+    for p in &args.paths {
+        if !p.exists() {
+            anyhow::bail!("{}: no such file or directory", p.display());
+        }
+    }
+
+    let progress = progress_bar();
+    let tick = progress.clone();
+    let options = DiscoverOptions { follow_locations: !args.no_follow, on_file: Some(Arc::new(move || tick.inc(1))) };
+    let discovery = discover(&RealFs, &args.paths, &options);
+    progress.finish_and_clear();
+
+    let mut findings = discovery.findings;
+    for f in &discovery.files {
+        findings.extend(f.parsed.findings.iter().cloned());
+    }
+    if !args.no_lints {
+        let index = CatalogIndex::build(discovery.files.iter().map(|f| &f.parsed));
+        for f in &discovery.files {
+            findings.extend(index.lint_file(&f.parsed));
+        }
+        for f in &discovery.files {
+            index.improve_fixes(&f.parsed, &mut findings);
+        }
+    } else {
+        findings.retain(|f| !f.code.is_lint());
+    }
+    levels.apply(&mut findings);
+    if args.no_hints {
+        findings.retain(|f| f.severity != Severity::Hint);
+    }
+    let order: HashMap<&str, usize> = discovery.files.iter().enumerate().map(|(i, f)| (&*f.parsed.path, i)).collect();
+    findings.sort_by(|a, b| {
+        (order.get(&*a.file).copied().unwrap_or(usize::MAX), &a.file, a.range.start, a.code).cmp(&(
+            order.get(&*b.file).copied().unwrap_or(usize::MAX),
+            &b.file,
+            b.range.start,
+            b.code,
+        ))
+    });
+
+    let report = Report::new(&discovery.files, &findings);
+    let mut out = anstream::stdout().lock();
+    match args.format {
+        Format::Human => report.human(&mut out)?,
+        Format::Json => serde_json::to_writer_pretty(&mut out, &report.json())?,
+        Format::Sarif => serde_json::to_writer_pretty(&mut out, &report.sarif())?,
+        Format::Github => report.github(&mut out)?,
+    }
+    if matches!(args.format, Format::Json | Format::Sarif) {
+        writeln!(out)?;
+    }
+    let failed = report.errors > 0 || (args.deny == Some(Deny::Warnings) && report.warnings > 0);
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} checking {pos} files ({per_sec})").expect("static template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}
+
+/// Everything an output format needs, with positions resolved once.
+struct Report<'a> {
+    files: &'a [SourceFile],
+    by_path: HashMap<&'a str, &'a SourceFile>,
+    findings: &'a [Finding],
+    errors: usize,
+    warnings: usize,
+    hints: usize,
+    entities: usize,
+}
+
+/// A position in the four unit systems outputs need.
+struct Pos {
+    line: u32,
+    column: u32,
+    utf16_column: u32,
+}
+
+impl<'a> Report<'a> {
+    fn new(files: &'a [SourceFile], findings: &'a [Finding]) -> Self {
+        let count = |s| findings.iter().filter(|f| f.severity == s).count();
+        Report {
+            files,
+            by_path: files.iter().map(|f| (&*f.parsed.path, f)).collect(),
+            findings,
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            hints: count(Severity::Hint),
+            entities: files.iter().map(|f| f.parsed.entities().count()).sum(),
+        }
+    }
+
+    fn pos(&self, file: &str, offset: u32) -> Pos {
+        match self.by_path.get(file) {
+            Some(f) => pos_in(&f.parsed.line_index, offset),
+            None => Pos { line: 1, column: 1, utf16_column: 1 },
+        }
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "checked {} file{}, {} entit{}: {} error{}, {} warning{}, {} hint{}",
+            self.files.len(),
+            plural(self.files.len()),
+            self.entities,
+            if self.entities == 1 { "y" } else { "ies" },
+            self.errors,
+            plural(self.errors),
+            self.warnings,
+            plural(self.warnings),
+            self.hints,
+            plural(self.hints)
+        )
+    }
+
+    fn human(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        let bold = Style::new().bold();
+        let blue = Style::new().fg_color(Some(AnsiColor::Blue.into())).bold();
+        for f in self.findings {
+            let color = match f.severity {
+                Severity::Error => AnsiColor::Red,
+                Severity::Warning => AnsiColor::Yellow,
+                Severity::Hint => AnsiColor::Cyan,
+            };
+            let sev = Style::new().fg_color(Some(color.into())).bold();
+            let start = self.pos(&f.file, f.range.start);
+            writeln!(out, "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}", f.severity.as_str(), f.code, f.message)?;
+            writeln!(out, "  {blue}-->{blue:#} {}:{}:{}", f.file, start.line, start.column)?;
+            if let Some(source) = self.by_path.get(&*f.file) {
+                snippet(out, source, f, sev, blue)?;
+            }
+            for r in &f.related {
+                let p = self.pos(&r.file, r.range.start);
+                writeln!(out, "  {blue}={blue:#} note: {}: {}:{}:{}", r.message, r.file, p.line, p.column)?;
+            }
+            if let Some(fix) = &f.fix {
+                writeln!(out, "  {blue}={blue:#} fix: {}", fix.title)?;
+            }
+            writeln!(out, "  {blue}={blue:#} help: `backline explain {}`", f.code)?;
+            writeln!(out)?;
+        }
+        let style = if self.errors > 0 { Style::new().fg_color(Some(AnsiColor::Red.into())).bold() } else { bold };
+        writeln!(out, "{style}{}{style:#}", self.summary())?;
+        Ok(())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        let mut by_file: HashMap<&str, Vec<serde_json::Value>> = HashMap::new();
+        for f in self.findings {
+            by_file.entry(&f.file).or_default().push(self.finding_json(f));
+        }
+        let mut files: Vec<serde_json::Value> = self
+            .files
+            .iter()
+            .map(|sf| {
+                let p = &sf.parsed;
+                let documents: Vec<_> = p
+                    .documents
+                    .iter()
+                    .map(|d| {
+                        json!({
+                            "index": d.index,
+                            "line": p.line_index.line_col(d.range.start).line,
+                            "entity": d.entity.as_ref().map(|e| e.entity_ref.canonical()),
+                            "stage": d.stage.map(|s| s.as_str()),
+                        })
+                    })
+                    .collect();
+                json!({ "path": &*p.path, "documents": documents, "findings": by_file.remove(&*p.path).unwrap_or_default() })
+            })
+            .collect();
+        // Findings about paths that could not be read at all.
+        let mut rest: Vec<_> = by_file.into_iter().collect();
+        rest.sort_by(|a, b| a.0.cmp(b.0));
+        for (path, findings) in rest {
+            files.push(json!({ "path": path, "documents": [], "findings": findings }));
+        }
+        json!({
+            "version": 1,
+            "summary": {
+                "files": self.files.len(),
+                "entities": self.entities,
+                "errors": self.errors,
+                "warnings": self.warnings,
+                "hints": self.hints,
+            },
+            "files": files,
+        })
+    }
+
+    fn finding_json(&self, f: &Finding) -> serde_json::Value {
+        let s = self.pos(&f.file, f.range.start);
+        let e = self.pos(&f.file, f.range.end);
+        json!({
+            "code": f.code.as_str(),
+            "name": f.code.name(),
+            "severity": f.severity.as_str(),
+            "stage": f.code.stage().map(|s| s.as_str()),
+            "message": f.message,
+            "range": {
+                "start": { "line": s.line, "column": s.column, "offset": f.range.start },
+                "end": { "line": e.line, "column": e.column, "offset": f.range.end },
+            },
+            "related": f.related.iter().map(|r| {
+                let p = self.pos(&r.file, r.range.start);
+                json!({ "file": &*r.file, "line": p.line, "column": p.column, "message": r.message })
+            }).collect::<Vec<_>>(),
+            "fix": f.fix.as_ref().map(|fix| json!({
+                "title": fix.title,
+                "edits": fix.edits.iter().map(|e| json!({ "start": e.range.start, "end": e.range.end, "new_text": e.new_text })).collect::<Vec<_>>(),
+            })),
+        })
+    }
+
+    fn sarif(&self) -> serde_json::Value {
+        let rules: Vec<_> = Code::ALL
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.as_str(),
+                    "name": c.name(),
+                    "shortDescription": { "text": c.summary() },
+                    "fullDescription": { "text": c.summary() },
+                    "help": { "text": c.explanation(), "markdown": c.explanation() },
+                    "defaultConfiguration": { "level": sarif_level(c.default_severity()) },
+                })
+            })
+            .collect();
+        let results: Vec<_> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let s = self.pos(&f.file, f.range.start);
+                let e = self.pos(&f.file, f.range.end);
+                let mut result = json!({
+                    "ruleId": f.code.as_str(),
+                    "ruleIndex": Code::ALL.iter().position(|c| *c == f.code),
+                    "level": sarif_level(f.severity),
+                    "message": { "text": f.message },
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": { "uri": uri(&f.file) },
+                            "region": { "startLine": s.line, "startColumn": s.utf16_column, "endLine": e.line, "endColumn": e.utf16_column },
+                        }
+                    }],
+                });
+                if !f.related.is_empty() {
+                    result["relatedLocations"] = f
+                        .related
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let p = self.pos(&r.file, r.range.start);
+                            json!({ "id": i, "message": { "text": r.message }, "physicalLocation": { "artifactLocation": { "uri": uri(&r.file) }, "region": { "startLine": p.line, "startColumn": p.utf16_column } } })
+                        })
+                        .collect();
+                }
+                if let Some(fix) = &f.fix {
+                    result["fixes"] = json!([{
+                        "description": { "text": fix.title },
+                        "artifactChanges": [{
+                            "artifactLocation": { "uri": uri(&f.file) },
+                            "replacements": fix.edits.iter().map(|edit| {
+                                let a = self.pos(&f.file, edit.range.start);
+                                let b = self.pos(&f.file, edit.range.end);
+                                json!({ "deletedRegion": { "startLine": a.line, "startColumn": a.utf16_column, "endLine": b.line, "endColumn": b.utf16_column }, "insertedContent": { "text": edit.new_text } })
+                            }).collect::<Vec<_>>(),
+                        }],
+                    }]);
+                }
+                result
+            })
+            .collect();
+        json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": [{
+                "tool": { "driver": { "name": "backline", "informationUri": "https://example.invalid/backline", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
+                "columnKind": "utf16CodeUnits",
+                "results": results,
+            }],
+        })
+    }
+
+    fn github(&self, out: &mut impl Write) -> anyhow::Result<()> {
+        for f in self.findings {
+            let s = self.pos(&f.file, f.range.start);
+            let e = self.pos(&f.file, f.range.end);
+            let level = match f.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Hint => "notice",
+            };
+            writeln!(
+                out,
+                "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+                gh_property(&f.file),
+                s.line,
+                s.column,
+                e.line,
+                e.column,
+                gh_property(&format!("{} {}", f.code, f.code.name())),
+                gh_data(&f.message)
+            )?;
+        }
+        writeln!(out, "{}", self.summary())?;
+        Ok(())
+    }
+}
+
+fn pos_in(index: &LineIndex, offset: u32) -> Pos {
+    let (line, col32) = index.position(offset, Encoding::Utf32);
+    let (_, col16) = index.position(offset, Encoding::Utf16);
+    Pos { line: line + 1, column: col32 + 1, utf16_column: col16 + 1 }
+}
+
+/// The source line(s) of a finding with a caret underline.
+fn snippet(out: &mut impl Write, source: &SourceFile, f: &Finding, sev: Style, blue: Style) -> anyhow::Result<()> {
+    let index = &source.parsed.line_index;
+    let text = &source.text;
+    let (line, _) = index.line_col_utf8(f.range.start);
+    let Some(line_range) = index.line_range(line, text) else { return Ok(()) };
+    let line_text = &text[line_range.as_usize()];
+    let gutter = (line + 1).to_string();
+    let pad = " ".repeat(gutter.len());
+    let start_col = text[line_range.start as usize..f.range.start as usize].chars().count();
+    let end = f.range.end.min(line_range.end).max(f.range.start);
+    let width = text[f.range.start as usize..end as usize].chars().count().max(1);
+    writeln!(out, "{pad} {blue}|{blue:#}")?;
+    writeln!(out, "{gutter} {blue}|{blue:#} {}", line_text.replace('\t', " "))?;
+    writeln!(out, "{pad} {blue}|{blue:#} {}{sev}{}{sev:#}", " ".repeat(start_col), "^".repeat(width))?;
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Hint => "note",
+    }
+}
+
+/// A relative path as a SARIF URI (forward slashes, spaces and `%` escaped).
+fn uri(path: &str) -> String {
+    path.replace('\\', "/").replace('%', "%25").replace(' ', "%20")
+}
+
+fn gh_data(s: &str) -> String {
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+}
+
+fn gh_property(s: &str) -> String {
+    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}

@@ -1,0 +1,48 @@
+//! `backline`: the one binary. A thin command-line layer over `backline-core` (check, index, ask),
+//! `backline-lsp` (the language server) and `backline-bot` (Slack and Discord).
+//!
+//! Each subcommand lives in its own file under `src/cli/` and exposes an `Args` struct (clap) and a
+//! `run` function returning the process exit code. This file only dispatches.
+
+#![allow(unreachable_pub, reason = "a binary has no public API; `pub` marks what sibling modules use")]
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Who owns what: check, index and ask questions of a Backstage software catalog.
+#[derive(Debug, Parser)]
+#[command(name = "backline", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    global: cli::GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate catalog files exactly as Backstage would, plus Backline's cross-file lints.
+    Check(cli::check::Args),
+    /// Explain a finding code: what it checks, why, an example and the fix.
+    Explain(cli::explain::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli::init_tracing(&cli.global);
+    let result = match cli.command {
+        Command::Check(args) => cli::check::run(&cli.global, args),
+        Command::Explain(args) => cli::explain::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            // Usage and I/O failures exit with 2, distinct from "findings were reported" (1).
+            anstream::eprintln!("error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
