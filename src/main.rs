@@ -28,6 +28,9 @@ enum Command {
     Check(cli::check::Args),
     /// Explain a finding code: what it checks, why, an example and the fix.
     Explain(cli::explain::Args),
+    /// Write a synthetic catalog for benchmarks.
+    #[command(hide = true)]
+    Generate(cli::generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cli::check::run(&cli.global, args),
         Command::Explain(args) => cli::explain::run(args),
+        Command::Generate(args) => cli::generate::run(args),
     };
     match result {
         Ok(code) => code,

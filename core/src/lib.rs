@@ -19,6 +19,7 @@ pub mod discover;
 pub mod entity_ref;
 pub mod finding;
 pub mod format;
+pub mod generate;
 pub mod model;
 pub mod text;
 pub mod validate;

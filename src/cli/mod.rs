@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod generate;
 
 use std::path::{Path, PathBuf};
 
