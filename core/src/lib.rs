@@ -21,6 +21,7 @@ pub mod finding;
 pub mod format;
 pub mod generate;
 pub mod model;
+pub mod query;
 pub mod text;
 pub mod validate;
 pub mod yaml;

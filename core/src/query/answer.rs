@@ -1,0 +1,516 @@
+//! The answer model: what the question engine and the query API return, as plain data.
+//!
+//! This is the contract between the engine (`backline ask`, the structured CLI subcommands) and
+//! every renderer (the terminal, the Slack and Discord bots, `--json` consumers). It carries no
+//! chat, terminal or LSP types and no markup: renderers decide how to show it, and they always
+//! agree because they render the same value. It serialises with serde (`--json`), with enums
+//! tagged by a `type` (answer bodies) or `query` (queries) field in `snake_case`.
+//!
+//! Stability: fields are only ever added. A renderer that matches on [`AnswerBody`] should keep
+//! a fallback arm that prints [`Answer::summary`], so a new variant degrades to a sentence
+//! instead of breaking the build of a bot.
+//!
+//! Conventions used throughout:
+//! - Entity references are canonical strings, `kind:namespace/name`, lowercase (the catalog's
+//!   identity of an entity); display names keep the spelling of the file.
+//! - Every entity carries where it was defined ([`SourceLocation`]: source, file, 1-based line),
+//!   so answers can say where their data came from.
+//! - Lists are sorted deterministically (by the ordering documented on each field), so the same
+//!   catalog and question always render the same answer.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped only if a field is removed or changes meaning (never so far).
+pub const ANSWER_MODEL_VERSION: u32 = 1;
+
+/// One answer to one question or structured query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Answer {
+    /// The question as asked; empty for structured queries (CLI subcommands, buttons).
+    pub question: String,
+    /// What the engine understood the question as. `None` for help and for text the engine did
+    /// not understand (then `body` is [`AnswerBody::Help`] with a reason).
+    pub query: Option<Query>,
+    /// One plain sentence summing the answer up ("payments-api is owned by team-payments.").
+    /// No markup: usable as a notification text, a fallback for unknown bodies, or a headline.
+    pub summary: String,
+    pub body: AnswerBody,
+    /// Sources whose latest index run failed: the data behind this answer comes from their last
+    /// good index and may be out of date. Renderers should show this as a warning.
+    #[serde(default)]
+    pub stale_sources: Vec<StaleSource>,
+}
+
+/// A query in structured form: what a question means, and what the CLI subcommands and bot
+/// buttons construct directly. `name` fields accept a bare name (`payments-api`), a full or
+/// partial entity reference (`component:payments-api`, `group:default/team-payments`), or a
+/// fuzzy spelling; the engine resolves them (see [`AnswerBody::Ambiguous`] and
+/// [`AnswerBody::NotFound`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "query", rename_all = "snake_case")]
+pub enum Query {
+    /// "what is payments-api": the entity itself.
+    Describe { name: String },
+    /// "who owns payments-api".
+    Owner { name: String },
+    /// "how do I reach the payments team": contacts of a group or user, or of an entity's owner.
+    Contact { name: String },
+    /// "what does checkout-api depend on": follows `dependsOn` forward.
+    Dependencies { name: String, depth: u32 },
+    /// "what depends on orders-db" (depth 1) and "what breaks if orders-db goes down" (the whole
+    /// blast radius): follows `dependsOn` backwards.
+    Dependents { name: String, depth: u32 },
+    /// "what does team-checkout own", "who is in team-payments".
+    Team { name: String },
+    /// "search fraud": full-text search over names, titles, descriptions, tags, owners, kinds
+    /// and systems.
+    Search { text: String, limit: u32 },
+    /// "find tag:python2 lifecycle:production": entities matching every filter, grouped by owner.
+    Find { filters: Vec<Filter> },
+    /// "health": problems in the catalog.
+    Health,
+    /// "help".
+    Help,
+}
+
+/// One `field:value` filter of [`Query::Find`]. All filters of a query must match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Filter {
+    pub field: FilterField,
+    /// For `label` and `annotation`: the key. Unused otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The value to match (case-insensitive). For `label`/`annotation`, `None` means "has the
+    /// key"; for other fields it is always set. Entity-valued fields (`owner`, `system`,
+    /// `domain`) accept a bare name or a reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterField {
+    Kind,
+    /// `spec.type`.
+    Type,
+    /// `spec.lifecycle`.
+    Lifecycle,
+    Tag,
+    Owner,
+    System,
+    Domain,
+    Namespace,
+    Label,
+    Annotation,
+}
+
+/// What an answer says, by kind of question.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum AnswerBody {
+    Entity(EntityAnswer),
+    Ownership(OwnershipAnswer),
+    Contact(ContactAnswer),
+    Dependencies(DependencyAnswer),
+    Team(TeamAnswer),
+    Search(SearchAnswer),
+    Find(FindAnswer),
+    Health(HealthAnswer),
+    /// The name matches several entities equally well: ask back.
+    Ambiguous(Ambiguous),
+    /// Nothing matches the name; the closest names are offered.
+    NotFound(NotFound),
+    Help(Help),
+}
+
+/// Where something was defined: which configured source, which file, which line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceLocation {
+    /// The `[[source]]` name from `backline.toml`.
+    pub source: String,
+    /// Path relative to the source root (for git sources: the path in the tree).
+    pub file: String,
+    /// 1-based line of the entity's `metadata.name` (or of the finding).
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// True when the source's latest index run failed and this is its last good state.
+    #[serde(default)]
+    pub stale: bool,
+}
+
+/// A source whose latest index run failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaleSource {
+    pub name: String,
+    /// Why the latest run failed, e.g. "directory examples/catalog does not exist".
+    pub error: String,
+    /// When the index of this source last succeeded (RFC 3339, UTC); `None` if it never did.
+    pub last_success: Option<String>,
+}
+
+/// A finding (from validation or Backline's lints) attached to an entity or file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingSummary {
+    /// Stable code, e.g. `BS0401`; `backline explain <code>` says more.
+    pub code: String,
+    /// `error`, `warning` or `hint`.
+    pub severity: String,
+    pub message: String,
+    pub location: SourceLocation,
+}
+
+/// The short form of an entity, used wherever an entity is mentioned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntitySummary {
+    /// Canonical reference, `kind:namespace/name`, lowercase. Pass it back as a `name` to ask
+    /// about exactly this entity.
+    pub entity_ref: String,
+    /// Kind as written (`Component`), or, for a referenced entity that does not exist, the kind
+    /// the reference implies.
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// `metadata.title`, or for Users and Groups `spec.profile.displayName`.
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `spec.type`.
+    pub spec_type: Option<String>,
+    pub lifecycle: Option<String>,
+    /// Canonical reference of the owner as written (it may not exist).
+    pub owner: Option<String>,
+    /// False for a reference to an entity that is defined nowhere (a dangling relation target);
+    /// then `defined_at` is `None` and only the reference fields are meaningful.
+    pub exists: bool,
+    /// False when Backstage would refuse the entity (its file has an error); the entity is still
+    /// indexed so answers can say so. `first_error` says what is wrong.
+    pub valid: bool,
+    pub defined_at: Option<SourceLocation>,
+    pub error_count: u32,
+    pub warning_count: u32,
+    /// The first error-level finding of the entity, for "exists but its file has an error at
+    /// line 12".
+    pub first_error: Option<FindingSummary>,
+}
+
+/// A way to reach a person or team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub channel: ContactChannel,
+    /// The value as written: an e-mail address, `#payments-oncall`, `C0123ABCD`, a URL.
+    pub value: String,
+    /// A link to open it, when one can be built (`mailto:`, a link's URL).
+    pub url: Option<String>,
+    /// Label from the catalog (a link title), if any.
+    pub label: Option<String>,
+    /// Canonical reference of the entity the contact is written on.
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactChannel {
+    /// `spec.profile.email`.
+    Email,
+    /// The `slack.com/channel` annotation (e.g. `#payments-oncall`).
+    SlackChannel,
+    /// The `slack.com/bot-notify` annotation: a Slack channel (`C…`) or member (`U…`) id.
+    SlackNotify,
+    /// The `discord.com/channel` annotation.
+    DiscordChannel,
+    /// A link of `type: chat` (or with a Slack/Discord/Teams URL).
+    ChatLink,
+}
+
+/// An on-call hint from a PagerDuty / Opsgenie / Splunk On-Call annotation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCall {
+    /// `pagerduty`, `opsgenie` or `splunk-on-call`.
+    pub provider: String,
+    /// The annotation key, e.g. `pagerduty.com/service-id`.
+    pub annotation: String,
+    pub value: String,
+    /// A link to the service or team page, when the value allows one.
+    pub url: Option<String>,
+    /// Canonical reference of the entity the annotation is written on.
+    pub from: String,
+}
+
+/// A link from `metadata.links`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInfo {
+    pub url: String,
+    pub title: Option<String>,
+    /// `type` as written (`runbook`, `dashboard`, `chat`, `documentation`, ...).
+    pub link_type: Option<String>,
+    pub icon: Option<String>,
+    /// Canonical reference of the entity the link is written on.
+    pub from: String,
+}
+
+/// Everything known about reaching someone: contacts, on-call, links. Each item says which
+/// entity it comes from, nearest first (the entity itself, then its owner, then parent groups).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Reach {
+    pub contacts: Vec<Contact>,
+    pub on_call: Vec<OnCall>,
+    pub links: Vec<LinkInfo>,
+}
+
+impl Reach {
+    pub fn is_empty(&self) -> bool {
+        self.contacts.is_empty() && self.on_call.is_empty() && self.links.is_empty()
+    }
+}
+
+/// A User with what a renderer needs to show and reach them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub entity: EntitySummary,
+    /// `spec.profile.displayName`.
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+    /// The person's own contacts (e-mail, Slack member id, ...).
+    pub contacts: Vec<Contact>,
+}
+
+/// "what is X": the entity in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EntityAnswer {
+    pub entity: EntitySummary,
+    pub tags: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub annotations: Vec<(String, String)>,
+    pub links: Vec<LinkInfo>,
+    /// Relations as Backstage emits them from this entity: `(type, target entity)`, sorted by
+    /// type then target.
+    pub relations: Vec<RelationInfo>,
+    /// Every finding of the entity.
+    pub findings: Vec<FindingSummary>,
+    /// The whole document as written (YAML mapped to JSON, placeholders unresolved).
+    pub document: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelationInfo {
+    /// `ownedBy`, `dependsOn`, `hasMember`, ...
+    #[serde(rename = "type")]
+    pub relation: String,
+    pub target: EntitySummary,
+}
+
+/// "who owns X".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnershipAnswer {
+    pub entity: EntitySummary,
+    /// The owner. `None` when the entity has no owner field (Users, Groups, Locations, or an
+    /// invalid entity). When the owner is referenced but defined nowhere, this is a summary with
+    /// `exists: false`.
+    pub owner: Option<EntitySummary>,
+    /// The owner's parent groups, nearest first, up to the root of the organisation.
+    pub parents: Vec<EntitySummary>,
+    /// Members of the owner (direct members of a Group; the User itself when a User owns it).
+    pub members: Vec<Person>,
+    /// How to reach the owner: the entity's own channels first, then the owner's, then the
+    /// nearest parent group's when the owner has none.
+    pub reach: Reach,
+    /// Findings of the entity (so "owned by X, but its file has an error" can be said).
+    pub findings: Vec<FindingSummary>,
+}
+
+/// "how do I reach X".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactAnswer {
+    /// What was asked about (a Group, a User, or any entity).
+    pub subject: EntitySummary,
+    /// The team or person whose contacts these are: `subject` itself for Groups and Users, its
+    /// owner otherwise (`None` if it has none).
+    pub team: Option<EntitySummary>,
+    pub members: Vec<Person>,
+    pub reach: Reach,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// What the root depends on (`dependsOn` forward).
+    Dependencies,
+    /// What depends on the root (`dependsOn` backwards): what breaks if it goes down.
+    Dependents,
+}
+
+/// Dependencies or dependents to a depth, each with the path that connects it to the root.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyAnswer {
+    pub root: EntitySummary,
+    pub direction: Direction,
+    /// The depth asked for.
+    pub max_depth: u32,
+    /// Every entity reached, once, at its shortest distance; sorted by depth, then reference.
+    pub nodes: Vec<DependencyNode>,
+    /// True when entities exist beyond `max_depth`.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyNode {
+    pub entity: EntitySummary,
+    /// 1 for direct dependencies/dependents.
+    pub depth: u32,
+    /// Canonical references from the root to this entity, both included (one shortest path).
+    /// For dependents, read it as "entity depends on … depends on root" from the end.
+    pub path: Vec<String>,
+}
+
+/// "what does team-checkout own", "who is in team-payments".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamAnswer {
+    /// A Group (or a User, for "what does jane own").
+    pub team: EntitySummary,
+    pub email: Option<String>,
+    /// Parent groups, nearest first, up to the root.
+    pub parents: Vec<EntitySummary>,
+    /// Direct child groups, sorted by reference.
+    pub children: Vec<EntitySummary>,
+    /// Direct members, sorted by reference.
+    pub members: Vec<Person>,
+    /// What the team owns, including what its sub-groups (at any depth) own; sorted by kind,
+    /// then reference.
+    pub owns: Vec<OwnedEntity>,
+    pub reach: Reach,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedEntity {
+    pub entity: EntitySummary,
+    /// `None` when the team owns it directly; else the canonical reference of the sub-group that
+    /// does.
+    pub via: Option<String>,
+}
+
+/// "search fraud".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchAnswer {
+    pub text: String,
+    /// Best first: exact name matches, then by relevance.
+    pub hits: Vec<SearchHit>,
+    /// How many documents matched in total (hits are capped by the query's limit).
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub entity: EntitySummary,
+    pub score: f32,
+    pub matched: MatchKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// The name (or reference) equals the text.
+    Exact,
+    /// Words of the text match words or word prefixes of the entity.
+    Text,
+    /// Matched only with typo tolerance.
+    Fuzzy,
+}
+
+/// "find tag:python2 lifecycle:production".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindAnswer {
+    pub filters: Vec<Filter>,
+    /// Matching entities grouped by owner; groups sorted by owner reference (entities without an
+    /// owner last), entities by reference.
+    pub groups: Vec<OwnerGroup>,
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerGroup {
+    /// The owner (possibly `exists: false`); `None` for entities without an owner.
+    pub owner: Option<EntitySummary>,
+    pub entities: Vec<EntitySummary>,
+}
+
+/// "health": what needs attention in the catalog. Each list is sorted by reference.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthAnswer {
+    pub entity_count: u32,
+    pub file_count: u32,
+    pub source_count: u32,
+    /// Entities whose owner is defined nowhere.
+    pub missing_owners: Vec<MissingOwner>,
+    /// Groups that own something or are owners but have no members, directly or in sub-groups.
+    pub groups_without_members: Vec<EntitySummary>,
+    /// Users that belong to no Group.
+    pub users_without_group: Vec<EntitySummary>,
+    /// Deprecated entities that production entities still depend on.
+    pub deprecated_in_use: Vec<DeprecatedInUse>,
+    /// Entities with error or warning findings (hints are left out).
+    pub entities_with_findings: Vec<EntityFindings>,
+    /// Findings of files that produced no entity (YAML errors, unreadable files, missing
+    /// Location targets).
+    pub file_findings: Vec<FindingSummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingOwner {
+    pub entity: EntitySummary,
+    /// The owner reference as written, canonical.
+    pub owner_ref: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeprecatedInUse {
+    pub entity: EntitySummary,
+    /// Production entities that depend on it directly.
+    pub dependents: Vec<EntitySummary>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EntityFindings {
+    pub entity: EntitySummary,
+    pub findings: Vec<FindingSummary>,
+}
+
+/// The name matched several entities about equally well.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ambiguous {
+    /// The name as asked.
+    pub name: String,
+    /// Best first (at most 10).
+    pub candidates: Vec<Candidate>,
+}
+
+/// Nothing matched the name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotFound {
+    pub name: String,
+    /// The closest names in the catalog, best first (may be empty).
+    pub closest: Vec<Candidate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Candidate {
+    pub entity: EntitySummary,
+    /// The same question asked about exactly this candidate (e.g. "who owns
+    /// component:default/payments-api"): pass it back to the engine as the next question, e.g.
+    /// from a button.
+    pub follow_up: String,
+}
+
+/// "help", or a question the engine did not understand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Help {
+    /// Why help is shown when it was not asked for ("I did not understand ..."); `None` for
+    /// "help".
+    pub reason: Option<String>,
+    pub examples: Vec<HelpExample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpExample {
+    pub question: String,
+    pub explanation: String,
+}
