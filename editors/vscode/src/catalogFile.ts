@@ -55,3 +55,55 @@ export function isCatalogDocument(fileName: string, text: string): boolean {
   }
   return isYamlFileName(fileName) && declaresBackstageApiVersion(text);
 }
+
+/** What to do with a text-document event for a document the gate has not seen before. */
+export type GateDecision = 'forward' | 'open-now' | 'drop';
+
+/**
+ * Remembers which documents the server has been told about, so that every later event and
+ * request for a document is forwarded or dropped consistently with its didOpen.
+ *
+ * Rules: a document is opened on the server when it opens as a catalog document, or later, when
+ * an edit turns it into one (someone types the `apiVersion` line); from then on it stays open
+ * until it is closed, even if an edit removes the line again (the server then sees a file it no
+ * longer treats as a catalog file, which is harmless; closing and reopening would lose its state).
+ */
+export class DocumentGate {
+  private readonly open = new Set<string>();
+
+  /** didOpen: true when the document goes to the server. */
+  opened(uri: string, fileName: string, head: string): boolean {
+    if (!isCatalogDocument(fileName, head)) {
+      return false;
+    }
+    this.open.add(uri);
+    return true;
+  }
+
+  /** didChange: forward for known documents, open-now when the edit made it a catalog document. */
+  changed(uri: string, fileName: string, head: string): GateDecision {
+    if (this.open.has(uri)) {
+      return 'forward';
+    }
+    if (isCatalogDocument(fileName, head)) {
+      this.open.add(uri);
+      return 'open-now';
+    }
+    return 'drop';
+  }
+
+  /** didClose: true when the server knew the document (and now forgets it). */
+  closed(uri: string): boolean {
+    return this.open.delete(uri);
+  }
+
+  /** Saves and feature requests go through only for documents the server has open. */
+  allows(uri: string): boolean {
+    return this.open.has(uri);
+  }
+
+  /** A new client re-sends didOpen for every open document, so the gate starts empty again. */
+  reset(): void {
+    this.open.clear();
+  }
+}

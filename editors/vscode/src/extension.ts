@@ -20,7 +20,7 @@ import {
   State,
 } from 'vscode-languageclient/node';
 
-import { CATALOG_FILE_GLOBS, HEAD_CHARS, isCatalogDocument } from './catalogFile';
+import { CATALOG_FILE_GLOBS, DocumentGate, HEAD_CHARS } from './catalogFile';
 import {
   CLIENT_COMMANDS,
   checkSummary,
@@ -93,45 +93,42 @@ function headOf(document: vscode.TextDocument): string {
   return document.getText(new vscode.Range(0, 0, end, 0)).slice(0, HEAD_CHARS);
 }
 
-/** Tracks which documents the server has been told about and filters everything else out. */
+/** Applies the pure DocumentGate to VS Code documents and builds the client middleware from it. */
 class CatalogGate {
-  private readonly open = new Set<string>();
-
-  isCatalog(document: vscode.TextDocument): boolean {
-    return document.uri.scheme === 'file' && isCatalogDocument(document.uri.fsPath, headOf(document));
-  }
+  private readonly gate = new DocumentGate();
 
   tracks(target: vscode.TextDocument | vscode.Uri): boolean {
     const uri = target instanceof vscode.Uri ? target : target.uri;
-    return this.open.has(uri.toString());
+    return this.gate.allows(uri.toString());
   }
 
-  /** A new client re-sends didOpen for every open document, so the set starts empty again. */
   reset(): void {
-    this.open.clear();
+    this.gate.reset();
   }
 
   middleware(client: () => LanguageClient | undefined): Middleware {
     const middleware: Middleware = {
       didOpen: (document, next) => {
-        if (!this.isCatalog(document)) {
-          return Promise.resolve();
-        }
-        this.open.add(document.uri.toString());
-        return next(document);
+        const file = document.uri.scheme === 'file';
+        return file && this.gate.opened(document.uri.toString(), document.uri.fsPath, headOf(document))
+          ? next(document)
+          : Promise.resolve();
       },
       didChange: async (event, next) => {
-        const key = event.document.uri.toString();
-        if (this.open.has(key)) {
+        const { document } = event;
+        if (document.uri.scheme !== 'file') {
+          return;
+        }
+        const decision = this.gate.changed(document.uri.toString(), document.uri.fsPath, headOf(document));
+        if (decision === 'forward') {
           return next(event);
         }
         const current = client();
-        if (current === undefined || !this.isCatalog(event.document)) {
+        if (decision === 'drop' || current === undefined) {
           return;
         }
         // It just became a catalog file (someone typed the apiVersion line): the document already
         // holds the edited text, so opening it now supersedes this change event.
-        this.open.add(key);
         await current.sendNotification(
           DidOpenTextDocumentNotification.type,
           current.code2ProtocolConverter.asOpenTextDocumentParams(event.document),
@@ -140,12 +137,7 @@ class CatalogGate {
       didSave: (document, next) => (this.tracks(document) ? next(document) : Promise.resolve()),
       willSave: (event, next) => (this.tracks(event.document) ? next(event) : Promise.resolve()),
       willSaveWaitUntil: (event, next) => (this.tracks(event.document) ? next(event) : Promise.resolve([])),
-      didClose: (document, next) => {
-        if (!this.open.delete(document.uri.toString())) {
-          return Promise.resolve();
-        }
-        return next(document);
-      },
+      didClose: (document, next) => (this.gate.closed(document.uri.toString()) ? next(document) : Promise.resolve()),
     };
     // Every provider has the shape (documentOrUri, ...args, next); a non-catalog document gets
     // "no answer" (undefined), which VS Code treats like a server returning null.

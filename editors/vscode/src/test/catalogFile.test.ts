@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { declaresBackstageApiVersion, HEAD_CHARS, isCatalogDocument, isCatalogFileName } from '../catalogFile';
+import { declaresBackstageApiVersion, DocumentGate, HEAD_CHARS, isCatalogDocument, isCatalogFileName } from '../catalogFile';
 
 describe('isCatalogFileName', () => {
   const cases: [string, boolean][] = [
@@ -70,4 +70,41 @@ describe('isCatalogDocument', () => {
     it(`${name} with ${JSON.stringify(text.slice(0, 20))} → ${expected}`, () =>
       assert.equal(isCatalogDocument(name, text), expected));
   }
+});
+
+describe('DocumentGate', () => {
+  const entity = 'apiVersion: backstage.io/v1alpha1\nkind: Component\n';
+
+  it('opens catalog documents and drops the rest, with every later event following suit', () => {
+    const gate = new DocumentGate();
+    assert.equal(gate.opened('file:///r/catalog-info.yaml', '/r/catalog-info.yaml', ''), true);
+    assert.equal(gate.opened('file:///r/values.yaml', '/r/values.yaml', 'replicas: 2\n'), false);
+    assert.equal(gate.allows('file:///r/catalog-info.yaml'), true);
+    assert.equal(gate.allows('file:///r/values.yaml'), false);
+    assert.equal(gate.changed('file:///r/catalog-info.yaml', '/r/catalog-info.yaml', 'x'), 'forward');
+    assert.equal(gate.changed('file:///r/values.yaml', '/r/values.yaml', 'replicas: 3\n'), 'drop');
+    assert.equal(gate.closed('file:///r/values.yaml'), false);
+    assert.equal(gate.closed('file:///r/catalog-info.yaml'), true);
+    assert.equal(gate.allows('file:///r/catalog-info.yaml'), false);
+  });
+
+  it('opens a YAML file on the server when an edit makes it a catalog file, once', () => {
+    const gate = new DocumentGate();
+    const uri = 'file:///r/org.yaml';
+    assert.equal(gate.opened(uri, '/r/org.yaml', ''), false);
+    assert.equal(gate.changed(uri, '/r/org.yaml', 'apiVersion: backst'), 'drop');
+    assert.equal(gate.changed(uri, '/r/org.yaml', entity), 'open-now');
+    assert.equal(gate.changed(uri, '/r/org.yaml', `${entity}metadata:\n`), 'forward');
+    // Removing the line again keeps the document open on the server until it is closed.
+    assert.equal(gate.changed(uri, '/r/org.yaml', 'kind: Component\n'), 'forward');
+    assert.equal(gate.closed(uri), true);
+  });
+
+  it('forgets everything on reset (a new client re-opens documents itself)', () => {
+    const gate = new DocumentGate();
+    gate.opened('file:///r/catalog-info.yaml', '/r/catalog-info.yaml', '');
+    gate.reset();
+    assert.equal(gate.allows('file:///r/catalog-info.yaml'), false);
+    assert.equal(gate.closed('file:///r/catalog-info.yaml'), false);
+  });
 });
