@@ -47,8 +47,10 @@ export interface NormalisedSettings {
 
 const DATABASE_URL = /^postgres(?:ql)?:\/\//i;
 const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
-/** Finding codes look like BS0301 or BL0101; anything else is most likely a typo. */
-const FINDING_CODE = /^[A-Z]{2}\d{4}$/;
+/** Finding codes look like BS0301 or BL0101 (any case). */
+const FINDING_CODE = /^[a-z]{2}\d{4}$/i;
+/** Lints also go by their readable names, e.g. unknown-reference for BL0101. */
+const LINT_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/i;
 
 /** `~`, `~/x`, `${workspaceFolder}/x` and relative paths become absolute; URLs stay as they are. */
 export function resolveCatalogEntry(
@@ -144,19 +146,28 @@ function normaliseLints(raw: unknown, problems: string[]): Record<string, LintLe
   }
   const out: Record<string, LintLevel> = {};
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    const code = key.trim().toUpperCase();
-    if (!FINDING_CODE.test(code)) {
-      problems.push(`backline.lints: "${key}" is not a finding code (like BL0101); ignored.`);
+    const trimmed = key.trim();
+    let id: string;
+    if (FINDING_CODE.test(trimmed)) {
+      id = trimmed.toUpperCase();
+      if (id.startsWith('BS')) {
+        problems.push(`backline.lints: ${id} is a Backstage rule (Backstage refuses such entities) and stays an error; ignored.`);
+        continue;
+      }
+    } else if (LINT_NAME.test(trimmed)) {
+      id = trimmed.toLowerCase();
+    } else {
+      problems.push(`backline.lints: "${key}" is neither a lint code (like BL0101) nor a lint name (like unknown-reference); ignored.`);
       continue;
     }
     const level = lintLevel(value);
     if (level === undefined) {
       problems.push(
-        `backline.lints: ${code} has level ${JSON.stringify(value)}; use one of ${LINT_LEVELS.join(', ')}. Ignored.`,
+        `backline.lints: ${id} has level ${JSON.stringify(value)}; use one of ${LINT_LEVELS.join(', ')}. Ignored.`,
       );
       continue;
     }
-    out[code] = level;
+    out[id] = level;
   }
   return out;
 }

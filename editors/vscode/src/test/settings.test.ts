@@ -62,7 +62,7 @@ describe('toServerSettings', () => {
     const { settings, problems } = toServerSettings(
       {
         catalogs: ['catalogs', '/srv/index.db', 'postgres://db/catalog', 'catalogs'],
-        lints: { BL0101: 'error', bs0301: 'Warning', BL0200: 'warn', BL0300: 'off', BL0400: 'hint' },
+        lints: { BL0101: 'error', bl0103: 'Warning', BL0104: 'warn', 'Duplicate-Entity': 'off', 'owner-user-without-group': 'hint' },
         trace: 'verbose',
       },
       posix,
@@ -70,7 +70,7 @@ describe('toServerSettings', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
       catalogs: ['/work/repo/catalogs', '/srv/index.db', 'postgres://db/catalog'],
-      lints: { BL0101: 'error', BS0301: 'warning', BL0200: 'warning', BL0300: 'off', BL0400: 'hint' },
+      lints: { BL0101: 'error', BL0103: 'warning', BL0104: 'warning', 'duplicate-entity': 'off', 'owner-user-without-group': 'hint' },
       trace: 'verbose',
     });
   });
@@ -83,17 +83,18 @@ describe('toServerSettings', () => {
     const { settings, problems } = toServerSettings(
       {
         catalogs: ['/ok', 42, 'https://example.com'],
-        lints: { BL0101: 'fatal', 'no-such-rule': 'error', BL0102: 3, BL0103: 'error' },
+        lints: { BL0101: 'fatal', 'no such rule': 'error', BL0102: 3, BS0301: 'warning', BL0103: 'error' },
         trace: 'loud',
       },
       posix,
     );
     assert.deepEqual(settings, { catalogs: ['/ok'], lints: { BL0103: 'error' }, trace: 'off' });
-    assert.equal(problems.length, 6);
+    assert.equal(problems.length, 7);
     assert.ok(problems.some((p) => p.includes('42')));
     assert.ok(problems.some((p) => p.includes('https://example.com')));
     assert.ok(problems.some((p) => p.includes('BL0101') && p.includes('fatal')));
-    assert.ok(problems.some((p) => p.includes('no-such-rule')));
+    assert.ok(problems.some((p) => p.includes('no such rule')));
+    assert.ok(problems.some((p) => p.includes('BS0301') && p.includes('Backstage rule')));
     assert.ok(problems.some((p) => p.includes('loud')));
   });
 
