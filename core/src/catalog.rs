@@ -277,10 +277,12 @@ impl CatalogIndex {
             .map(|(_, c)| c.clone())
     }
 
+    /// `findings` should be this file's findings: the cost is linear in their number.
+    ///
     /// When a `dependsOn` entry lacks its kind, the quick fix guesses `component:`. If the catalog
     /// knows exactly one Component or Resource of that name, use its real kind instead.
     pub fn improve_fixes(&self, file: &ParsedFile, findings: &mut [Finding]) {
-        for f in findings.iter_mut().filter(|f| f.code == Code::InvalidReference && Arc::ptr_eq(&f.file, &file.path)) {
+        for f in findings.iter_mut().filter(|f| f.code == Code::InvalidReference && f.file == file.path) {
             let Some(r) =
                 file.entities().flat_map(|e| &e.references).find(|r| r.range == f.range && r.target.is_none())
             else {

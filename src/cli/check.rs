@@ -69,18 +69,19 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
 
     let mut findings = discovery.findings;
+    let index = (!args.no_lints).then(|| CatalogIndex::build(discovery.files.iter().map(|f| &f.parsed)));
     for f in &discovery.files {
-        findings.extend(f.parsed.findings.iter().cloned());
+        let mut file_findings = f.parsed.findings.clone();
+        match &index {
+            Some(index) => {
+                file_findings.extend(index.lint_file(&f.parsed));
+                index.improve_fixes(&f.parsed, &mut file_findings);
+            }
+            None => file_findings.retain(|f| !f.code.is_lint()),
+        }
+        findings.extend(file_findings);
     }
-    if !args.no_lints {
-        let index = CatalogIndex::build(discovery.files.iter().map(|f| &f.parsed));
-        for f in &discovery.files {
-            findings.extend(index.lint_file(&f.parsed));
-        }
-        for f in &discovery.files {
-            index.improve_fixes(&f.parsed, &mut findings);
-        }
-    } else {
+    if args.no_lints {
         findings.retain(|f| !f.code.is_lint());
     }
     levels.apply(&mut findings);
