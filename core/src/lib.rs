@@ -19,6 +19,8 @@ pub mod discover;
 pub mod entity_ref;
 pub mod finding;
 pub mod format;
+#[cfg(feature = "index")]
+pub mod index;
 pub mod generate;
 pub mod model;
 pub mod query;
