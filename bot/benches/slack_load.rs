@@ -1,0 +1,2 @@
+//! Load generator for the Slack slash-command endpoint (written below).
+fn main() {}
