@@ -174,7 +174,7 @@ fn neovim_plugin_speaks_the_contract() {
     write(&ws, "org.yaml", "# Teams\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n");
     write(&ws, "k8s/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n");
     write(&ws, "notes.yaml", "owner: team-a\n");
-    write(&ws, "indented.yaml", "items:\n  - apiVersion: backstage.io/v1alpha1\n    kind: Component\n");
+    write(&ws, "indented.yaml", "template:\n  apiVersion: backstage.io/v1alpha1\n  kind: Component\n");
     write(&ws, "catalog-info.yml", "apiVersion: v1\nkind: ConfigMap\n");
     write(&other, "catalog-info.yaml", component);
 
@@ -225,7 +225,12 @@ fn neovim_plugin_speaks_the_contract() {
         "{check}"
     );
 
-    // update_settings() reaches the server.
+    // A YAML file becomes a catalog file when its apiVersion line is saved, on the same client.
+    let later = step(&results, "becomes_catalog");
+    assert_eq!(later["before"], false, "{later}");
+    assert_eq!(&later["after"], ws_client, "{later}");
+
+    // update_settings() reaches the server (checked in its log below).
     step(&results, "update_settings");
 
     // :BacklineRestart replaces the client and re-attaches every catalog buffer.
@@ -272,7 +277,7 @@ fn neovim_plugin_speaks_the_contract() {
         .collect();
     opened.sort();
     opened.dedup();
-    let mut expected_open: Vec<String> = ["billing/payments.catalog-info.yaml", "catalog-info.yaml", "org.yaml"]
+    let mut expected_open: Vec<String> = ["billing/payments.catalog-info.yaml", "catalog-info.yaml", "later.yaml", "org.yaml"]
         .iter()
         .map(|name| file_uri(&ws.join(name)))
         .collect();

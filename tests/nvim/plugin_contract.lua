@@ -93,6 +93,23 @@ return function(H, results)
     return { quickfix = qf, notifications = messages }
   end)
 
+  H.step(results, "becomes_catalog", function()
+    -- A new YAML file is not a catalog file until its apiVersion line is written.
+    local bufnr = H.edit(ws .. "/later.yaml")
+    local before = H.backline_client(bufnr)
+    vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, {
+      "apiVersion: backstage.io/v1alpha1",
+      "kind: System",
+      "metadata:",
+      "  name: payments",
+      "spec:",
+      "  owner: team-a",
+    })
+    vim.cmd("write")
+    local after = H.wait_attached(bufnr)
+    return { before = before and before.id or false, after = after and after.id or false }
+  end)
+
   H.step(results, "update_settings", function()
     require("backline").update_settings({ lints = { BL0101 = "off" } })
     return true
