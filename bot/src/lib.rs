@@ -7,9 +7,11 @@
 //! - [`serve`]: the shared server (`/healthz`, `/readyz`, `/metrics`) and the [`serve::ChatModule`]
 //!   seam every platform plugs into; [`platforms`] lists the platforms.
 //! - [`slack`]: the Slack bot (Socket Mode and HTTP, slash commands, mentions, DMs, buttons).
-//! - [`secret`]: the type tokens live in, so they never reach a log.
+//! - [`secret`]: the type tokens live in, so they never reach a log; [`logging`] caps what
+//!   libraries may log.
 
 pub mod engine;
+pub mod logging;
 pub mod metrics;
 pub mod platforms;
 pub mod secret;

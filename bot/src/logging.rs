@@ -1,0 +1,12 @@
+//! Log hygiene for `backline serve`: what must never be logged, whatever `--log` says.
+//!
+//! slack-morphism logs whole Socket Mode frames (which contain `response_url`s, live
+//! capabilities to post into a conversation) and WebSocket URLs (with their connection ticket)
+//! at `debug` and `trace`. The binary installs [`allowed`] as a global filter, which caps the
+//! `slack_morphism` target at `info`; our own code logs chosen ids only and never tokens,
+//! signing secrets, `response_url`s or signature headers (tests assert this at `trace`).
+
+/// False for events that must be dropped. A cap, never a raise: it only removes events.
+pub fn allowed(meta: &tracing::Metadata<'_>) -> bool {
+    !(meta.target().starts_with("slack_morphism") && *meta.level() > tracing::Level::INFO)
+}
