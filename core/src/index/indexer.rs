@@ -226,6 +226,7 @@ async fn index_source(
     let failure = |m: String| SourceError::Failure(SourceFailure(m));
     let (fs, roots, base): (Arc<dyn SourceFs + Sync>, Vec<PathBuf>, PathBuf) = match &source.kind {
         SourceKind::Dir { path } => {
+            let path = &normalize(path);
             if path.is_dir() {
                 (Arc::new(DirFs), vec![path.clone()], path.clone())
             } else if path.is_file() {

@@ -111,8 +111,7 @@ fn prefixes(name: &str) -> String {
 
 /// The name part of a canonical ref (`kind:namespace/name`).
 pub(crate) fn ref_name(entity_ref: &str) -> &str {
-    let after_kind = entity_ref.split_once(':').map_or(entity_ref, |(_, r)| r);
-    after_kind.split_once('/').map_or(after_kind, |(_, n)| n)
+    crate::query::name_of_ref(entity_ref)
 }
 
 /// A search result before it is joined with the store.

@@ -182,7 +182,9 @@ pub(crate) struct EntityRecord {
     pub spec_type: Option<String>,
     pub lifecycle: Option<String>,
     pub owner_ref: Option<String>,
+    #[allow(dead_code, reason = "read for completeness; find filters on it in SQL")]
     pub system_ref: Option<String>,
+    #[allow(dead_code, reason = "read for completeness; find filters on it in SQL")]
     pub domain_ref: Option<String>,
     pub display_name: Option<String>,
     pub email: Option<String>,
@@ -201,6 +203,7 @@ pub(crate) struct EntityRecord {
     pub stale: bool,
     pub file_id: i64,
     pub doc_index: i64,
+    #[allow(dead_code, reason = "the Backstage stage that refuses the entity; kept for debugging output")]
     pub stage: Option<String>,
 }
 
@@ -220,7 +223,9 @@ pub(crate) struct FindingRecord {
     pub path: String,
     pub source: String,
     pub stale: bool,
+    #[allow(dead_code, reason = "identifies the finding's file row")]
     pub file_id: i64,
+    #[allow(dead_code, reason = "identifies the finding's document")]
     pub doc_index: Option<i64>,
 }
 
@@ -679,16 +684,6 @@ impl Store {
             }
         });
         Ok(out)
-    }
-
-    /// Active refs of one lowercase kind.
-    pub(crate) async fn refs_of_kind(&self, kind_lc: &str) -> Result<Vec<String>, IndexError> {
-        Ok(on_pool!(&self.pool, c, _pg => {
-            sqlx::query_scalar::<_, String>("SELECT ref FROM entities WHERE kind_lc = $1 AND active ORDER BY ref")
-                .bind(kind_lc)
-                .fetch_all(c)
-                .await?
-        }))
     }
 
     /// Distinct owners of active entities.
