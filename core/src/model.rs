@@ -184,9 +184,9 @@ pub struct Entity {
     pub location: Option<LocationSpec>,
     /// Every reference in a relation field, parsed or not.
     pub references: Vec<Reference>,
-    /// The relations Backstage would emit for this entity, both directions, deduplicated.
-    /// Empty when the entity does not pass validation.
-    pub relations: Vec<Relation>,
+    /// Whether Backstage accepts the entity (its document has no failing stage). Backstage
+    /// stores no relations for an entity it refuses.
+    pub accepted: bool,
 }
 
 impl Entity {
@@ -200,6 +200,26 @@ impl Entity {
 
     pub fn name(&self) -> &str {
         &self.entity_ref.name
+    }
+
+    /// The relations Backstage would emit for this entity, both directions, deduplicated; empty
+    /// when Backstage refuses the entity. Computed on demand: storing them on every entity cost
+    /// a third of `check`'s time on a 100,000-entity catalog (core/benches/check.rs).
+    pub fn relations(&self) -> Vec<Relation> {
+        let mut out = Vec::new();
+        if !self.accepted {
+            return out;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for r in &self.references {
+            let Some(target) = &r.target else { continue };
+            // Both directions share one dedup key: (target, forward relation type).
+            if seen.insert((target.canonical(), r.field.forward)) {
+                out.push(Relation { source: self.entity_ref.clone(), kind: r.field.forward, target: target.clone() });
+                out.push(Relation { source: target.clone(), kind: r.field.reverse, target: self.entity_ref.clone() });
+            }
+        }
+        out
     }
 
     /// The owner reference, if the entity has a parseable one.

@@ -7,7 +7,6 @@
 //!
 //! Pure: text in, [`ParsedFile`] out. No I/O, no async.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use crate::codes::{Code, Stage};
@@ -66,9 +65,8 @@ pub fn parse_file(path: Arc<str>, text: &str) -> ParsedFile {
             _ => {}
         }
         let stage = doc_findings.iter().filter(|f| f.severity == Severity::Error).filter_map(|f| f.code.stage()).min();
-        if let Some(e) = entity.as_mut().filter(|_| stage.is_some()) {
-            // Backstage stores no relations for an entity it refuses.
-            e.relations.clear();
+        if let Some(e) = entity.as_mut() {
+            e.accepted = stage.is_none();
         }
         findings.extend(doc_findings);
         documents.push(CatalogDocument { index, range: doc.range, stage, entity, tree: doc.root });
@@ -218,6 +216,20 @@ fn spec_schema(kind: &str) -> &'static [SpecField] {
     }
 }
 
+fn is_placeholder_key(key: &Node) -> bool {
+    matches!(key.as_str(), Some("$text" | "$openapi" | "$asyncapi" | "$json" | "$yaml"))
+}
+
+fn has_placeholder(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(entries) => {
+            matches!(entries.as_slice(), [(k, _)] if is_placeholder_key(k)) || entries.iter().any(|(_, v)| has_placeholder(v))
+        }
+        Value::Seq(items) => items.iter().any(has_placeholder),
+        _ => false,
+    }
+}
+
 /// Replaces placeholders (`$text`, `$json`, ...) by typed holes, since a static check cannot read
 /// the files they point at (catalog-format.md §10): `$text`, `$openapi` and `$asyncapi` become
 /// strings, `$json` and `$yaml` empty mappings.
@@ -265,8 +277,14 @@ impl Checker<'_> {
     }
 
     fn entity(&mut self, raw_root: &Node) -> Option<Entity> {
-        let root = substitute_placeholders(raw_root);
-        let root = &root;
+        // Placeholders are rare: only copy the tree when there is one to substitute.
+        let substituted;
+        let root = if has_placeholder(raw_root) {
+            substituted = substitute_placeholders(raw_root);
+            &substituted
+        } else {
+            raw_root
+        };
         self.envelope(root);
         self.schema_policy(root);
         self.foreign_root_fields(root);
@@ -316,21 +334,6 @@ impl Checker<'_> {
             picture: p.get("picture").and_then(Node::as_str).map(str::to_owned),
         });
         let location = (kind == "Location").then(|| location_spec(raw_root.get("spec")));
-        let mut relations = Vec::new();
-        let mut seen = HashSet::new();
-        for r in &references {
-            if let Some(target) = &r.target {
-                for rel in [
-                    Relation { source: entity_ref.clone(), kind: r.field.forward, target: target.clone() },
-                    Relation { source: target.clone(), kind: r.field.reverse, target: entity_ref.clone() },
-                ] {
-                    if seen.insert((rel.source.canonical(), rel.kind, rel.target.canonical())) {
-                        relations.push(rel);
-                    }
-                }
-            }
-        }
-
         Some(Entity {
             entity_ref,
             api_version: api_version.unwrap_or_default().to_owned(),
@@ -363,7 +366,7 @@ impl Checker<'_> {
             profile,
             location,
             references,
-            relations,
+            accepted: true,
         })
     }
 
