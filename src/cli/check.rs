@@ -64,7 +64,11 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
 
     let progress = progress_bar();
     let tick = progress.clone();
-    let options = DiscoverOptions { follow_locations: !args.no_follow, on_file: Some(Arc::new(move || tick.inc(1))) };
+    let options = DiscoverOptions {
+        follow_locations: !args.no_follow,
+        keep_trees: false,
+        on_file: Some(Arc::new(move || tick.inc(1))),
+    };
     let discovery = discover(&RealFs, &args.paths, &options);
     progress.finish_and_clear();
 
