@@ -279,6 +279,12 @@ fn take_depth(toks: &mut Vec<Tok>) -> Option<u32> {
     None
 }
 
+/// Parses one `field:value` filter (`label:key=value`, `annotation:key`); `None` if `tok` is not
+/// a filter.
+pub fn parse_filter(tok: &str) -> Option<Filter> {
+    filter_of(tok)
+}
+
 fn filter_of(tok: &str) -> Option<Filter> {
     let (key, value) = tok.split_once(':')?;
     let field = FILTER_KEYS.iter().find(|(k, _)| k.eq_ignore_ascii_case(key))?.1;

@@ -1,0 +1,46 @@
+//! `backline ask "<question>"`: the question engine in a terminal, the same engine the bots use.
+//!
+//! The words may be given unquoted (`backline ask who owns payments-api`). The first run in a
+//! repository indexes the configured sources. Exit codes: 0 answered, 1 nothing matched the
+//! name, 2 usage, configuration or store failure.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use backline_core::query::answer::{Answer, AnswerBody};
+use backline_core::query::render::render_text;
+
+use super::GlobalArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The question, e.g. "who owns payments-api" or "what breaks if orders-db goes down".
+    #[arg(required = true, num_args = 1..)]
+    question: Vec<String>,
+    /// Print the answer model as JSON (what the bots render).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Prints an answer as text or JSON; the exit code says whether the name was found.
+pub fn print(answer: &Answer, json: bool) -> anyhow::Result<ExitCode> {
+    let mut out = anstream::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, answer)?;
+        writeln!(out)?;
+    } else {
+        write!(out, "{}", render_text(answer))?;
+    }
+    Ok(if matches!(answer.body, AnswerBody::NotFound(_)) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
+    let question = args.question.join(" ");
+    let rt = super::index::runtime()?;
+    rt.block_on(async {
+        let index = super::index::open_ready(global).await?;
+        let answer = index.ask(&question).await;
+        index.close().await;
+        print(&answer?, args.json)
+    })
+}

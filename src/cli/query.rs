@@ -1,0 +1,113 @@
+//! Structured queries for scripts: `owner`, `contact`, `search`, `deps`, `impact`, `team`,
+//! `find`, `health`, each with `--json` (the same answer model as `ask --json` and the bots).
+//!
+//! These skip the question parser but not name resolution: `backline owner payments` resolves
+//! `payments` exactly, by variant or fuzzily, and asks back with candidates when ambiguous.
+//! Exit codes as `ask`: 0 answered, 1 nothing matched the name, 2 failure.
+
+use std::process::ExitCode;
+
+use backline_core::query::answer::{Filter, Query};
+use backline_core::query::engine::{IMPACT_DEPTH, SEARCH_LIMIT, parse_filter};
+
+use super::GlobalArgs;
+
+#[derive(Debug, clap::Args)]
+pub struct JsonFlag {
+    /// Print the answer model as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum QueryCommand {
+    /// Who owns an entity: owner, parent groups, members, how to reach them.
+    Owner {
+        name: String,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// How to reach a team, a person, or the owner of an entity.
+    Contact {
+        name: String,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// Full-text search over names, titles, descriptions, tags, owners, kinds and systems.
+    Search {
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = SEARCH_LIMIT)]
+        limit: u32,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// What an entity depends on (`dependsOn`), with the path to each.
+    Deps {
+        name: String,
+        #[arg(long, default_value_t = 1)]
+        depth: u32,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// What breaks if an entity goes down: everything depending on it, with the path.
+    Impact {
+        name: String,
+        #[arg(long, default_value_t = IMPACT_DEPTH)]
+        depth: u32,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// A team: what it owns (with sub-teams), its members, children and contacts.
+    Team {
+        name: String,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// Entities matching filters, grouped by owner: kind: type: lifecycle: tag: owner: system:
+    /// domain: namespace: label:key[=value] annotation:key[=value].
+    Find {
+        #[arg(required = true, num_args = 1..)]
+        filters: Vec<String>,
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+    /// Catalog health: missing owners, empty owner teams, deprecated dependencies, findings,
+    /// stale sources.
+    Health {
+        #[command(flatten)]
+        out: JsonFlag,
+    },
+}
+
+pub fn run(global: &GlobalArgs, command: QueryCommand) -> anyhow::Result<ExitCode> {
+    let (query, json) = match command {
+        QueryCommand::Owner { name, out } => (Query::Owner { name }, out.json),
+        QueryCommand::Contact { name, out } => (Query::Contact { name }, out.json),
+        QueryCommand::Search { text, limit, out } => (Query::Search { text: text.join(" "), limit }, out.json),
+        QueryCommand::Deps { name, depth, out } => (Query::Dependencies { name, depth }, out.json),
+        QueryCommand::Impact { name, depth, out } => (Query::Dependents { name, depth }, out.json),
+        QueryCommand::Team { name, out } => (Query::Team { name }, out.json),
+        QueryCommand::Find { filters, out } => {
+            let parsed: Vec<Filter> = filters
+                .iter()
+                .map(|f| {
+                    parse_filter(f).ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "`{f}` is not a filter; use kind:, type:, lifecycle:, tag:, owner:, system:, domain:, namespace:, label:key[=value] or annotation:key[=value]"
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<_>>()?;
+            (Query::Find { filters: parsed }, out.json)
+        }
+        QueryCommand::Health { out } => (Query::Health, out.json),
+    };
+    let rt = super::index::runtime()?;
+    rt.block_on(async {
+        let index = super::index::open_ready(global).await?;
+        let answer = index.answer(&query).await;
+        index.close().await;
+        super::ask::print(&answer?, json)
+    })
+}
