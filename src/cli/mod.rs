@@ -4,6 +4,7 @@
 pub mod check;
 pub mod explain;
 pub mod generate;
+pub mod serve;
 
 use std::path::{Path, PathBuf};
 
@@ -27,11 +28,17 @@ pub struct GlobalArgs {
 pub fn init_tracing(global: &GlobalArgs) {
     let filter = tracing_subscriber::EnvFilter::try_new(&global.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+    let subscriber = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .finish();
+    // A cap whatever `--log` says: Slack's client library logs response_urls at debug/trace.
+    let subscriber = tracing_subscriber::layer::SubscriberExt::with(
+        subscriber,
+        tracing_subscriber::filter::filter_fn(backline_bot::logging::allowed),
+    );
+    let _ = tracing_subscriber::util::SubscriberInitExt::try_init(subscriber);
 }
 
 /// Loads the configuration: the `--config` file (which must exist), else `./backline.toml` if it
