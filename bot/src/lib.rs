@@ -6,14 +6,20 @@
 //!
 //! - [`serve`]: the shared server (`/healthz`, `/readyz`, `/metrics`) and the [`serve::ChatModule`]
 //!   seam every platform plugs into; [`platforms`] lists the platforms.
+//! - `run` and `keeper` (feature `index`): `backline serve` itself, over core's index, kept
+//!   current while serving.
 //! - [`slack`]: the Slack bot (Socket Mode and HTTP, slash commands, mentions, DMs, buttons).
 //! - [`secret`]: the type tokens live in, so they never reach a log; [`logging`] caps what
 //!   libraries may log.
 
 pub mod engine;
+#[cfg(feature = "index")]
+pub mod keeper;
 pub mod logging;
 pub mod metrics;
 pub mod platforms;
+#[cfg(feature = "index")]
+pub mod run;
 pub mod secret;
 pub mod serve;
 pub mod slack;

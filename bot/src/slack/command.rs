@@ -7,16 +7,18 @@
 //! does. Filter syntax for `find` belongs to the engine, not to us.
 
 use backline_core::query::answer::Query;
+use backline_core::query::engine;
 
 use crate::engine::Ask;
 
 /// Depth of `deps` (direct dependencies unless asked otherwise).
 pub const DEPS_DEPTH: u32 = 1;
-/// Depth of `impact`: the blast radius, as far as the engine's benchmarked depth.
-pub const IMPACT_DEPTH: u32 = 5;
-/// Hits asked of `search`.
-pub const SEARCH_LIMIT: u32 = 10;
-const MAX_DEPTH: u32 = 10;
+/// Depth of `impact`: the engine's own, so `/backline impact X` and "what breaks if X goes down"
+/// give the same blast radius.
+pub const IMPACT_DEPTH: u32 = engine::IMPACT_DEPTH;
+/// Hits asked of `search`, as the engine's own "search X".
+pub const SEARCH_LIMIT: u32 = engine::SEARCH_LIMIT;
+const MAX_DEPTH: u32 = if IMPACT_DEPTH > 10 { IMPACT_DEPTH } else { 10 };
 
 /// What a slash command's text asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,6 +143,7 @@ mod tests {
             ("impact orders-db", q(Query::Dependents { name: "orders-db".into(), depth: IMPACT_DEPTH })),
             ("impact orders-db depth=2", q(Query::Dependents { name: "orders-db".into(), depth: 2 })),
             ("impact orders-db 99", q(Query::Dependents { name: "orders-db".into(), depth: MAX_DEPTH })),
+            ("impact orders-db 0", q(Query::Dependents { name: "orders-db".into(), depth: 1 })),
             ("find tag:python2 lifecycle:production", text("find tag:python2 lifecycle:production")),
             ("who owns payments-api", text("who owns payments-api")),
             ("what breaks if orders-db goes down", text("what breaks if orders-db goes down")),

@@ -9,7 +9,7 @@
 //! to refuse messages (`msg_blocks_too_long`, ../shared/spec/chat-platforms.md §2.7). The limits
 //! are enforced here, by construction, and checked over rendered JSON by the tests.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use backline_core::query::answer::{
     Ambiguous, Answer, AnswerBody, Candidate, Contact, ContactAnswer, ContactChannel, DependencyAnswer, Direction, EntityAnswer,
@@ -300,6 +300,10 @@ fn compact(e: &EntitySummary) -> String {
     s
 }
 
+fn description(e: &EntitySummary) -> String {
+    e.description.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| escape_cut(d, 200)).unwrap_or_default()
+}
+
 fn where_defined(e: &EntitySummary) -> String {
     match &e.defined_at {
         Some(at) => format!("defined in `{}:{}` ({})", escape_cut(&at.file, 200), at.line, escape_cut(&at.source, 60)),
@@ -319,27 +323,88 @@ fn facts(e: &EntitySummary) -> String {
     parts.join(" · ")
 }
 
-fn contact_text(c: &Contact) -> String {
+/// A Slack channel id in a link like `https://x.slack.com/archives/C0123ABCD`.
+fn archive_id(url: &str) -> Option<&str> {
+    let id = url.split("/archives/").nth(1)?.split(['/', '?', '#']).next()?;
+    (is_slack_id(id, 'C') || is_slack_id(id, 'G')).then_some(id)
+}
+
+/// What a contact points at (channel ids, `#names`, addresses, URLs): contacts sharing a key are
+/// the same place written several ways (an annotation, a `chat` link), shown once.
+fn contact_keys(c: &Contact) -> Vec<String> {
     let value = c.value.trim();
-    match c.channel {
-        ContactChannel::Email => link(&format!("mailto:{value}"), value),
-        ContactChannel::SlackChannel | ContactChannel::SlackNotify => {
-            let id = value.trim_start_matches('#');
-            if is_slack_id(id, 'C') || is_slack_id(id, 'G') {
-                // A channel link: renders as #name, pings nobody.
-                format!("<#{id}>")
-            } else if let Some(url) = c.url.as_deref().filter(|u| linkable(u)) {
-                link(url, c.label.as_deref().unwrap_or(value))
+    let mut keys = vec![value.to_lowercase()];
+    let bare = value.trim_start_matches('#');
+    if is_slack_id(bare, 'C') || is_slack_id(bare, 'G') {
+        keys.push(bare.to_owned());
+    } else if value.starts_with('#') {
+        keys.push(format!("#{}", bare.to_lowercase()));
+    }
+    if c.channel == ContactChannel::Email {
+        keys.push(format!("mailto:{}", value.to_lowercase()));
+    }
+    if let Some(url) = c.url.as_deref() {
+        keys.push(url.to_lowercase());
+        if let Some(id) = archive_id(url) {
+            keys.push(id.to_owned());
+        }
+    }
+    if let Some(label) = c.label.as_deref().map(str::trim).filter(|l| l.starts_with('#')) {
+        keys.push(label.to_lowercase());
+    }
+    keys
+}
+
+/// One place to reach, from the contacts that name it; the most useful form wins: a link
+/// (works in any workspace), then a channel mention `<#C…>` (renders as #name, pings nobody),
+/// then the text as written. Member ids are never turned into `<@U…>`, which would notify.
+fn contact_group_text(group: &[&Contact]) -> String {
+    let name = group.iter().map(|c| c.value.trim()).chain(group.iter().filter_map(|c| c.label.as_deref())).find(|v| v.starts_with('#'));
+    if let Some(c) = group.iter().find(|c| c.url.as_deref().is_some_and(linkable)) {
+        let url = c.url.as_deref().unwrap_or_default();
+        let label = c.label.as_deref().or(name).unwrap_or(c.value.trim());
+        return link(url, label);
+    }
+    for c in group {
+        let bare = c.value.trim().trim_start_matches('#');
+        if is_slack_id(bare, 'C') || is_slack_id(bare, 'G') {
+            return format!("<#{bare}>");
+        }
+        if c.channel == ContactChannel::Email {
+            return link(&format!("mailto:{}", c.value.trim()), c.value.trim());
+        }
+    }
+    format!("`{}`", escape_cut(group[0].value.trim(), 80))
+}
+
+/// The contacts, one per place, nearest first; and the URLs shown (so links do not repeat them).
+fn contacts_text(contacts: &[Contact]) -> (Vec<String>, HashSet<String>) {
+    let mut groups: Vec<(HashSet<String>, Vec<&Contact>)> = Vec::new();
+    for c in contacts {
+        let keys: HashSet<String> = contact_keys(c).into_iter().collect();
+        let mut merged = (keys, vec![c]);
+        // Merge every group this contact connects; keep the position of the first.
+        let mut first: Option<usize> = None;
+        let mut i = 0;
+        while i < groups.len() {
+            if !groups[i].0.is_disjoint(&merged.0) {
+                let (k, cs) = groups.remove(i);
+                merged.0.extend(k);
+                let mut cs = cs;
+                cs.append(&mut merged.1);
+                merged.1 = cs;
+                first = Some(first.map_or(i, |f: usize| f.min(i)));
             } else {
-                // Member ids are shown, never turned into <@U…> mentions, which would notify.
-                format!("`{}`", escape_cut(value, 80))
+                i += 1;
             }
         }
-        ContactChannel::DiscordChannel | ContactChannel::ChatLink => match c.url.as_deref() {
-            Some(url) => link(url, c.label.as_deref().unwrap_or(value)),
-            None => escape_cut(value, 120),
-        },
+        match first {
+            Some(at) => groups.insert(at.min(groups.len()), merged),
+            None => groups.push(merged),
+        }
     }
+    let shown = groups.iter().flat_map(|(_, cs)| cs.iter().filter_map(|c| c.url.as_deref().map(str::to_lowercase))).collect();
+    (groups.iter().map(|(_, cs)| contact_group_text(cs)).collect(), shown)
 }
 
 fn is_slack_id(s: &str, first: char) -> bool {
@@ -355,7 +420,7 @@ fn provider_name(p: &str) -> &str {
     }
 }
 
-fn on_call_text(o: &OnCall) -> String {
+fn on_call_text(o: &OnCall, subject: &str) -> String {
     let what = match o.annotation.rsplit('/').next() {
         Some("service-id") | Some("service") => "service",
         Some("team") => "team",
@@ -364,13 +429,15 @@ fn on_call_text(o: &OnCall) -> String {
         Some(other) => other,
         None => "",
     };
+    let whose = if o.from != subject { format!(" (of {})", escape_cut(&short_ref(&o.from), 60)) } else { String::new() };
     let label = format!("{} {} {}", provider_name(&o.provider), what, o.value.trim());
-    match o.url.as_deref() {
-        // An integration key is a secret for sending alerts; never shown in full.
-        _ if what == "integration" => format!("{} (integration configured)", escape(provider_name(&o.provider))),
+    let text = match o.url.as_deref() {
+        // An integration key is a secret for sending alerts; never shown.
+        _ if what == "integration" => format!("{} integration configured", escape(provider_name(&o.provider))),
         Some(url) => link(url, &label),
         None => escape_cut(&label, 200),
-    }
+    };
+    format!("{text}{whose}")
 }
 
 /// Runbooks and dashboards first: they are what is opened during an incident.
@@ -390,8 +457,10 @@ fn link_rank(l: &LinkInfo) -> u8 {
     }
 }
 
-fn links_text(links: &[LinkInfo], max: usize) -> String {
-    let mut sorted: Vec<&LinkInfo> = links.iter().filter(|l| linkable(&l.url) && l.url.len() <= limits::BUTTON_URL).collect();
+fn links_text(links: &[LinkInfo], skip: &HashSet<String>, max: usize) -> String {
+    let mut seen = skip.clone();
+    let mut sorted: Vec<&LinkInfo> =
+        links.iter().filter(|l| linkable(&l.url) && l.url.len() <= limits::BUTTON_URL && seen.insert(l.url.to_lowercase())).collect();
     sorted.sort_by_key(|l| link_rank(l));
     let items: Vec<String> = sorted
         .iter()
@@ -411,16 +480,23 @@ fn person_text(p: &Person) -> String {
     }
 }
 
-/// The "how to reach them" lines shared by ownership, contact and team answers.
-fn reach_sections(m: &mut Msg<'_>, reach: &Reach, members: &[Person]) {
+/// The "how to reach them" lines shared by ownership, contact and team answers. `subject` is
+/// the entity asked about, so hints written on its owner or parents can say so.
+fn reach_sections(m: &mut Msg<'_>, reach: &Reach, members: &[Person], subject: &str) {
     if !reach.on_call.is_empty() {
-        let items: Vec<String> = reach.on_call.iter().map(on_call_text).collect();
+        let mut seen = HashSet::new();
+        let items: Vec<String> = reach
+            .on_call
+            .iter()
+            .filter(|o| seen.insert((o.provider.clone(), o.annotation.clone(), o.value.clone())))
+            .map(|o| on_call_text(o, subject))
+            .collect();
         let list = join_list(&items, " · ", LIST_ITEMS, items.len(), m.budget().saturating_sub(20));
         m.section(format!(":rotating_light: *On call:* {list}"));
     }
-    if !reach.contacts.is_empty() {
-        let items: Vec<String> = reach.contacts.iter().map(contact_text).collect();
-        let list = join_list(&items, " · ", LIST_ITEMS, items.len(), m.budget().saturating_sub(20));
+    let (contacts, shown) = contacts_text(&reach.contacts);
+    if !contacts.is_empty() {
+        let list = join_list(&contacts, " · ", LIST_ITEMS, contacts.len(), m.budget().saturating_sub(20));
         m.section(format!(":speech_balloon: *Reach:* {list}"));
     }
     if !members.is_empty() {
@@ -429,7 +505,7 @@ fn reach_sections(m: &mut Msg<'_>, reach: &Reach, members: &[Person]) {
         m.section(format!(":busts_in_silhouette: *People:* {list}"));
     }
     if !reach.links.is_empty() {
-        let list = links_text(&reach.links, m.budget().saturating_sub(20));
+        let list = links_text(&reach.links, &shown, m.budget().saturating_sub(20));
         if !list.is_empty() {
             m.section(format!(":link: *Links:* {list}"));
         }
@@ -495,9 +571,9 @@ fn ownership(m: &mut Msg<'_>, a: &OwnershipAnswer) {
         text.push_str("\n:warning: Backstage would refuse this entity (see below).");
     }
     m.section(text);
-    reach_sections(m, &a.reach, &a.members);
+    reach_sections(m, &a.reach, &a.members, &a.entity.entity_ref);
     findings_context(m, &a.findings);
-    m.context(vec![facts(&a.entity), where_defined(&a.entity)]);
+    m.context(vec![facts(&a.entity), description(&a.entity), where_defined(&a.entity)]);
 }
 
 fn contact(m: &mut Msg<'_>, a: &ContactAnswer) {
@@ -508,7 +584,7 @@ fn contact(m: &mut Msg<'_>, a: &ContactAnswer) {
     if a.reach.is_empty() && a.members.is_empty() {
         m.section("No on-call, channel or people are recorded for it in the catalog.".to_owned());
     }
-    reach_sections(m, &a.reach, &a.members);
+    reach_sections(m, &a.reach, &a.members, &a.subject.entity_ref);
     m.context(vec![facts(&a.subject), where_defined(&a.subject)]);
 }
 
@@ -538,7 +614,7 @@ fn entity(m: &mut Msg<'_>, a: &EntityAnswer) {
     }
     m.fields(fields);
     if !a.links.is_empty() {
-        let list = links_text(&a.links, m.budget().saturating_sub(20));
+        let list = links_text(&a.links, &HashSet::new(), m.budget().saturating_sub(20));
         if !list.is_empty() {
             m.section(format!(":link: *Links:* {list}"));
         }
@@ -608,7 +684,7 @@ fn team(m: &mut Msg<'_>, a: &TeamAnswer) {
         text.push_str(&format!("\n:email: {}", link(&format!("mailto:{email}"), email)));
     }
     m.section(text);
-    reach_sections(m, &a.reach, &a.members);
+    reach_sections(m, &a.reach, &a.members, &a.team.entity_ref);
     if !a.children.is_empty() {
         let items: Vec<String> = a.children.iter().map(|c| format!("`{}`", escape_cut(&short_name(c), 80))).collect();
         m.section(format!("*Sub-teams:* {}", join_list(&items, ", ", LIST_ITEMS, items.len(), 1500)));
