@@ -28,6 +28,8 @@ enum Command {
     Check(cli::check::Args),
     /// Explain a finding code: what it checks, why, an example and the fix.
     Explain(cli::explain::Args),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(cli::lsp::Args),
     /// Run the chat bots (Slack) with /healthz, /readyz and /metrics, keeping the index current.
     Serve(cli::serve::Args),
     /// Write a synthetic catalog for benchmarks.
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cli::check::run(&cli.global, args),
         Command::Explain(args) => cli::explain::run(args),
+        Command::Lsp(args) => cli::lsp::run(args),
         Command::Generate(args) => cli::generate::run(args),
         Command::Serve(args) => cli::serve::run(&cli.global, args),
     };

@@ -15,6 +15,7 @@
 pub mod catalog;
 pub mod codes;
 pub mod config;
+pub mod cursor;
 pub mod discover;
 pub mod entity_ref;
 pub mod finding;

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod lsp;
 pub mod generate;
 pub mod serve;
 
