@@ -1,0 +1,405 @@
+//! End to end: the real `backline serve` binary on a loopback port, indexing the example catalog,
+//! answering signed Slack requests; a fake Slack Web API (plain `std` HTTP on loopback) receives
+//! what the bot posts. Also: several replicas on one PostgreSQL catalog give the same answers,
+//! and a changed catalog file is picked up while serving.
+//!
+//! PostgreSQL (127.0.0.1:5432, database `test`): when unreachable the replica test fails if `CI`
+//! is set and is skipped with a message otherwise, like the index tests.
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const SECRET: &str = "e2e-signing-secret";
+const BOT_TOKEN: &str = "xoxb-e2e-0000-secret";
+const TEAM: &str = "T0E2E";
+
+fn example_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalog")
+}
+
+// ------------------------------------------------------------------------------------------
+// Minimal HTTP/1.1 over std, for the client side and for the fake Slack.
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn read_message(stream: &mut TcpStream) -> Option<(String, Vec<(String, String)>, Vec<u8>)> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut first = String::new();
+    if reader.read_line(&mut first).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let len = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some((first.trim_end().to_owned(), headers, body))
+}
+
+fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Response {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    Response { status, body }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+fn signed(addr: SocketAddr, path: &str, content_type: &str, body: &str, secret: &str) -> Response {
+    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    let sig = backline_bot::slack::verify::sign(secret, &ts, body.as_bytes());
+    http(
+        addr,
+        "POST",
+        path,
+        &[("Content-Type", content_type.to_owned()), ("X-Slack-Signature", sig), ("X-Slack-Request-Timestamp", ts)],
+        body,
+    )
+}
+
+fn form(pairs: &[(&str, &str)]) -> String {
+    let enc = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b' ' => "+".to_owned(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect::<Vec<_>>().join("&")
+}
+
+fn slash(addr: SocketAddr, text: &str) -> Response {
+    let body = form(&[
+        ("token", "x"),
+        ("team_id", TEAM),
+        ("team_domain", "northwind"),
+        ("channel_id", "C2147483705"),
+        ("user_id", "U2147483697"),
+        ("user_name", "oncall"),
+        ("command", "/backline"),
+        ("text", text),
+        ("response_url", "http://127.0.0.1:9/hooks/commands/unused"),
+        ("trigger_id", "1.2.3"),
+        ("api_app_id", "A123"),
+    ]);
+    signed(addr, "/slack/commands", "application/x-www-form-urlencoded", &body, SECRET)
+}
+
+/// A fake Slack Web API: records each request (path, authorization, JSON body), answers ok.
+struct FakeSlack {
+    addr: SocketAddr,
+    calls: Arc<Mutex<Vec<(String, Option<String>, Value)>>>,
+}
+
+impl FakeSlack {
+    fn start() -> FakeSlack {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&calls);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let record = Arc::clone(&record);
+                std::thread::spawn(move || {
+                    while let Some((line, headers, body)) = read_message(&mut stream) {
+                        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                        let auth = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone());
+                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        record.lock().unwrap().push((path, auth, body));
+                        let reply = r#"{"ok":true,"channel":"C1","ts":"1.2"}"#;
+                        let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}", reply.len());
+                        if stream.write_all(resp.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        FakeSlack { addr, calls }
+    }
+
+    fn wait_for(&self, path: &str, timeout: Duration) -> (String, Option<String>, Value) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(c) = self.calls.lock().unwrap().iter().find(|c| c.0 == path) {
+                return c.clone();
+            }
+            assert!(Instant::now() < deadline, "no call to {path}: {:?}", self.calls.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The binary.
+
+struct Serve {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    fn start(dir: &Path, toml: &str, extra_args: &[&str]) -> Serve {
+        let config = dir.join("backline.toml");
+        std::fs::write(&config, toml).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_backline"))
+            .args(["serve", "--config"])
+            .arg(&config)
+            .args(["--listen", "127.0.0.1:0", "--log", "info"])
+            .args(extra_args)
+            .env("BACKLINE_SLACK_BOT_TOKEN", BOT_TOKEN)
+            .env("BACKLINE_SLACK_SIGNING_SECRET", SECRET)
+            .env_remove("BACKLINE_SLACK_APP_TOKEN")
+            .env_remove("BACKLINE_STORE_URL")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start backline serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                log.lock().unwrap().push_str(&line);
+                log.lock().unwrap().push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("serve did not start: {}", stderr.lock().unwrap());
+            }
+        };
+        let serve = Serve { child, addr, stderr };
+        serve.wait_ready();
+        serve
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if http(self.addr, "GET", "/readyz", &[], "").status == 200 {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never ready: {}", self.stderr.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// SIGTERM, and the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("serve did not stop on SIGTERM: {}", self.stderr.lock().unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn config(store_url: &str, source: &Path, api_url: &str) -> String {
+    format!(
+        "[store]\nurl = {store_url:?}\n\n[[source]]\nname = \"northwind\"\npath = {:?}\n\n[slack]\nmode = \"http\"\nallowed_teams = [\"{TEAM}\"]\napi_url = {api_url:?}\n",
+        source.display().to_string()
+    )
+}
+
+fn text(v: &Value) -> String {
+    v.to_string()
+}
+
+#[test]
+fn serve_answers_a_signed_slash_command_with_the_example_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeSlack::start();
+    let toml = config("sqlite://index.db", &example_catalog(), &format!("http://{}/api", fake.addr));
+    let serve = Serve::start(dir.path(), &toml, &["--no-watch"]);
+
+    let resp = slash(serve.addr, "owner payments-api");
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let v = resp.json();
+    assert_eq!(v["response_type"], "ephemeral");
+    let t = text(&v);
+    for needle in ["Payments API", "*Payments* (`team-payments`)", "PPAY0A1", "#payments-oncall", "payments@northwind.example", "Payments runbook", "production"] {
+        assert!(t.contains(needle), "missing {needle:?} in {t}");
+    }
+
+    let impact = slash(serve.addr, "impact orders-db").json();
+    let t = text(&impact);
+    assert!(t.contains("Blast radius") && t.contains("orders-service") && t.contains("team-fulfilment"), "{t}");
+
+    // Unsigned and wrongly signed requests never reach the engine.
+    let body = "team_id=T0E2E&text=owner+payments-api";
+    assert_eq!(http(serve.addr, "POST", "/slack/commands", &[("Content-Type", "application/x-www-form-urlencoded".into())], body).status, 401);
+    assert_eq!(signed(serve.addr, "/slack/commands", "application/x-www-form-urlencoded", body, "wrong").status, 401);
+
+    // A mention is answered through the (fake) Web API, threaded, with the bot token.
+    let event = json!({
+        "token": "x", "team_id": TEAM, "api_app_id": "A123", "type": "event_callback", "event_id": "Ev0E2E", "event_time": 1,
+        "event": {"type": "app_mention", "user": "U1", "text": "<@UBOT> what breaks if orders-db goes down", "ts": "1700000000.000100", "channel": "C0E2E", "event_ts": "1700000000.000100"}
+    });
+    assert_eq!(signed(serve.addr, "/slack/events", "application/json", &event.to_string(), SECRET).status, 200);
+    let (_, auth, posted) = fake.wait_for("/api/chat.postMessage", Duration::from_secs(20));
+    assert_eq!(auth.as_deref(), Some(format!("Bearer {BOT_TOKEN}").as_str()));
+    assert_eq!(posted["channel"], "C0E2E");
+    assert_eq!(posted["thread_ts"], "1700000000.000100");
+    assert!(text(&posted).contains("orders-service"), "{posted}");
+
+    let metrics = http(serve.addr, "GET", "/metrics", &[], "").body;
+    assert!(metrics.contains("backline_slack_requests_total"), "{metrics}");
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert!(!logs.contains(BOT_TOKEN) && !logs.contains(SECRET), "{logs}");
+    assert!(serve.stop().success(), "clean exit on SIGTERM");
+}
+
+#[test]
+fn a_changed_catalog_file_is_answered_without_restarting() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    copy_dir(&example_catalog(), &catalog);
+    let toml = config("sqlite://index.db", &catalog, "http://127.0.0.1:9/api");
+    let serve = Serve::start(dir.path(), &toml, &[]);
+    assert!(text(&slash(serve.addr, "owner payments-api").json()).contains("`team-payments`"));
+
+    let file = catalog.join("services/payments-api/catalog-info.yaml");
+    let yaml = std::fs::read_to_string(&file).unwrap();
+    let before = "  lifecycle: production\n  owner: team-payments\n  system: payments\n";
+    assert!(yaml.contains(before), "the example catalog changed; update this test");
+    std::fs::write(&file, yaml.replace(before, "  lifecycle: production\n  owner: team-checkout\n  system: payments\n")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let t = text(&slash(serve.addr, "owner payments-api").json());
+        if t.contains("`team-checkout`") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the change was not picked up: {t}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    serve.stop();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The PostgreSQL server for the replica test, or `None` (skip) outside CI.
+fn postgres() -> Option<String> {
+    let url = std::env::var("BACKLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    if TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(2)).is_ok() {
+        return Some(url);
+    }
+    let message = "PostgreSQL is unreachable on 127.0.0.1:5432";
+    assert!(std::env::var_os("CI").is_none(), "{message}; CI requires the PostgreSQL tests to run");
+    eprintln!("skipping the replica test: {message}");
+    None
+}
+
+#[test]
+fn replicas_on_one_postgres_catalog_give_the_same_answers() {
+    let Some(base) = postgres() else { return };
+    let schema = format!("bl_serve_e2e_{}", std::process::id());
+    let store = format!("{base}?schema={schema}");
+    let (a_dir, b_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let toml = config(&store, &example_catalog(), "http://127.0.0.1:9/api");
+    // Both index at start; the store's lock lets one of them do it while the other reads.
+    let a = Serve::start(a_dir.path(), &toml, &["--no-watch"]);
+    let b = Serve::start(b_dir.path(), &toml, &["--no-watch"]);
+    for question in ["owner payments-api", "impact orders-db", "team team-payments", "search fraud", "who owns payments"] {
+        let (ra, rb) = (slash(a.addr, question), slash(b.addr, question));
+        assert_eq!(ra.status, 200);
+        assert_eq!(ra.json(), rb.json(), "replicas disagree on {question:?}");
+        assert!(text(&ra.json()).contains("payments") || question.contains("orders"), "{question}: {}", ra.body);
+    }
+    a.stop();
+    b.stop();
+    // Drop the schema (psql is how the test environment talks to the server).
+    let _ = Command::new("psql")
+        .arg(&base)
+        .args(["-q", "-c", &format!("DROP SCHEMA IF EXISTS {schema} CASCADE")])
+        .env("PGOPTIONS", "--client-min-messages=warning")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
