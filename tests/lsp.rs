@@ -77,7 +77,7 @@ fn fixture_with(caps: Value, options: Value) -> Fixture {
     // The workspace scan runs in the background; the server logs when the index is ready.
     server
         .wait_notification(client::TIMEOUT, |m| {
-            m["method"] == "window/logMessage" && m["params"]["message"].as_str().is_some_and(|s| s.contains("indexed 4 catalog files"))
+            m["method"] == "window/logMessage" && m["params"]["message"].as_str().is_some_and(|s| s.contains("Backline: indexed"))
         })
         .expect("the workspace is indexed");
     Fixture { _dir: dir, root, server }
@@ -574,4 +574,39 @@ fn closing_a_document_clears_its_diagnostics() {
     f.settled_diagnostics(&payments, has_code("BL0101"));
     f.server.notify("textDocument/didClose", json!({"textDocument": {"uri": payments}}));
     f.settled_diagnostics(&payments, |d| d.is_empty());
+}
+
+#[test]
+fn an_index_file_from_the_settings_adds_an_org_wide_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path().canonicalize().unwrap();
+    let org = tmp.join("org");
+    std::fs::create_dir_all(&org).unwrap();
+    std::fs::write(
+        org.join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-b\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-ghost\n  title: The Ghosts\nspec:\n  type: team\n  children: []\n",
+    )
+    .unwrap();
+    let status = std::process::Command::new(binary())
+        .args(["index", org.to_str().unwrap()])
+        .current_dir(&tmp)
+        .output()
+        .expect("backline index");
+    assert!(status.status.success(), "backline index failed: {}", String::from_utf8_lossy(&status.stderr));
+    let db = tmp.join(".backline/index.db");
+    assert!(db.is_file(), "no index at {}", db.display());
+
+    let mut f = fixture_with(capabilities(false), json!({"catalogs": [db.to_string_lossy()]}));
+    let payments = f.open("catalog-info.yaml");
+    let diags = f.settled_diagnostics(&payments, |d| d.is_empty());
+    assert!(diags.is_empty(), "team-ghost comes from the index: {diags:?}");
+    // Definition lands on the indexed file's line; hover shows the indexed title.
+    let d = f.server.request("textDocument/definition", tdp(&payments, 7, 12));
+    assert_eq!(d, json!([{"uri": file_uri(&org.join("catalog-info.yaml")), "range": {"start": pos(11, 8), "end": pos(11, 18)}}]));
+    let h = f.server.request("textDocument/hover", tdp(&payments, 7, 12));
+    assert!(h["contents"]["value"].as_str().unwrap().contains("The Ghosts"), "{h}");
+    // team-b is defined in the workspace too: the workspace's copy wins, no duplicate.
+    let org_ws = f.open("org.yaml");
+    let diags = f.settled_diagnostics(&org_ws, |_| true);
+    assert!(!diags.iter().any(|d| d["code"] == "BL0102"), "{diags:?}");
 }

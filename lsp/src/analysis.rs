@@ -19,6 +19,7 @@ use tower_lsp_server::ls_types::{Diagnostic, MessageType};
 
 use crate::convert;
 use crate::document::Document;
+use crate::external;
 use crate::settings::{CatalogSource, Settings};
 use crate::state::{Shared, Snapshot};
 use crate::workspace::{self, Catalog, DiskFile, DiskFiles, Origin, needs_rebuild};
@@ -235,41 +236,49 @@ pub(crate) fn log(shared: &Arc<Shared>, typ: MessageType, message: String) {
 /// catalog. A scan already running is cancelled.
 pub(crate) fn start_scan(shared: &Arc<Shared>) {
     let cancel = Arc::new(AtomicBool::new(false));
-    let (roots, unsupported) = {
+    let (roots, indexes) = {
         let mut st = shared.lock();
         if let Some(old) = st.scan_cancel.replace(cancel.clone()) {
             old.store(true, Ordering::Relaxed);
         }
         let mut roots: Vec<(PathBuf, Origin)> = st.roots.iter().map(|r| (r.clone(), Origin::Workspace)).collect();
-        let mut unsupported = Vec::new();
+        let mut indexes = Vec::new();
         for c in &st.settings.catalogs {
             match c {
                 CatalogSource::Directory(p) => roots.push((p.clone(), Origin::Extra)),
-                other => unsupported.push(other.clone()),
+                other => indexes.push(other.clone()),
             }
         }
-        (roots, unsupported)
+        (roots, indexes)
     };
-    for source in unsupported {
-        let what = match source {
-            CatalogSource::IndexFile(p) => format!("the index file {}", p.display()),
-            CatalogSource::Postgres(url) => format!("the PostgreSQL catalog {}", redact(&url)),
-            CatalogSource::Directory(_) => continue,
-        };
-        log(
-            shared,
-            MessageType::WARNING,
-            format!("Backline: {what} is ignored: this build of the language server reads catalog directories only (index files and PostgreSQL come with the index API)."),
-        );
-    }
     let shared = shared.clone();
     tokio::spawn(async move {
         let started = std::time::Instant::now();
         let scan_cancel = cancel.clone();
         let disk = tokio::task::spawn_blocking(move || workspace::scan(&roots, &scan_cancel)).await;
-        let Ok(disk) = disk else { return };
+        let Ok(mut disk) = disk else { return };
         if cancel.load(Ordering::Relaxed) {
             return;
+        }
+        if !indexes.is_empty() {
+            // Entities the workspace defines itself win over the index's (older) copy.
+            let known: HashSet<String> =
+                disk.files.iter().flat_map(|f| f.parsed.entities().map(|e| e.entity_ref.canonical())).collect();
+            for source in &indexes {
+                match external::load(source, &known).await {
+                    Ok(files) => {
+                        for parsed in files {
+                            if !disk.by_path.contains_key(&parsed.path) {
+                                disk.push(DiskFile { parsed: Arc::new(parsed), origin: Origin::Extra });
+                            }
+                        }
+                    }
+                    Err(message) => log(&shared, MessageType::WARNING, format!("Backline: {message}")),
+                }
+            }
+            if cancel.load(Ordering::Relaxed) {
+                return;
+            }
         }
         let files = disk.files.len();
         {
@@ -293,7 +302,7 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
     });
 }
 
-fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
         _ => url.to_owned(),

@@ -25,6 +25,7 @@
 mod analysis;
 mod convert;
 mod document;
+mod external;
 mod handlers;
 mod lookup;
 mod schema;

@@ -70,7 +70,7 @@ impl DiskFiles {
         out
     }
 
-    fn push(&mut self, f: DiskFile) {
+    pub(crate) fn push(&mut self, f: DiskFile) {
         self.by_path.insert(f.parsed.path.clone(), self.files.len());
         self.files.push(f);
     }
