@@ -69,7 +69,10 @@ async fn owner_questions(db: Db) {
         assert!(o.reach.links.iter().any(|l| l.link_type.as_deref() == Some("runbook")));
         // Where the data came from.
         let at = o.entity.defined_at.as_ref().expect("location");
-        assert_eq!((at.source.as_str(), at.file.as_str(), at.line), ("northwind", "services/payments-api/catalog-info.yaml", 6));
+        assert_eq!(
+            (at.source.as_str(), at.file.as_str(), at.line),
+            ("northwind", "services/payments-api/catalog-info.yaml", 6)
+        );
         assert!(a.summary.contains("team-payments"), "{}", a.summary);
         assert!(a.stale_sources.is_empty());
     }
@@ -94,12 +97,22 @@ async fn owner_questions(db: Db) {
 
 async fn contact_questions(db: Db) {
     let Some((t, ix)) = example(db).await else { return };
-    for q in ["how do I reach the payments team", "how can I contact team-payments", "contact payments team", "how do i reach team payments?"] {
+    for q in [
+        "how do I reach the payments team",
+        "how can I contact team-payments",
+        "contact payments team",
+        "how do i reach team payments?",
+    ] {
         let a = ask(&ix, q).await;
         let AnswerBody::Contact(c) = &a.body else { panic!("{q}: {:#?}", a.body) };
         assert_eq!(c.subject.entity_ref, "group:default/team-payments", "{q}");
         assert_eq!(c.team.as_ref().unwrap().entity_ref, "group:default/team-payments");
-        assert!(c.reach.contacts.iter().any(|x| x.channel == ContactChannel::Email && x.value == "payments@northwind.example"));
+        assert!(
+            c.reach
+                .contacts
+                .iter()
+                .any(|x| x.channel == ContactChannel::Email && x.value == "payments@northwind.example")
+        );
         assert!(c.reach.contacts.iter().any(|x| x.channel == ContactChannel::SlackChannel));
         assert_eq!(c.members.len(), 4);
     }
@@ -117,7 +130,9 @@ async fn contact_questions(db: Db) {
 
 async fn dependency_questions(db: Db) {
     let Some((t, ix)) = example(db).await else { return };
-    for q in ["what depends on orders-db", "who uses orders-db", "dependents of orders-db", "what dependes on orders-db?"] {
+    for q in
+        ["what depends on orders-db", "who uses orders-db", "dependents of orders-db", "what dependes on orders-db?"]
+    {
         let a = ask(&ix, q).await;
         let d = deps(&a);
         assert_eq!(d.direction, Direction::Dependents);
@@ -127,12 +142,18 @@ async fn dependency_questions(db: Db) {
         assert!(d.truncated, "there is more beyond depth 1");
     }
     // The README's blast radius: twelve components at depths 1-4.
-    for q in ["what breaks if orders-db goes down", "what brekas if orders-db goes down?", "impact of orders-db", "blast radius of orders-db"] {
+    for q in [
+        "what breaks if orders-db goes down",
+        "what brekas if orders-db goes down?",
+        "impact of orders-db",
+        "blast radius of orders-db",
+    ] {
         let a = ask(&ix, q).await;
         let d = deps(&a);
         assert!(!d.truncated, "{q}");
         let at = |depth: u32| {
-            let mut v: Vec<&str> = d.nodes.iter().filter(|n| n.depth == depth).map(|n| n.entity.name.as_str()).collect();
+            let mut v: Vec<&str> =
+                d.nodes.iter().filter(|n| n.depth == depth).map(|n| n.entity.name.as_str()).collect();
             v.sort_unstable();
             v
         };
@@ -169,7 +190,11 @@ async fn dependency_questions(db: Db) {
         assert_eq!(d.direction, Direction::Dependencies);
         let mut got: Vec<&str> = d.nodes.iter().map(|n| n.entity.name.as_str()).collect();
         got.sort_unstable();
-        assert_eq!(got, ["checkout-cache", "orders-service", "payments-api", "shipping-service", "tax-calculator"], "{q}");
+        assert_eq!(
+            got,
+            ["checkout-cache", "orders-service", "payments-api", "shipping-service", "tax-calculator"],
+            "{q}"
+        );
     }
     let a = ask(&ix, "deps checkout-api depth 3").await;
     let d = deps(&a);
@@ -183,12 +208,25 @@ async fn dependency_questions(db: Db) {
 
 async fn team_questions(db: Db) {
     let Some((t, ix)) = example(db).await else { return };
-    for q in ["what does team-checkout own", "what is owned by team-checkout", "team checkout", "what does the checkout team own"] {
+    for q in [
+        "what does team-checkout own",
+        "what is owned by team-checkout",
+        "team checkout",
+        "what does the checkout team own",
+    ] {
         let a = ask(&ix, q).await;
         let AnswerBody::Team(team) = &a.body else { panic!("{q}: {:#?}", a.body) };
         assert_eq!(team.team.entity_ref, "group:default/team-checkout", "{q}");
         let owned: Vec<&str> = team.owns.iter().map(|o| o.entity.name.as_str()).collect();
-        for c in ["checkout-web", "checkout-api", "tax-calculator", "mobile-bff", "northwind-app", "checkout-rest", "checkout"] {
+        for c in [
+            "checkout-web",
+            "checkout-api",
+            "tax-calculator",
+            "mobile-bff",
+            "northwind-app",
+            "checkout-rest",
+            "checkout",
+        ] {
             assert!(owned.contains(&c), "{q}: {c} missing from {owned:?}");
         }
         assert!(team.owns.iter().all(|o| o.via.is_none()));
@@ -223,7 +261,10 @@ async fn search_questions(db: Db) {
     };
     let a = ask(&ix, "search fraud").await;
     let hits = search(&a);
-    assert!(hits[..2].contains(&"fraud-detector".to_owned()) && hits[..2].contains(&"fraud-scoring".to_owned()), "{hits:?}");
+    assert!(
+        hits[..2].contains(&"fraud-detector".to_owned()) && hits[..2].contains(&"fraud-scoring".to_owned()),
+        "{hits:?}"
+    );
     // Identifier splitting, prefixes, typos, exact first.
     for (q, want) in [
         ("search paymentsApi", "payments-api"),

@@ -634,7 +634,7 @@ fn rows_of(parsed: &ParsedFile, findings: &[Finding]) -> (Vec<EntityRow>, Vec<Fi
             warning_count: warnings,
             first_error,
             document,
-            relations: e.relations.iter().map(|r| (r.source.canonical(), r.kind, r.target.canonical())).collect(),
+            relations: e.relations().iter().map(|r| (r.source.canonical(), r.kind, r.target.canonical())).collect(),
         });
     }
     (rows, finding_rows)

@@ -35,7 +35,8 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("{prefix}_{}_{n}_{nanos}", std::process::id())
 }
 
@@ -43,10 +44,9 @@ fn unique(prefix: &str) -> String {
 pub async fn postgres_url() -> Option<String> {
     let candidates: Vec<String> = match std::env::var("BACKLINE_TEST_PG_URL") {
         Ok(u) if !u.is_empty() => vec![u],
-        _ => vec![
-            "postgres://postgres@127.0.0.1:5432/test".to_owned(),
-            "postgres://root@127.0.0.1:5432/test".to_owned(),
-        ],
+        _ => {
+            vec!["postgres://postgres@127.0.0.1:5432/test".to_owned(), "postgres://root@127.0.0.1:5432/test".to_owned()]
+        }
     };
     let mut errors = Vec::new();
     for url in &candidates {
@@ -94,7 +94,9 @@ impl TestIndex {
         if let Some((base, schema)) = &self.pg
             && let Ok(mut c) = sqlx::PgConnection::connect(base).await
         {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))
+                .execute(&mut c)
+                .await;
             let _ = c.close().await;
         }
     }
