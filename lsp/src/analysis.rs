@@ -351,12 +351,8 @@ pub(crate) fn files_changed(shared: &Arc<Shared>, changed: Vec<PathBuf>, deleted
                                     next.push((t, origin));
                                 }
                             }
-                            let mut parsed = parsed;
-                            let key = parsed.path.clone();
-                            findings.insert(key, f);
-                            for d in &mut parsed.documents {
-                                d.tree = None;
-                            }
+                            let parsed = workspace::slim(parsed);
+                            findings.insert(parsed.path.clone(), f);
                             loaded.push(DiskFile { parsed: Arc::new(parsed), origin });
                         } else if let Some(first) = f.first() {
                             findings.insert(first.file.clone(), f);

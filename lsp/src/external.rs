@@ -160,10 +160,7 @@ fn synthesize(entities: Vec<EntitySummary>, roots: &HashMap<String, PathBuf>, la
                 line += 1;
             }
         }
-        let mut parsed = backline_core::parse_file(Arc::from(path.as_str()), &text);
-        for d in &mut parsed.documents {
-            d.tree = None;
-        }
+        let mut parsed = crate::workspace::slim(backline_core::parse_file(Arc::from(path.as_str()), &text));
         // These are not the user's files: their findings would only be noise.
         parsed.findings.clear();
         out.push(parsed);
@@ -198,6 +195,7 @@ mod tests {
             defined_at: Some(SourceLocation { source: "org".into(), file: "groups.yaml".into(), line, column: 9, stale: false }),
             error_count: 0,
             warning_count: 0,
+            first_error: None,
         }
     }
 

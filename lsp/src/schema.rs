@@ -261,7 +261,7 @@ pub(crate) fn api_versions(kind: Option<&str>) -> Vec<&'static str> {
 /// A new entity of `kind`, as an LSP snippet (`${1:name}` tab stops, `${2|a,b|}` choices).
 pub(crate) fn snippet(kind: &str) -> Option<String> {
     let api = if kind == "Template" { TEMPLATE_API_VERSION } else { "backstage.io/v1alpha1" };
-    let head = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: ${{1:name}}\n  description: ${{2}}\n");
+    let head = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: ${{1:name}}\n  description: ${{2:What it is}}\n");
     let spec = match kind {
         "Component" => "spec:\n  type: ${3|service,website,library,documentation,tool|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n",
         "API" => "spec:\n  type: ${3|openapi,asyncapi,graphql,grpc,trpc|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n  definition:\n    \\$text: ${7:./openapi.yaml}\n",

@@ -134,10 +134,16 @@ pub(crate) fn is_catalog_path(path: &Path) -> bool {
     is_catalog_document(name, &head[..filled])
 }
 
-/// Keeps only what a file that is not open needs (see the module docs).
-fn slim(mut parsed: ParsedFile) -> ParsedFile {
+/// Keeps only what a file that is not open needs (see the module docs): no YAML tree, and of
+/// each entity no labels or tags (nothing in the editor reads them).
+pub(crate) fn slim(mut parsed: ParsedFile) -> ParsedFile {
     for d in &mut parsed.documents {
         d.tree = None;
+        if let Some(e) = &mut d.entity {
+            e.labels = Vec::new();
+            e.tags = Vec::new();
+            e.references.shrink_to_fit();
+        }
     }
     parsed.findings.shrink_to_fit();
     parsed
@@ -370,4 +376,57 @@ pub(crate) fn needs_rebuild(catalog: &Catalog, new: &ParsedFile) -> bool {
         }
     }
     membership(old) != membership(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_documents_by_name_or_by_content() {
+        let cases: &[(&str, &str, bool)] = &[
+            ("catalog-info.yaml", "", true),
+            ("payments.catalog-info.yml", "", true),
+            ("org.yaml", "apiVersion: backstage.io/v1alpha1\nkind: Group\n", true),
+            ("org.yml", "# licence\n\"apiVersion\": 'scaffolder.backstage.io/v1beta3'\n", true),
+            ("org.yaml", "\u{feff}apiVersion: backstage.io/v1beta1\n", true),
+            ("deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n", false),
+            ("nested.yaml", "items:\n  apiVersion: backstage.io/v1alpha1\n", false),
+            ("notes.txt", "apiVersion: backstage.io/v1alpha1\n", false),
+        ];
+        for (name, head, want) in cases {
+            assert_eq!(is_catalog_document(name, head.as_bytes()), *want, "{name}: {head:?}");
+        }
+    }
+
+    fn parse(text: &str, path: &Arc<str>) -> ParsedFile {
+        parse_file(path.clone(), text)
+    }
+
+    #[test]
+    fn rebuilds_only_when_the_index_would_see_a_difference() {
+        let path: Arc<str> = Arc::from("/ws/a.yaml");
+        let group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  description: x\nspec:\n  type: team\n  children: []\n  members: [alice]\n";
+        let first = Arc::new(parse(group, &path));
+        let catalog = Catalog::build(&DiskFiles::default(), std::slice::from_ref(&first), true, true);
+        // A description edit: the index sees nothing new.
+        assert!(!needs_rebuild(&catalog, &parse(&group.replace("description: x", "description: xyz"), &path)));
+        // A new name, a membership change, a new document: it does.
+        assert!(needs_rebuild(&catalog, &parse(&group.replace("name: team-a", "name: team-b"), &path)));
+        assert!(needs_rebuild(&catalog, &parse(&group.replace("[alice]", "[bob]"), &path)));
+        assert!(needs_rebuild(&catalog, &parse(&format!("{group}---\n{}", group.replace("team-a", "team-c")), &path)));
+        // The same text under a key the index does not know as this file's.
+        assert!(needs_rebuild(&catalog, &parse(group, &Arc::from("/ws/a.yaml"))));
+    }
+
+    #[test]
+    fn slim_files_keep_what_the_editor_reads() {
+        let path: Arc<str> = Arc::from("/ws/a.yaml");
+        let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: x\n  title: X\n  tags: [a]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
+        let full = parse(text, &path);
+        let slim = slim(full);
+        let e = slim.entities().next().unwrap();
+        assert!(e.tags.is_empty() && slim.documents[0].tree.is_none());
+        assert_eq!((e.title.as_deref(), e.references.len()), (Some("X"), 1));
+    }
 }
