@@ -237,6 +237,8 @@ fn neovim_plugin_speaks_the_contract() {
     let restart = step(&results, "restart");
     assert!(restart["after"].is_number() && restart["after"] != restart["before"], "{restart}");
     assert_eq!(restart["org_after"], restart["after"], "{restart}");
+    assert!(restart["other_after"].is_number() && restart["other_after"] != restart["after"], "{restart}");
+    assert_eq!(restart["clients"], 2, "{restart}");
 
     // What the servers received. Four processes: workspace and other root, then both restarted.
     let logs = fake_server_logs(&logs);
@@ -398,6 +400,23 @@ spec:
     assert_eq!(locations[0]["uri"], file_uri(&ws.join("org.yaml")), "{definition}");
     let target_line = locations[0]["range"]["start"]["line"].as_u64().expect("line");
     assert!((7..=15).contains(&target_line), "definition lands on line {target_line}, outside the Group: {definition}");
+
+    // :BacklineOwner and :BacklineCheck against the real server: the owner of billing in a float,
+    // and the workspace's findings (including the unopened-file-independent team-ghost) listed.
+    let commands = step(&results, "commands");
+    let float = commands["owner_float"].as_array().unwrap_or_else(|| panic!("no owner float: {commands}"));
+    assert!(float.iter().any(|l| l.as_str().is_some_and(|l| l.contains("group:default/team-a"))), "{commands}");
+    assert!(
+        commands["notifications"].as_array().expect("notifications").iter().any(|n| n.as_str().is_some_and(|n| n.contains("checked 3 catalog files"))),
+        "{commands}"
+    );
+    let payments_file = ws.join("catalog-info.yaml");
+    assert!(
+        commands["quickfix"].as_array().expect("quickfix").iter().any(|item| item["file"] == payments_file.to_str().unwrap()
+            && item["lnum"] == 8
+            && item["text"].as_str().is_some_and(|t| t.contains("team-ghost"))),
+        "{commands}"
+    );
 
     // (4) The lifecycle quick fix, applied, leaves `production` in the buffer.
     let fix = step(&results, "quick_fix");

@@ -122,10 +122,13 @@ return function(H, results)
     local after = H.wait_attached(bufnr)
     local org = vim.fn.bufnr(ws .. "/org.yaml")
     local org_client = H.backline_client(org)
+    -- The other root's server restarts too; wait for it so that it is stopped cleanly below.
+    local other_client = H.wait_attached(vim.fn.bufnr(other .. "/catalog-info.yaml"))
     return {
       before = before,
       after = after and after.id or false,
       org_after = org_client and org_client.id or false,
+      other_after = other_client and other_client.id or false,
       clients = #H.backline_clients(),
     }
   end)

@@ -138,6 +138,42 @@ return function(H, results)
     return { from = { line = line, character = col + 2 }, locations = locations }
   end)
 
+  -- The plugin's own commands against the real server, as a user runs them.
+  H.step(results, "commands", function()
+    local notifications = {}
+    local original_notify = vim.notify
+    vim.notify = function(message, level, opts)
+      table.insert(notifications, message)
+      return original_notify(message, level, opts)
+    end
+    local line, col = H.find(billing, "team-a")
+    vim.api.nvim_win_set_cursor(0, { line + 1, col + 2 })
+    vim.cmd("BacklineOwner")
+    local float = H.wait(function()
+      for _, win in ipairs(vim.api.nvim_list_wins()) do
+        if vim.api.nvim_win_get_config(win).relative ~= "" then
+          return win
+        end
+      end
+      return nil
+    end)
+    local owner = float and vim.api.nvim_buf_get_lines(vim.api.nvim_win_get_buf(float), 0, -1, false) or false
+    if float then
+      vim.api.nvim_win_close(float, true)
+    end
+    vim.cmd("BacklineCheck")
+    local items = H.wait(function()
+      local list = vim.fn.getqflist({ title = 1, items = 1 })
+      return list.title == "Backline" and list.items or nil
+    end)
+    local quickfix = {}
+    for _, item in ipairs(items or {}) do
+      table.insert(quickfix, { file = vim.api.nvim_buf_get_name(item.bufnr), lnum = item.lnum, col = item.col, text = item.text })
+    end
+    vim.notify = original_notify
+    return { owner_float = owner, quickfix = quickfix, notifications = notifications }
+  end)
+
   H.step(results, "quick_fix", function()
     local line = H.find(billing, "lifecycle: prodution")
     local diagnostic = H.wait(function()
