@@ -45,10 +45,7 @@ fn require_tool(program: &str, test: &str, hint: &str) -> bool {
     if works {
         return true;
     }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{test}: `{program}` is required when CI is set ({hint})"
-    );
+    assert!(std::env::var_os("CI").is_none(), "{test}: `{program}` is required when CI is set ({hint})");
     eprintln!("SKIPPED {test}: `{program}` is not on PATH ({hint}); nothing was tested.");
     false
 }
@@ -109,8 +106,9 @@ fn run_scenario(scenario: &str, scratch: &Path, vars: &[(&str, OsString)]) -> Va
     let Some(status) = status else {
         panic!("nvim ran longer than {RUN_LIMIT:?} and was killed\n{}", logs());
     };
-    let text = fs::read_to_string(&output)
-        .unwrap_or_else(|err| panic!("nvim exited with {status} without writing {}: {err}\n{}", output.display(), logs()));
+    let text = fs::read_to_string(&output).unwrap_or_else(|err| {
+        panic!("nvim exited with {status} without writing {}: {err}\n{}", output.display(), logs())
+    });
     let results: Value = serde_json::from_str(&text).expect("scenario results are JSON");
     if let Some(error) = results.get("error") {
         panic!("the Lua scenario {scenario} failed:\n{}\n{}", error.as_str().unwrap_or_default(), logs());
@@ -158,7 +156,9 @@ fn step<'a>(results: &'a Value, name: &str) -> &'a Value {
 #[test]
 fn neovim_plugin_speaks_the_contract() {
     const TEST: &str = "neovim_plugin_speaks_the_contract";
-    if !require_tool("nvim", TEST, "apt-get install neovim") || !require_tool("python3", TEST, "the fake server is Python") {
+    if !require_tool("nvim", TEST, "apt-get install neovim")
+        || !require_tool("python3", TEST, "the fake server is Python")
+    {
         return;
     }
     let tmp = tempfile::tempdir().expect("tempdir");
@@ -171,7 +171,11 @@ fn neovim_plugin_speaks_the_contract() {
     let component = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments-api\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
     write(&ws, "catalog-info.yaml", component);
     write(&ws, "billing/payments.catalog-info.yaml", component);
-    write(&ws, "org.yaml", "# Teams\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n");
+    write(
+        &ws,
+        "org.yaml",
+        "# Teams\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n",
+    );
     write(&ws, "k8s/deploy.yaml", "apiVersion: apps/v1\nkind: Deployment\n");
     write(&ws, "notes.yaml", "owner: team-a\n");
     write(&ws, "indented.yaml", "template:\n  apiVersion: backstage.io/v1alpha1\n  kind: Component\n");
@@ -279,10 +283,11 @@ fn neovim_plugin_speaks_the_contract() {
         .collect();
     opened.sort();
     opened.dedup();
-    let mut expected_open: Vec<String> = ["billing/payments.catalog-info.yaml", "catalog-info.yaml", "later.yaml", "org.yaml"]
-        .iter()
-        .map(|name| file_uri(&ws.join(name)))
-        .collect();
+    let mut expected_open: Vec<String> =
+        ["billing/payments.catalog-info.yaml", "catalog-info.yaml", "later.yaml", "org.yaml"]
+            .iter()
+            .map(|name| file_uri(&ws.join(name)))
+            .collect();
     expected_open.sort();
     assert_eq!(opened, expected_open, "exactly the catalog files are opened on the server");
 
@@ -385,9 +390,7 @@ spec:
     let completion = step(&results, "completion");
     let offers_team_a = completion["items"].as_array().expect("items").iter().any(|item| {
         ["label", "insertText", "newText"].iter().any(|key| {
-            item[key]
-                .as_str()
-                .is_some_and(|text| matches!(text, "team-a" | "group:team-a" | "group:default/team-a"))
+            item[key].as_str().is_some_and(|text| matches!(text, "team-a" | "group:team-a" | "group:default/team-a"))
         })
     });
     assert!(offers_team_a, "completion at `owner: ` does not offer team-a: {completion}");
@@ -407,14 +410,22 @@ spec:
     let float = commands["owner_float"].as_array().unwrap_or_else(|| panic!("no owner float: {commands}"));
     assert!(float.iter().any(|l| l.as_str().is_some_and(|l| l.contains("group:default/team-a"))), "{commands}");
     assert!(
-        commands["notifications"].as_array().expect("notifications").iter().any(|n| n.as_str().is_some_and(|n| n.contains("checked 3 catalog files"))),
+        commands["notifications"]
+            .as_array()
+            .expect("notifications")
+            .iter()
+            .any(|n| n.as_str().is_some_and(|n| n.contains("checked 3 catalog files"))),
         "{commands}"
     );
     let payments_file = ws.join("catalog-info.yaml");
     assert!(
-        commands["quickfix"].as_array().expect("quickfix").iter().any(|item| item["file"] == payments_file.to_str().unwrap()
-            && item["lnum"] == 8
-            && item["text"].as_str().is_some_and(|t| t.contains("team-ghost"))),
+        commands["quickfix"]
+            .as_array()
+            .expect("quickfix")
+            .iter()
+            .any(|item| item["file"] == payments_file.to_str().unwrap()
+                && item["lnum"] == 8
+                && item["text"].as_str().is_some_and(|t| t.contains("team-ghost"))),
         "{commands}"
     );
 
