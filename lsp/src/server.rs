@@ -118,6 +118,12 @@ impl LanguageServer for Server {
         result
     }
 
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        let snap = self.shared.snapshot();
+        let fallback = item.clone();
+        guard("completionItem/resolve", || Ok(handlers::completion::resolve(&snap, item))).or(Ok(fallback))
+    }
+
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let started = Instant::now();
         let tdp = params.text_document_position_params;

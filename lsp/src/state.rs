@@ -29,6 +29,8 @@ pub(crate) struct ClientCaps {
     pub related_information: bool,
     pub markdown_hover: bool,
     pub label_details: bool,
+    /// The client resolves a completion item's documentation lazily (`completionItem/resolve`).
+    pub resolve_documentation: bool,
 }
 
 #[derive(Debug, Default)]

@@ -269,6 +269,9 @@ pub(crate) struct Catalog {
     /// Canonical reference → (file, document) of every definition, in index order.
     pub entities: HashMap<String, Vec<(u32, u32)>>,
     pub index: CatalogIndex,
+    /// Canonical references per lowercase kind, sorted: completion walks them in order and stops
+    /// after the first matches, instead of sorting a whole kind on every keystroke.
+    pub sorted_by_kind: HashMap<String, Vec<String>>,
     pub discovery_findings: HashMap<Arc<str>, Vec<Finding>>,
     /// The workspace scan is done: only then are "defined nowhere" findings meaningful.
     pub complete: bool,
@@ -310,12 +313,21 @@ impl Catalog {
                 }
             }
         }
+        let sorted_by_kind = backline_core::model::BUILTIN_KINDS
+            .iter()
+            .map(|k| {
+                let mut refs = index.entities_of_kind(k).to_vec();
+                refs.sort_unstable();
+                (k.to_lowercase(), refs)
+            })
+            .collect();
         Catalog {
             files,
             origins,
             by_path,
             entities,
             index,
+            sorted_by_kind,
             discovery_findings: disk.discovery_findings.clone(),
             complete,
             has_roots,

@@ -23,7 +23,9 @@ use crate::state::Snapshot;
 
 /// Beyond this many entity references the list is cut to the best matches of what is typed and
 /// marked incomplete (the client asks again as the user types).
-const MAX_REFERENCES: usize = 500;
+const MAX_REFERENCES: usize = 200;
+/// Up to this many items carry their documentation; longer lists have it resolved on demand.
+const INLINE_DOCUMENTATION: usize = 30;
 
 pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) -> Option<CompletionResponse> {
     let index = doc.line_index();
@@ -239,7 +241,9 @@ pub(crate) fn entity_summary(e: &Entity, file: &str, line: u32) -> String {
     s
 }
 
-/// Appends the references the field accepts; returns whether the list was cut.
+/// Appends the references the field accepts, in order of kind then reference; returns whether
+/// the list was cut. Each kind's references are kept sorted in the catalog, so this stops after
+/// [`MAX_REFERENCES`] matches instead of looking at every Group of a large organisation.
 fn reference_items(
     snap: &Snapshot,
     ctx: &LineContext,
@@ -255,30 +259,36 @@ fn reference_items(
         _ => None,
     };
     let typed_lower = typed.to_lowercase();
+    // What is typed may carry a kind or namespace (`group:te`); the name part filters cheaply on
+    // the lowercase canonical reference, the whole text then on the written form.
+    let name_needle = typed_lower.rsplit([':', '/']).next().unwrap_or_default();
     let catalog = &snap.catalog;
-    let mut candidates: Vec<(usize, String, &Entity, &str, u32)> = Vec::new();
-    let mut total = 0usize;
-    for (rank, kind) in offered_kinds(&field).into_iter().enumerate() {
-        for canonical in catalog.index.entities_of_kind(kind) {
-            if own.as_deref() == Some(canonical.as_str()) {
+    let mut cut = false;
+    let mut found: Vec<(String, &Entity, &str, u32, &str)> = Vec::new();
+    'kinds: for kind in offered_kinds(&field) {
+        let Some(refs) = catalog.sorted_by_kind.get(&kind.to_lowercase()) else { continue };
+        for canonical in refs {
+            if !canonical.rsplit('/').next().is_some_and(|n| n.contains(name_needle)) || own.as_deref() == Some(canonical.as_str()) {
                 continue;
             }
             let Some(&(fi, di)) = catalog.entities.get(canonical).and_then(|v| v.first()) else { continue };
             let file = &catalog.files[fi as usize];
             let Some(entity) = file.documents.get(di as usize).and_then(|d| d.entity.as_ref()) else { continue };
-            total += 1;
             let written = reference_text(entity, &field, own_ns);
             if !typed_lower.is_empty() && !written.to_lowercase().contains(&typed_lower) {
                 continue;
             }
+            if found.len() == MAX_REFERENCES {
+                cut = true;
+                break 'kinds;
+            }
             let line = file.line_index.line_col(entity.name_range.start).line;
-            candidates.push((rank, written, entity, &file.path, line));
+            found.push((written, entity, &file.path, line, canonical.as_str()));
         }
     }
-    candidates.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    let cut = candidates.len() > MAX_REFERENCES || (typed_lower.is_empty() && total > MAX_REFERENCES);
-    candidates.truncate(MAX_REFERENCES);
-    for (i, (_, written, entity, file, line)) in candidates.into_iter().enumerate() {
+    // Documentation is inline for short lists; long ones let the client ask for the item it shows.
+    let lazy = snap.caps.resolve_documentation && found.len() > INLINE_DOCUMENTATION;
+    for (i, (written, entity, file, line, canonical)) in found.into_iter().enumerate() {
         let detail = match &entity.title {
             Some(t) => format!("{} · {t}", entity.kind()),
             None => entity.kind().to_owned(),
@@ -291,7 +301,8 @@ fn reference_items(
             }),
             kind: Some(CompletionItemKind::REFERENCE),
             detail: Some(detail),
-            documentation: Some(markdown(entity_summary(entity, file, line))),
+            documentation: (!lazy).then(|| markdown(entity_summary(entity, file, line))),
+            data: lazy.then(|| serde_json::json!({ "entity": canonical })),
             sort_text: Some(format!("{i:05}")),
             filter_text: Some(written.clone()),
             text_edit: edit(range, format!("{space}{written}")),
@@ -299,4 +310,17 @@ fn reference_items(
         });
     }
     cut
+}
+
+/// `completionItem/resolve`: the documentation of an entity reference, when it was left out.
+pub(crate) fn resolve(snap: &Snapshot, mut item: CompletionItem) -> CompletionItem {
+    if item.documentation.is_some() {
+        return item;
+    }
+    let Some(canonical) = item.data.as_ref().and_then(|d| d.get("entity")).and_then(|e| e.as_str()) else { return item };
+    let Ok(target) = backline_core::parse_entity_ref(canonical, None, None) else { return item };
+    if let Some(f) = crate::lookup::definitions(snap, &target).first() {
+        item.documentation = Some(markdown(entity_summary(f.entity(), &f.file.path, f.line())));
+    }
+    item
 }

@@ -49,6 +49,11 @@ pub(crate) fn client_caps(caps: &ClientCapabilities) -> ClientCaps {
             .and_then(|c| c.completion_item.as_ref())
             .and_then(|i| i.label_details_support)
             .unwrap_or(false),
+        resolve_documentation: td
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.resolve_support.as_ref())
+            .is_some_and(|r| r.properties.iter().any(|p| p == "documentation")),
         hierarchical_symbols: td
             .and_then(|t| t.document_symbol.as_ref())
             .and_then(|d| d.hierarchical_document_symbol_support)
@@ -102,7 +107,7 @@ pub(crate) fn result(encoding: Encoding) -> InitializeResult {
             })),
             completion_provider: Some(CompletionOptions {
                 trigger_characters: Some(vec![":".into(), " ".into(), "/".into(), "-".into()]),
-                resolve_provider: Some(false),
+                resolve_provider: Some(true),
                 ..CompletionOptions::default()
             }),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
