@@ -139,6 +139,10 @@ impl CatalogIndex {
         let path = &file.path;
         for doc in &file.documents {
             let Some(entity) = &doc.entity else { continue };
+            if doc.stage == Some(crate::codes::Stage::Yaml) {
+                // A partial tree after a YAML error: its references may be artefacts.
+                continue;
+            }
             let canonical = entity.entity_ref.canonical();
             self.lint_duplicates(file, entity, &canonical, &mut out);
             if entity.kind() == "Group" && !self.groups_with_members.contains(&canonical) {

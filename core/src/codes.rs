@@ -17,8 +17,11 @@ pub enum Stage {
     Yaml,
     /// The document is not a mapping ("Expected object at root").
     Root,
-    /// The envelope schema (apiVersion, kind, metadata.name).
+    /// The envelope schema (apiVersion, kind, metadata.name), checked when the parent Location
+    /// emits the entity, with the location annotations merged in.
     Envelope,
+    /// Placeholder substitution (`$text`, `$json`, ...) during pre-processing.
+    Placeholder,
     /// `SchemaValidEntityPolicy`: the Entity and EntityMeta JSON schemas.
     Schema,
     /// `NoForeignRootFieldsEntityPolicy`.
@@ -39,6 +42,7 @@ impl Stage {
             Stage::Yaml => "yaml",
             Stage::Root => "root",
             Stage::Envelope => "envelope",
+            Stage::Placeholder => "placeholder",
             Stage::Schema => "schema",
             Stage::ForeignRootField => "foreign-root-field",
             Stage::FieldFormat => "field-format",
@@ -192,6 +196,26 @@ metadata:
 
 ## Fix
 Add the missing field or quote the value (`name: \"7\"` is still not a valid name; pick a real one).";
+
+    Placeholder = "BS0102", "invalid-placeholder", Error, Some(Stage::Placeholder),
+        "A placeholder ($text, $json, $yaml, $openapi, $asyncapi) has a value that is not a string",
+"## What it checks
+Placeholders: a mapping whose only key is `$text`, `$json`, `$yaml`, `$openapi` or `$asyncapi` is
+replaced by the content of the file or URL its value names; the value must be a string.
+
+## Why
+Backstage's placeholder processor throws (\"Placeholder $text expected a string value parameter\")
+and the entity is refused.
+
+## Example
+```yaml
+spec:
+  definition:
+    $text: 7
+```
+
+## Fix
+Give the path or URL as a string: `$text: ./openapi.yaml`.";
 
     Schema = "BS0201", "invalid-schema", Error, Some(Stage::Schema),
         "A field has the wrong type or an unknown root key is present",

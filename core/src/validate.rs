@@ -198,7 +198,9 @@ fn spec_schema(kind: &str) -> &'static [SpecField] {
     const TEMPLATE: &[SpecField] = &[
         req("type", Str),
         opt("owner", Str),
+        opt("lifecycle", Str),
         opt("presentation", Object),
+        opt("secrets", Object),
         opt("EXPERIMENTAL_recovery", Object),
         req("steps", Object),
     ];
@@ -216,46 +218,98 @@ fn spec_schema(kind: &str) -> &'static [SpecField] {
     }
 }
 
-fn is_placeholder_key(key: &Node) -> bool {
-    matches!(key.as_str(), Some("$text" | "$openapi" | "$asyncapi" | "$json" | "$yaml"))
-}
+/// The placeholder resolvers Backstage registers by default (with the OpenAPI module).
+const PLACEHOLDERS: &[&str] = &["$text", "$json", "$yaml", "$openapi", "$asyncapi"];
 
 fn has_placeholder(node: &Node) -> bool {
     match &node.value {
         Value::Map(entries) => {
-            matches!(entries.as_slice(), [(k, _)] if is_placeholder_key(k)) || entries.iter().any(|(_, v)| has_placeholder(v))
+            entries.iter().any(|(k, _)| k.as_str().is_some_and(|k| k.starts_with('$')))
+                || entries.iter().any(|(_, v)| has_placeholder(v))
         }
         Value::Seq(items) => items.iter().any(has_placeholder),
         _ => false,
     }
 }
 
-/// Replaces placeholders (`$text`, `$json`, ...) by typed holes, since a static check cannot read
-/// the files they point at (catalog-format.md §10): `$text`, `$openapi` and `$asyncapi` become
-/// strings, `$json` and `$yaml` empty mappings.
-fn substitute_placeholders(node: &Node) -> Node {
+/// Replaces placeholders by typed holes, as Backstage's placeholder processor walks the entity
+/// (catalog-format.md §10): a static check cannot read the files they point at, so `$text`,
+/// `$openapi` and `$asyncapi` become strings, `$json` and `$yaml` empty mappings. A mapping with a
+/// `$` key among other keys is left alone and not descended into; so is a single unknown `$` key.
+/// A known placeholder whose value is not a string is an error (returned with its range).
+fn substitute_placeholders(node: &Node, errors: &mut Vec<(TextRange, String)>) -> Node {
     match &node.value {
         Value::Map(entries) => {
+            let dollar = |k: &Node| k.as_str().is_some_and(|k| k.starts_with('$'));
             if let [(k, v)] = entries.as_slice() {
-                match k.as_str() {
-                    Some("$text" | "$openapi" | "$asyncapi") if v.as_str().is_some() => {
-                        return Node { value: Value::String("placeholder".into()), range: node.range };
+                if let Some(key) = k.as_str().filter(|k| PLACEHOLDERS.contains(k)) {
+                    if v.as_str().is_none() {
+                        errors.push((v.range, key.to_owned()));
+                        return node.clone();
                     }
-                    Some("$json" | "$yaml") if v.as_str().is_some() => {
-                        return Node { value: Value::Map(Vec::new()), range: node.range };
-                    }
-                    _ => {}
+                    let value = if matches!(key, "$json" | "$yaml") {
+                        Value::Map(Vec::new())
+                    } else {
+                        Value::String("placeholder".into())
+                    };
+                    return Node { value, range: node.range };
                 }
             }
+            if entries.iter().any(|(k, _)| dollar(k)) {
+                return node.clone();
+            }
             Node {
-                value: Value::Map(entries.iter().map(|(k, v)| (k.clone(), substitute_placeholders(v))).collect()),
+                value: Value::Map(
+                    entries.iter().map(|(k, v)| (k.clone(), substitute_placeholders(v, errors))).collect(),
+                ),
                 range: node.range,
             }
         }
-        Value::Seq(items) => {
-            Node { value: Value::Seq(items.iter().map(substitute_placeholders).collect()), range: node.range }
-        }
+        Value::Seq(items) => Node {
+            value: Value::Seq(items.iter().map(|i| substitute_placeholders(i, errors)).collect()),
+            range: node.range,
+        },
         _ => node.clone(),
+    }
+}
+
+/// Placeholder substitution on a whole entity. `metadata.annotations` itself is never replaced:
+/// Backstage merges the location annotations into it first, so it never has a single key (and a
+/// `$` key in it then means "left alone").
+fn substitute_entity(root: &Node, errors: &mut Vec<(TextRange, String)>) -> Node {
+    substitute_in(root, errors, Context::Root)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Context {
+    Root,
+    Metadata,
+    Annotations,
+    Other,
+}
+
+fn substitute_in(node: &Node, errors: &mut Vec<(TextRange, String)>, context: Context) -> Node {
+    let Value::Map(entries) = &node.value else {
+        return substitute_placeholders(node, errors);
+    };
+    let has_dollar = entries.iter().any(|(k, _)| k.as_str().is_some_and(|k| k.starts_with('$')));
+    if context == Context::Annotations && has_dollar {
+        // After the merge this mapping has other keys too: left alone, not descended into.
+        return node.clone();
+    }
+    if context == Context::Other || (context != Context::Annotations && (entries.len() == 1 || has_dollar)) {
+        return substitute_placeholders(node, errors);
+    }
+    let child_context = |k: &Node| match (context, k.as_str()) {
+        (Context::Root, Some("metadata")) => Context::Metadata,
+        (Context::Metadata, Some("annotations")) => Context::Annotations,
+        _ => Context::Other,
+    };
+    Node {
+        value: Value::Map(
+            entries.iter().map(|(k, v)| (k.clone(), substitute_in(v, errors, child_context(k)))).collect(),
+        ),
+        range: node.range,
     }
 }
 
@@ -277,15 +331,23 @@ impl Checker<'_> {
     }
 
     fn entity(&mut self, raw_root: &Node) -> Option<Entity> {
+        self.envelope(raw_root);
         // Placeholders are rare: only copy the tree when there is one to substitute.
         let substituted;
         let root = if has_placeholder(raw_root) {
-            substituted = substitute_placeholders(raw_root);
+            let mut errors = Vec::new();
+            substituted = substitute_entity(raw_root, &mut errors);
+            for (range, key) in errors {
+                self.report(
+                    Code::Placeholder,
+                    range,
+                    format!("Placeholder {key} expected a string value parameter, in the form of an absolute URL or a relative path. Write `{key}: ./path/to/file`."),
+                );
+            }
             &substituted
         } else {
             raw_root
         };
-        self.envelope(root);
         self.schema_policy(root);
         self.foreign_root_fields(root);
         let namespace = self.field_format(root);
@@ -418,6 +480,17 @@ impl Checker<'_> {
                 if let Some((_, ns)) = m.entry("namespace") {
                     self.require_string(Code::Envelope, ns, "metadata.namespace", true);
                 }
+                // Backstage merges the location annotations into `metadata.annotations` when the
+                // Location emits the entity; a non-mapping value that is not falsy fails there.
+                if let Some(a) = m.get("annotations") {
+                    if a.as_map().is_none() && !is_falsy(a) {
+                        self.report(
+                            Code::Envelope,
+                            a.range,
+                            format!("metadata.annotations must be a valid object, not {}. Write one `key: value` per line under `annotations:`.", a.value.schema_type()),
+                        );
+                    }
+                }
             }
         }
     }
@@ -476,13 +549,7 @@ impl Checker<'_> {
             self.check_relations_schema(rel);
         }
         if let Some(status) = root.get("status") {
-            if status.as_map().is_none() {
-                self.report(
-                    Code::Schema,
-                    status.range,
-                    format!("status must be object, not {}.", status.value.schema_type()),
-                );
-            }
+            self.check_status_schema(status);
         }
         let Some(meta) = root.get("metadata").filter(|m| m.as_map().is_some()) else { return };
         for key in ["uid", "etag", "title"] {
@@ -490,8 +557,16 @@ impl Checker<'_> {
                 self.require_string(Code::Schema, v, &format!("metadata.{key}"), true);
             }
         }
+        if let Some(d) = meta.get("description") {
+            self.require_string(Code::Schema, d, "metadata.description", false);
+        }
         for key in ["labels", "annotations"] {
             let Some(v) = meta.get(key) else { continue };
+            if key == "annotations" && v.as_map().is_none() {
+                // Falsy annotations become `{}` when the location annotations are merged in; other
+                // non-mappings already failed the envelope.
+                continue;
+            }
             match v.as_map() {
                 None => {
                     self.report(
@@ -506,7 +581,13 @@ impl Checker<'_> {
                 Some(entries) => {
                     for (k, val) in entries {
                         let name = k.key_text().unwrap_or_default();
-                        if !name.is_empty() {
+                        // The catalog overwrites these two with the real location.
+                        let overwritten = key == "annotations"
+                            && matches!(
+                                name.as_ref(),
+                                "backstage.io/managed-by-location" | "backstage.io/managed-by-origin-location"
+                            );
+                        if !name.is_empty() && !overwritten {
                             self.require_string(Code::Schema, val, &format!("metadata.{key}.{name}"), false);
                         }
                     }
@@ -616,6 +697,75 @@ impl Checker<'_> {
         }
     }
 
+    /// `common#status`: `{items: [{type, level, message, error?}]}`.
+    fn check_status_schema(&mut self, status: &Node) {
+        if status.as_map().is_none() {
+            self.report(
+                Code::Schema,
+                status.range,
+                format!("status must be object, not {}.", status.value.schema_type()),
+            );
+            return;
+        }
+        let Some(items) = status.get("items") else { return };
+        let Some(items) = items.as_seq() else {
+            self.report(Code::Schema, items.range, "status.items must be array.".into());
+            return;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if item.as_map().is_none() {
+                self.report(Code::Schema, item.range, format!("status.items[{i}] must be object."));
+                continue;
+            }
+            for required in ["type", "level", "message"] {
+                if item.get(required).is_none() {
+                    self.report(
+                        Code::Schema,
+                        item.range,
+                        format!("status.items[{i}] must have required property '{required}'."),
+                    );
+                }
+            }
+            if let Some(t) = item.get("type") {
+                self.require_string(Code::Schema, t, &format!("status.items[{i}].type"), true);
+            }
+            if let Some(l) = item.get("level") {
+                if !l.as_str().is_some_and(|l| matches!(l, "info" | "warning" | "error")) {
+                    self.report(
+                        Code::Schema,
+                        l.range,
+                        format!(
+                            "status.items[{i}].level must be equal to one of the allowed values: info, warning, error."
+                        ),
+                    );
+                }
+            }
+            if let Some(m) = item.get("message") {
+                self.require_string(Code::Schema, m, &format!("status.items[{i}].message"), false);
+            }
+            if let Some(e) = item.get("error") {
+                if e.as_map().is_none() {
+                    self.report(Code::Schema, e.range, format!("status.items[{i}].error must be object."));
+                    continue;
+                }
+                for required in ["name", "message"] {
+                    if e.get(required).is_none() {
+                        self.report(
+                            Code::Schema,
+                            e.range,
+                            format!("status.items[{i}].error must have required property '{required}'."),
+                        );
+                    }
+                }
+                for (key, min1) in [("name", true), ("message", false), ("code", false), ("stack", false)] {
+                    if let Some(v) = e.get(key) {
+                        self.require_string(Code::Schema, v, &format!("status.items[{i}].error.{key}"), min1);
+                    }
+                }
+            }
+        }
+    }
+
     /// Stage 3: `NoForeignRootFieldsEntityPolicy`.
     fn foreign_root_fields(&mut self, root: &Node) {
         for (k, _) in root.as_map().unwrap_or_default() {
@@ -681,9 +831,7 @@ impl Checker<'_> {
         }
         if let Some(v) = meta.get("namespace") {
             // DefaultNamespaceEntityPolicy replaces a missing or falsy namespace with `default`.
-            let falsy = matches!(&v.value, Value::Null | Value::Bool(false))
-                || v.as_str() == Some("")
-                || matches!(v.value, Value::Int(0));
+            let falsy = is_falsy(v);
             if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
                 namespace = s.to_owned();
                 if !format::is_dns_label(s) {
@@ -1030,39 +1178,33 @@ impl Checker<'_> {
                 }
             }
         }
-        if let Some(forms) = spec.get("EXPERIMENTAL_formDecorators") {
-            match forms.as_seq() {
-                None => {
-                    self.report(
-                        Code::KindSchema,
-                        forms.range,
-                        "spec.EXPERIMENTAL_formDecorators must be array.".into(),
-                    );
-                }
-                Some(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        if item.as_map().is_none() {
-                            self.report(
-                                Code::KindSchema,
-                                item.range,
-                                format!("spec.EXPERIMENTAL_formDecorators[{i}] must be object."),
-                            );
-                            continue;
-                        }
-                        if let Some(id) = item.get("id") {
-                            self.require_string(
-                                Code::KindSchema,
-                                id,
-                                &format!("spec.EXPERIMENTAL_formDecorators[{i}].id"),
-                                false,
-                            );
-                        }
-                        if let Some(input) = item.get("input").filter(|n| n.as_map().is_none()) {
-                            self.report(
-                                Code::KindSchema,
-                                input.range,
-                                format!("spec.EXPERIMENTAL_formDecorators[{i}].input must be object."),
-                            );
+        if let Some(schema) = spec.get("secrets").and_then(|s| s.get("schema")) {
+            if schema.as_map().is_none() {
+                self.report(Code::KindSchema, schema.range, "spec.secrets.schema must be object.".into());
+            }
+        }
+        for field in ["formDecorators", "EXPERIMENTAL_formDecorators"] {
+            if let Some(forms) = spec.get(field) {
+                match forms.as_seq() {
+                    None => {
+                        self.report(Code::KindSchema, forms.range, format!("spec.{field} must be array."));
+                    }
+                    Some(items) => {
+                        for (i, item) in items.iter().enumerate() {
+                            if item.as_map().is_none() {
+                                self.report(Code::KindSchema, item.range, format!("spec.{field}[{i}] must be object."));
+                                continue;
+                            }
+                            if let Some(id) = item.get("id") {
+                                self.require_string(Code::KindSchema, id, &format!("spec.{field}[{i}].id"), false);
+                            }
+                            if let Some(input) = item.get("input").filter(|n| n.as_map().is_none()) {
+                                self.report(
+                                    Code::KindSchema,
+                                    input.range,
+                                    format!("spec.{field}[{i}].input must be object."),
+                                );
+                            }
                         }
                     }
                 }
@@ -1140,6 +1282,13 @@ impl Checker<'_> {
                                             );
                                         }
                                     }
+                                    if let Some(cond) = item.get("if") {
+                                        self.check_type(
+                                            cond,
+                                            &SpecField { name: "if", required: false, ty: Ty::StrOrBool },
+                                            "Template",
+                                        );
+                                    }
                                     if key == "text" {
                                         if let Some(val) = item.get("content") {
                                             self.require_string(
@@ -1197,10 +1346,7 @@ impl Checker<'_> {
         for field in relation_fields(kind) {
             let Some(value) = spec.get(field.field) else { continue };
             // Backstage skips falsy values (`doEmit` returns on `!targets`).
-            let falsy = matches!(&value.value, Value::Null | Value::Bool(false))
-                || value.as_str() == Some("")
-                || matches!(value.value, Value::Int(0));
-            if falsy {
+            if is_falsy(value) {
                 continue;
             }
             let items: Vec<&Node> = match &value.value {
@@ -1223,7 +1369,7 @@ impl Checker<'_> {
                 let target = match parse_entity_ref(raw, field.default_kind, Some(namespace)) {
                     Ok(t) => Some(t),
                     Err(err) => {
-                        let mut message = err.to_string();
+                        let mut message = format!("{err}.");
                         let mut fix = None;
                         if field.default_kind.is_none() && !raw.contains(':') && !raw.is_empty() {
                             message.push_str(&format!(
@@ -1414,4 +1560,15 @@ fn location_spec(spec: Option<&Node>) -> LocationSpec {
 
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
+/// JavaScript falsiness, which Backstage's code often tests (`if (!value)`).
+fn is_falsy(node: &Node) -> bool {
+    match &node.value {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.is_empty(),
+        Value::Int(i) => *i == 0,
+        Value::Float(f) => *f == 0.0 || f.is_nan(),
+        _ => false,
+    }
 }

@@ -211,11 +211,63 @@ impl Document {
 
 /// Parses a whole stream into its documents. Never fails: errors are per document.
 pub fn parse_stream(text: &str) -> Vec<Document> {
+    let text = sanitize(text);
+    let text = text.as_ref();
     let mut documents = Vec::new();
     for chunk in split_documents(text) {
-        parse_chunk(text, chunk, &mut documents);
+        let before = documents.len();
+        let mut end = parse_chunk(text, chunk, &mut documents);
+        if documents[before..]
+            .iter()
+            .any(|d| d.errors.iter().any(|e| e.message().contains("invalid Unicode character escape")))
+        {
+            // The npm `yaml` package accepts escapes of lone UTF-16 surrogates (`"\uD800"`) and
+            // yields U+FFFD; saphyr refuses them. Read the piece again with such escapes spelled
+            // `\uFFFD` (the same length, so ranges stay exact).
+            if let Some(patched) = patch_surrogate_escapes(text, chunk) {
+                documents.truncate(before);
+                end = parse_chunk(&patched, chunk, &mut documents);
+            }
+        }
+        if end == ChunkEnd::SwallowsRest {
+            // An unterminated quoted scalar runs to the end of the stream, as it does for the npm
+            // `yaml` package: one failed document, the rest of the file included.
+            if let Some(last) = documents.last_mut() {
+                last.range.end = text.len() as u32;
+            }
+            break;
+        }
     }
     documents
+}
+
+/// `text` with every `\uD800`–`\uDFFF` escape inside `chunk` replaced by `\uFFFD`, or `None`.
+fn patch_surrogate_escapes(text: &str, chunk: TextRange) -> Option<String> {
+    let piece = &text[chunk.as_usize()];
+    let mut patched = String::with_capacity(piece.len());
+    let mut rest = piece;
+    let mut changed = false;
+    while let Some(i) = rest.find("\\u") {
+        patched.push_str(&rest[..i]);
+        let hex = rest.get(i + 2..i + 6).unwrap_or("");
+        let surrogate = hex.len() == 4 && u32::from_str_radix(hex, 16).is_ok_and(|v| (0xD800..=0xDFFF).contains(&v));
+        if surrogate {
+            patched.push_str("\\uFFFD");
+            changed = true;
+            rest = &rest[i + 6..];
+        } else {
+            patched.push_str("\\u");
+            rest = &rest[i + 2..];
+        }
+    }
+    patched.push_str(rest);
+    changed.then(|| format!("{}{patched}{}", &text[..chunk.start as usize], &text[chunk.end as usize..]))
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum ChunkEnd {
+    Normal,
+    SwallowsRest,
 }
 
 /// Splits the stream at lines that start with `---` followed by a space, a tab or the end of the
@@ -224,18 +276,60 @@ fn split_documents(text: &str) -> Vec<TextRange> {
     let mut pieces = Vec::new();
     let mut piece_start = 0usize;
     let mut line_start = 0usize;
+    // Directives (`%YAML`, `%TAG`) belong to the document they precede, so a split happens
+    // before a run of directives, comments and blank lines that ends in `---`. They are only
+    // directives at the start of the stream or after a `...` end marker; anywhere else a `%` line
+    // is (invalid) content of the current document, as the npm `yaml` package reads it.
+    let mut directives_start: Option<usize> = None;
+    let mut directives_allowed = true;
     let bytes = text.as_bytes();
     while line_start < bytes.len() {
         let line_end = memchr_newline(bytes, line_start);
-        let line = &bytes[line_start..line_end];
-        if line_start > piece_start && is_document_start(line) {
-            pieces.push(TextRange::new(piece_start as u32, line_start as u32));
-            piece_start = line_start;
+        let mut line = &bytes[line_start..line_end];
+        if line_start == 0 {
+            line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
+        }
+        if is_document_start(line) {
+            let split_at = directives_start.unwrap_or(line_start);
+            if split_at > piece_start {
+                pieces.push(TextRange::new(piece_start as u32, split_at as u32));
+                piece_start = split_at;
+            }
+            directives_start = None;
+            directives_allowed = false;
+        } else if line.starts_with(b"...") && matches!(line.get(3), None | Some(b' ' | b'\t' | b'\r')) {
+            directives_start = None;
+            directives_allowed = true;
+        } else if line.first() == Some(&b'%') && directives_allowed {
+            directives_start.get_or_insert(line_start);
+        } else if !line.iter().all(u8::is_ascii_whitespace) && line.first() != Some(&b'#') {
+            directives_start = None;
+            directives_allowed = false;
         }
         line_start = line_end + 1;
     }
     pieces.push(TextRange::new(piece_start as u32, text.len() as u32));
     pieces
+}
+
+/// Characters the npm `yaml` package takes as content but `saphyr-parser` refuses, replaced by
+/// characters of the same UTF-8 length that behave like them for every catalog rule: NUL becomes
+/// `^` (invalid in every name, tag and key, as NUL is) and a byte-order mark after the start of
+/// the stream becomes U+FFFD. Ranges stay byte-exact.
+fn sanitize(text: &str) -> Cow<'_, str> {
+    let needs = text.as_bytes().contains(&0) || text.get(3..).is_some_and(|rest| rest.contains('\u{feff}'));
+    if !needs {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        match c {
+            '\0' => out.push('^'),
+            '\u{feff}' if i > 0 => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 fn memchr_newline(bytes: &[u8], from: usize) -> usize {
@@ -281,8 +375,8 @@ impl<'a> Offsets<'a> {
 
 /// A collection being built.
 enum Frame {
-    Seq { items: Vec<Node>, start: u32, anchor: usize },
-    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, start: u32, anchor: usize },
+    Seq { items: Vec<Node>, start: u32, anchor: usize, flow: bool },
+    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, start: u32, anchor: usize, flow: bool },
 }
 
 struct Builder {
@@ -300,6 +394,44 @@ impl Builder {
 
     /// Adds a finished node to its parent (or makes it the root).
     fn push_node(&mut self, node: Node) {
+        self.push_node_in(None, node);
+    }
+
+    /// Like [`push_node`](Self::push_node), also refusing tabs used as indentation in block
+    /// collections ("Tabs are not allowed as indentation" in the npm `yaml` package).
+    fn push_node_in(&mut self, text: Option<&str>, node: Node) {
+        if let Some(text) = text {
+            // A block mapping as the value of a key on the same line (`a: b: c`, `: :`).
+            if let Some(Frame::Map { flow: false, pending_key: Some(key), .. }) = self.stack.last() {
+                // The nested map's first key, not its start: an anchor or tag may sit on the key's
+                // line while the mapping itself starts below (`a: &x` + newline + `  b: 1`).
+                let first_key = match &node.value {
+                    Value::Map(entries) if text.as_bytes().get(node.range.start as usize) != Some(&b'{') => {
+                        entries.first().map(|(k, _)| k.range.start)
+                    }
+                    _ => None,
+                };
+                if first_key.is_some_and(|fk| {
+                    fk >= key.range.start && !text[key.range.start as usize..fk as usize].contains('\n')
+                }) {
+                    self.errors.push(YamlError {
+                        kind: YamlErrorKind::Syntax("nested mappings are not allowed in compact mappings".into()),
+                        range: node.range,
+                    });
+                }
+            }
+            let starts_entry = match self.stack.last() {
+                Some(Frame::Seq { flow: false, .. }) => true,
+                Some(Frame::Map { flow: false, pending_key: None, .. }) => true,
+                _ => false,
+            };
+            if starts_entry && tab_indented(text, node.range.start) {
+                self.errors.push(YamlError {
+                    kind: YamlErrorKind::Syntax("tabs are not allowed as indentation; indent with spaces".into()),
+                    range: node.range,
+                });
+            }
+        }
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
@@ -337,6 +469,15 @@ impl Builder {
     }
 }
 
+/// Whether the line holding `offset` is indented with a tab before its first content (which is at
+/// or before `offset`: the node itself or a `- ` / `? ` indicator in front of it).
+fn tab_indented(text: &str, offset: u32) -> bool {
+    let line_start = text[..offset as usize].rfind('\n').map_or(0, |i| i + 1);
+    let line = &text.as_bytes()[line_start..offset as usize];
+    let indent_len = line.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    line[..indent_len].contains(&b'\t')
+}
+
 fn find_duplicate(entries: &[(Node, Node)], key: &Node) -> Option<TextRange> {
     // Only scalar keys can be compared the way the npm `yaml` package does (by value and type).
     if matches!(key.value, Value::Seq(_) | Value::Map(_)) {
@@ -353,19 +494,23 @@ fn count_nodes(node: &Node) -> usize {
     }
 }
 
-fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) {
+fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) -> ChunkEnd {
     let chunk = &text[chunk_range.as_usize()];
     let offsets = Offsets::new(chunk, chunk_range.start);
     let mut parser = Parser::new_from_str(chunk);
     let mut builder = Builder::new();
     let mut doc_start: Option<u32> = None;
     let mut failed = false;
+    let mut end = ChunkEnd::Normal;
 
     loop {
         let (event, span) = match parser.next() {
             None => break,
             Some(Ok(pair)) => pair,
             Some(Err(err)) => {
+                if err.info().contains("quoted scalar") && err.info().contains("end of stream") {
+                    end = ChunkEnd::SwallowsRest;
+                }
                 let at = offsets.byte(err.marker().index());
                 builder.errors.push(YamlError {
                     kind: YamlErrorKind::Syntax(err.info().to_string()),
@@ -389,11 +534,22 @@ fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) {
                 out.push(Document { range: TextRange::new(start, end), root: b.root, errors: b.errors });
             }
             Event::Scalar(value, style, anchor, tag) => {
+                if matches!(style, ScalarStyle::Plain) {
+                    if let Some(c) = value.chars().next().filter(|c| matches!(c, '%' | '@' | '`')) {
+                        builder.errors.push(YamlError {
+                            kind: YamlErrorKind::Syntax(format!(
+                                "a plain value cannot start with the {} character `{c}`; quote the value",
+                                if c == '%' { "directive indicator" } else { "reserved" }
+                            )),
+                            range,
+                        });
+                    }
+                }
                 let node = Node { value: resolve_scalar(&value, style, tag.as_deref()), range };
                 if anchor > 0 {
                     builder.anchors.insert(anchor, node.clone());
                 }
-                builder.push_node(node);
+                builder.push_node_in(Some(text), node);
             }
             Event::Alias(id) => match builder.anchors.get(&id) {
                 Some(target) => {
@@ -418,23 +574,24 @@ fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) {
                     failed = true;
                     break;
                 }
+                let flow = matches!(text.as_bytes().get(range.start as usize), Some(b'{' | b'['));
                 builder.stack.push(if matches!(event, Event::SequenceStart(..)) {
-                    Frame::Seq { items: Vec::new(), start: range.start, anchor }
+                    Frame::Seq { items: Vec::new(), start: range.start, anchor, flow }
                 } else {
-                    Frame::Map { entries: Vec::new(), pending_key: None, start: range.start, anchor }
+                    Frame::Map { entries: Vec::new(), pending_key: None, start: range.start, anchor, flow }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let Some(frame) = builder.stack.pop() else { continue };
                 let (value, start, anchor) = match frame {
-                    Frame::Seq { items, start, anchor } => (Value::Seq(items), start, anchor),
+                    Frame::Seq { items, start, anchor, .. } => (Value::Seq(items), start, anchor),
                     Frame::Map { entries, start, anchor, .. } => (Value::Map(entries), start, anchor),
                 };
                 let node = Node { value, range: TextRange::new(start, range.end.max(start)) };
                 if anchor > 0 {
                     builder.anchors.insert(anchor, node.clone());
                 }
-                builder.push_node(node);
+                builder.push_node_in(Some(text), node);
             }
         }
     }
@@ -449,6 +606,7 @@ fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) {
             errors: builder.errors,
         });
     }
+    end
 }
 
 /// Where a chunk's first non-blank, non-comment text starts (for documents that fail early).
@@ -473,35 +631,26 @@ fn error_range(text: &str, at: u32) -> TextRange {
 /// YAML 1.2 core-schema resolution of a scalar, as the npm `yaml` package does by default.
 fn resolve_scalar(value: &str, style: ScalarStyle, tag: Option<&saphyr_parser::Tag>) -> Value {
     if let Some(tag) = tag {
-        if tag.is_yaml_core_schema() || tag.handle == "!!" {
-            match tag.suffix.as_str() {
-                "str" => return Value::String(value.to_owned()),
-                "null" => return Value::Null,
-                "bool" => {
-                    if let Some(b) = parse_bool(value) {
-                        return Value::Bool(b);
-                    }
-                }
-                "int" => {
-                    if let Some(v) = parse_int(value) {
-                        return v;
-                    }
-                }
-                "float" => {
-                    if let Some(v) = parse_float(value).or_else(|| parse_int(value)) {
-                        return match v {
-                            Value::Int(i) => Value::Float(i as f64),
-                            other => other,
-                        };
-                    }
-                }
-                _ => {}
-            }
-        }
-        // Unknown tags: the npm package warns and keeps the value as a string.
-        if !matches!(style, ScalarStyle::Plain) {
-            return Value::String(value.to_owned());
-        }
+        // `!!x`, `tag:yaml.org,2002:x` and the verbatim `!<tag:yaml.org,2002:x>` all name core tags.
+        let core = if tag.is_yaml_core_schema() || tag.handle == "!!" {
+            Some(tag.suffix.as_str())
+        } else {
+            tag.suffix.strip_prefix("tag:yaml.org,2002:")
+        };
+        let resolved = match core {
+            Some("str") => Some(Value::String(value.to_owned())),
+            Some("null") => matches!(value, "" | "~" | "null" | "Null" | "NULL").then_some(Value::Null),
+            Some("bool") => parse_bool(value).map(Value::Bool),
+            Some("int") => parse_int(value),
+            Some("float") => parse_float(value).or_else(|| parse_int(value)).map(|v| match v {
+                Value::Int(i) => Value::Float(i as f64),
+                other => other,
+            }),
+            _ => None,
+        };
+        // A value that does not fit its tag, and any unknown tag: the npm `yaml` package warns and
+        // keeps the text as a string.
+        return resolved.unwrap_or_else(|| Value::String(value.to_owned()));
     }
     if !matches!(style, ScalarStyle::Plain) {
         return Value::String(value.to_owned());
