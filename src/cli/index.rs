@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use backline_core::index::{Index, IndexReport, IndexSettings, Progress, RunOptions, SourceSettings};
+use backline_core::index::{Index, IndexReport, IndexSettings, Phase, Progress, RunOptions, SourceSettings};
 
 use super::GlobalArgs;
 
@@ -81,7 +81,10 @@ pub async fn run_with_progress(
     let bar = progress_bar();
     let tick = bar.clone();
     options.progress = Some(Arc::new(move |p: &Progress| {
-        tick.set_message(format!("{}: {} files, {} parsed", p.source, p.files_seen, p.files_parsed));
+        match p.phase {
+            Phase::Reading => tick.set_message(format!("{}: {} files, {} parsed", p.source, p.files_seen, p.files_parsed)),
+            Phase::Search => tick.set_message("committed; updating search"),
+        }
     }));
     let result = match sources {
         Some(s) => index.index_sources(s, &options).await,

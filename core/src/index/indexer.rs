@@ -41,8 +41,19 @@ const CHUNK: usize = 512;
 /// Called as a run makes progress (from the run's task; keep it cheap).
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
 
+/// What a run is doing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Phase {
+    /// Reading sources and writing the store's transaction (not committed yet).
+    #[default]
+    Reading,
+    /// The store is committed; the search index is being brought up to date.
+    Search,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Progress {
+    pub phase: Phase,
     pub source: String,
     /// Files looked at so far in this source.
     pub files_seen: usize,
@@ -203,6 +214,9 @@ pub(crate) async fn run(index: &Index, sources: &[SourceSettings], options: &Run
     report.generation = generation;
     report.changed_entities = touched.len();
     report.store_time = started.elapsed();
+    if let Some(progress) = &options.progress {
+        progress(&Progress { phase: Phase::Search, ..Progress::default() });
+    }
     let search_started = Instant::now();
     index.sync_search().await?;
     report.search_time = search_started.elapsed();
@@ -310,7 +324,12 @@ async fn index_source(
             w.maybe_flush().await?;
         }
         if let Some(progress) = &options.progress {
-            progress(&Progress { source: source.name.clone(), files_seen: report.files_seen, files_parsed: report.files_parsed });
+            progress(&Progress {
+                phase: Phase::Reading,
+                source: source.name.clone(),
+                files_seen: report.files_seen,
+                files_parsed: report.files_parsed,
+            });
         }
     }
     let gone: Vec<i64> = prior.iter().filter(|(path, _)| !visited.contains(*path)).map(|(_, f)| f.id).collect();

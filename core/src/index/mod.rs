@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use indexer::{IndexReport, Progress, RunOptions, SourceReport};
+pub use indexer::{IndexReport, Phase, Progress, RunOptions, SourceReport};
 pub use search::SearchIndex;
 pub use settings::{IndexSettings, SearchLocation, SourceKind, SourceSettings, StoreSettings};
 pub use store::{Backend, SourceRecord, Store};
