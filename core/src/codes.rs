@@ -593,6 +593,9 @@ That the file decodes as UTF-8.
 Backstage replaces invalid bytes with U+FFFD and carries on, so names and descriptions may be
 silently corrupted.
 
+## Example
+A file saved as Latin-1 with `description: Größe` (the `ö` and `ß` are single bytes, not UTF-8).
+
 ## Fix
 Re-save the file as UTF-8.";
 
@@ -603,6 +606,9 @@ That every catalog file can be read, and is within Backline's limits (size, nest
 
 ## Why
 What cannot be read cannot be checked; Backstage would fail on it too.
+
+## Example
+A Location target that is a directory without read permission, or a generated 100 MB file.
 
 ## Fix
 Check the path and permissions, or split the file.";

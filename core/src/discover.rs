@@ -123,6 +123,9 @@ pub fn normalize(path: &Path) -> PathBuf {
             other => out.push(other.as_os_str()),
         }
     }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
     out
 }
 
@@ -175,7 +178,8 @@ pub fn load_file(fs: &dyn FileSystem, path: &Path) -> (Option<SourceFile>, Vec<F
             findings.push(Finding::new(
                 Code::NotUtf8,
                 &display,
-                TextRange::new(at, at + 1),
+                // The lossy text holds U+FFFD (3 bytes) where the first invalid sequence was.
+                TextRange::new(at, at + 3),
                 format!("Invalid UTF-8 at byte {at}; Backstage replaces invalid bytes with U+FFFD and carries on, which silently corrupts text. Re-save the file as UTF-8."),
             ));
             Arc::from(String::from_utf8_lossy(err.as_bytes()).into_owned())

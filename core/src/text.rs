@@ -147,7 +147,9 @@ impl LineIndex {
                 Encoding::Utf16 if wc.len == 4 => 2,
                 _ => 1,
             };
-            col = col - u32::from(wc.len) + units;
+            // Saturating: an offset inside a character (never produced by the core, but cheap to
+            // survive) must not underflow.
+            col = col.saturating_sub(u32::from(wc.len)) + units;
         }
         (line, col)
     }

@@ -389,6 +389,9 @@ fn pos_in(index: &LineIndex, offset: u32) -> Pos {
 fn snippet(out: &mut impl Write, source: &SourceFile, f: &Finding, sev: Style, blue: Style) -> anyhow::Result<()> {
     let index = &source.parsed.line_index;
     let text = &source.text;
+    if !text.is_char_boundary(f.range.start as usize) || !text.is_char_boundary(f.range.end as usize) {
+        return Ok(());
+    }
     let (line, _) = index.line_col_utf8(f.range.start);
     let Some(line_range) = index.line_range(line, text) else { return Ok(()) };
     let line_text = &text[line_range.as_usize()];
