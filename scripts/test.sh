@@ -32,7 +32,7 @@ npm ci --prefix tests/differential --no-audit --no-fund --loglevel=error
 npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
 
 step "Rust: the workspace's tests"
-cargo test --workspace --locked
+cargo test --workspace
 
 step "VS Code extension: compile, lint, unit tests, package"
 npm --prefix editors/vscode run compile
