@@ -9,9 +9,12 @@
 //! - `run` and `keeper` (feature `index`): `backline serve` itself, over core's index, kept
 //!   current while serving.
 //! - [`slack`]: the Slack bot (Socket Mode and HTTP, slash commands, mentions, DMs, buttons).
+//! - [`discord`]: the Discord bot (gateway and HTTP interactions, `/backline` with autocomplete,
+//!   embeds, buttons).
 //! - [`secret`]: the type tokens live in, so they never reach a log; [`logging`] caps what
 //!   libraries may log.
 
+pub mod discord;
 pub mod engine;
 #[cfg(feature = "index")]
 pub mod keeper;

@@ -8,5 +8,8 @@
 
 /// False for events that must be dropped. A cap, never a raise: it only removes events.
 pub fn allowed(meta: &tracing::Metadata<'_>) -> bool {
-    !(meta.target().starts_with("slack_morphism") && *meta.level() > tracing::Level::INFO)
+    // serenity logs failed requests' `Debug` (URLs with interaction tokens) and raw gateway
+    // events (interaction tokens) at debug/trace; tungstenite logs frames at trace.
+    let capped = ["slack_morphism", "serenity", "tungstenite", "tokio_tungstenite"];
+    !(capped.iter().any(|t| meta.target().starts_with(t)) && *meta.level() > tracing::Level::INFO)
 }

@@ -16,5 +16,8 @@ pub fn modules(config: &Config, ctx: &ModuleContext, env: &dyn Fn(&str) -> Optio
     if let Some(slack) = crate::slack::SlackModule::from_config(config.slack.as_ref(), ctx, env)? {
         modules.push(Arc::new(slack));
     }
+    if let Some(discord) = crate::discord::DiscordModule::from_config(config.discord.as_ref(), ctx, env)? {
+        modules.push(Arc::new(discord));
+    }
     Ok(modules)
 }
