@@ -32,6 +32,8 @@ enum Command {
     Lsp(cli::lsp::Args),
     /// Run the chat bots (Slack) with /healthz, /readyz and /metrics, keeping the index current.
     Serve(cli::serve::Args),
+    /// Discord set-up: `backline discord register` registers the /backline command.
+    Discord(cli::discord::Args),
     /// Write a synthetic catalog for benchmarks.
     #[command(hide = true)]
     Generate(cli::generate::Args),
@@ -46,6 +48,7 @@ fn main() -> ExitCode {
         Command::Lsp(args) => cli::lsp::run(args),
         Command::Generate(args) => cli::generate::run(args),
         Command::Serve(args) => cli::serve::run(&cli.global, args),
+        Command::Discord(args) => cli::discord::run(&cli.global, args),
     };
     match result {
         Ok(code) => code,

@@ -62,7 +62,7 @@ pub enum ServeError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Module(#[from] ModuleError),
-    #[error("no chat platform is configured: add a [slack] table or set BACKLINE_SLACK_BOT_TOKEN (see docs/slack.md)")]
+    #[error("no chat platform is configured: add a [slack] or [discord] table, or set BACKLINE_SLACK_BOT_TOKEN or BACKLINE_DISCORD_TOKEN (see docs/slack.md, docs/discord.md)")]
     NoPlatform,
     #[error("server: {0}")]
     Io(#[from] std::io::Error),

@@ -5,6 +5,7 @@ pub mod check;
 pub mod explain;
 pub mod lsp;
 pub mod generate;
+pub mod discord;
 pub mod serve;
 
 use std::path::{Path, PathBuf};

@@ -13,6 +13,8 @@ use super::command;
 use super::config::DiscordConfig;
 
 pub fn build_http(cfg: &DiscordConfig) -> Http {
+    // One TLS provider for the process (ring), whatever else enabled another.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut builder = HttpBuilder::new(cfg.bot_token.expose()).application_id(ApplicationId::new(cfg.application_id));
     if let Some(url) = &cfg.api_url {
         builder = builder.proxy(url.clone()).ratelimiter_disabled(true);

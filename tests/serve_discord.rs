@@ -1,0 +1,366 @@
+//! End to end: the real `backline serve` binary on a loopback port, indexing the example catalog,
+//! answering Discord interactions signed with a test key pair (PING, `/backline owner`,
+//! autocomplete, `/backline impact`), refusing a bad signature; and `backline discord register`
+//! registering the command against a fake Discord REST API (plain `std` HTTP on loopback).
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{Value, json};
+
+const BOT_TOKEN: &str = "MTAxMTExMTExMTExMTExMTExMQ.e2e.bot-token-secret";
+const APP_ID: &str = "1011111111111111111";
+const GUILD: &str = "290926798626357999";
+const INTERACTION_TOKEN: &str = "aW50ZXJhY3Rpb246ZTJlLWludGVyYWN0aW9uLXRva2Vu";
+
+fn example_catalog() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/catalog")
+}
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[42u8; 32])
+}
+
+// ------------------------------------------------------------------------------------------
+// Minimal HTTP/1.1 over std.
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+impl Response {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+type Message = (String, Vec<(String, String)>, Vec<u8>);
+
+fn read_message(stream: &mut TcpStream) -> Option<Message> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut first = String::new();
+    if reader.read_line(&mut first).ok()? == 0 {
+        return None;
+    }
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_owned()));
+        }
+    }
+    let len = headers.iter().find(|(k, _)| k == "content-length").and_then(|(_, v)| v.parse().ok()).unwrap_or(0);
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).ok()?;
+    Some((first.trim_end().to_owned(), headers, body))
+}
+
+fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Response {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let body = if chunked { dechunk(body) } else { body.to_owned() };
+    Response { status, body }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+/// POSTs an interaction signed like Discord signs it (Ed25519 over timestamp || body).
+fn interaction(addr: SocketAddr, payload: &Value) -> Response {
+    let body = payload.to_string();
+    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    let sig = hex::encode(key().sign([ts.as_bytes(), body.as_bytes()].concat().as_slice()).to_bytes());
+    http(
+        addr,
+        "POST",
+        "/discord/interactions",
+        &[("Content-Type", "application/json".into()), ("X-Signature-Ed25519", sig), ("X-Signature-Timestamp", ts)],
+        &body,
+    )
+}
+
+fn member() -> Value {
+    json!({
+        "user": {"id": "53908232506183680", "username": "oncall", "global_name": "On Call", "avatar": null, "discriminator": "0", "public_flags": 0},
+        "roles": [], "premium_since": null, "permissions": "2147483647", "pending": false, "nick": null,
+        "mute": false, "deaf": false, "joined_at": "2017-03-13T19:19:14.040000+00:00", "flags": 0
+    })
+}
+
+/// An APPLICATION_COMMAND (2) or AUTOCOMPLETE (4) interaction in the allowlisted guild.
+fn backline(kind: u8, sub: &str, options: Value) -> Value {
+    json!({
+        "type": kind, "id": "786008729715212338", "application_id": APP_ID, "token": INTERACTION_TOKEN, "version": 1,
+        "guild_id": GUILD, "channel_id": "645027906669510667", "member": member(),
+        "app_permissions": "442368", "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+        "authorizing_integration_owners": {"0": GUILD}, "context": 0, "attachment_size_limit": 10485760,
+        "data": {"id": "771825006014889984", "name": "backline", "type": 1, "options": [{"type": 1, "name": sub, "options": options}]}
+    })
+}
+
+// ------------------------------------------------------------------------------------------
+// A fake Discord REST API: records (method, path, authorization, body); echoes commands.
+
+type Call = (String, String, Option<String>, Value);
+
+struct FakeDiscord {
+    addr: SocketAddr,
+    calls: Arc<Mutex<Vec<Call>>>,
+}
+
+impl FakeDiscord {
+    fn start() -> FakeDiscord {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let record = Arc::clone(&calls);
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let record = Arc::clone(&record);
+                std::thread::spawn(move || {
+                    while let Some((line, headers, body)) = read_message(&mut stream) {
+                        let mut parts = line.split_whitespace();
+                        let method = parts.next().unwrap_or("").to_owned();
+                        let path = parts.next().unwrap_or("").to_owned();
+                        let auth = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone());
+                        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let reply = match body.as_array() {
+                            Some(cmds) if method == "PUT" => Value::Array(
+                                cmds.iter()
+                                    .map(|c| {
+                                        let mut c = c.clone();
+                                        c["id"] = json!("900");
+                                        c["application_id"] = json!(APP_ID);
+                                        c["version"] = json!("1");
+                                        c["default_member_permissions"] = Value::Null;
+                                        c["type"] = json!(1);
+                                        c
+                                    })
+                                    .collect(),
+                            ),
+                            _ => json!({}),
+                        };
+                        record.lock().unwrap().push((method, path, auth, body));
+                        let reply = reply.to_string();
+                        let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}", reply.len());
+                        if stream.write_all(resp.as_bytes()).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        FakeDiscord { addr, calls }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The binary.
+
+fn config(dir: &Path, fake: &FakeDiscord) -> PathBuf {
+    let toml = format!(
+        "[store]\nurl = \"sqlite://index.db\"\n\n[[source]]\nname = \"northwind\"\npath = {:?}\n\n[discord]\nmode = \"http\"\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\nallowed_guilds = [\"{GUILD}\"]\napi_url = \"http://{}\"\n",
+        example_catalog().display().to_string(),
+        hex::encode(key().verifying_key().to_bytes()),
+        fake.addr
+    );
+    let path = dir.join("backline.toml");
+    std::fs::write(&path, toml).unwrap();
+    path
+}
+
+fn backline_cmd(config: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_backline"));
+    cmd.arg("--config")
+        .arg(config)
+        .env("BACKLINE_DISCORD_TOKEN", BOT_TOKEN)
+        .env_remove("BACKLINE_DISCORD_MODE")
+        .env_remove("BACKLINE_DISCORD_API_URL")
+        .env_remove("BACKLINE_SLACK_BOT_TOKEN")
+        .env_remove("BACKLINE_SLACK_APP_TOKEN")
+        .env_remove("BACKLINE_SLACK_SIGNING_SECRET")
+        .env_remove("BACKLINE_STORE_URL");
+    cmd
+}
+
+struct Serve {
+    child: Child,
+    addr: SocketAddr,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Serve {
+    fn start(config: &Path) -> Serve {
+        let mut child = backline_cmd(config)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-watch", "--log", "debug"])
+            .current_dir(config.parent().unwrap())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start backline serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("serve did not start: {}", stderr.lock().unwrap());
+            }
+        };
+        let serve = Serve { child, addr, stderr };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while http(serve.addr, "GET", "/readyz", &[], "").status != 200 {
+            assert!(Instant::now() < deadline, "never ready: {}", serve.stderr.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        serve
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("serve did not stop on SIGTERM: {}", self.stderr.lock().unwrap());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_answers_signed_discord_interactions_with_the_example_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start();
+    let config = config(dir.path(), &fake);
+    let serve = Serve::start(&config);
+
+    let ping = json!({"type": 1, "id": "1", "application_id": APP_ID, "token": INTERACTION_TOKEN, "version": 1});
+    let pong = interaction(serve.addr, &ping);
+    assert_eq!((pong.status, pong.json()), (200, json!({"type": 1})));
+
+    let owner = interaction(serve.addr, &backline(2, "owner", json!([{"type": 3, "name": "name", "value": "payments-api"}])));
+    assert_eq!(owner.status, 200, "{}", owner.body);
+    let v = owner.json();
+    assert_eq!((v["type"].as_u64(), v["data"]["flags"].as_u64()), (Some(4), Some(64)), "{v}");
+    assert_eq!(v["data"]["allowed_mentions"]["parse"], json!([]), "{v}");
+    let t = v.to_string();
+    for needle in ["Payments API", "team-payments", "PPAY0A1", "#payments-oncall", "Payments runbook", "production"] {
+        assert!(t.contains(needle), "missing {needle:?} in {t}");
+    }
+
+    let suggest = interaction(serve.addr, &backline(4, "owner", json!([{"type": 3, "name": "name", "value": "paym", "focused": true}]))).json();
+    assert_eq!(suggest["type"], 8, "{suggest}");
+    let values: Vec<&str> = suggest["data"]["choices"].as_array().unwrap().iter().filter_map(|c| c["value"].as_str()).collect();
+    assert!(values.contains(&"component:default/payments-api"), "{suggest}");
+
+    let impact = interaction(serve.addr, &backline(2, "impact", json!([{"type": 3, "name": "name", "value": "orders-db"}]))).json();
+    let t = impact.to_string();
+    assert!(t.contains("Blast radius") && t.contains("orders-service") && t.contains("team-fulfilment"), "{t}");
+
+    // Discord's probe: a wrong signature must get 401.
+    let body = ping.to_string();
+    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+    let bad = http(serve.addr, "POST", "/discord/interactions", &[("X-Signature-Ed25519", "00".repeat(64)), ("X-Signature-Timestamp", ts)], &body);
+    assert_eq!(bad.status, 401);
+
+    let metrics = http(serve.addr, "GET", "/metrics", &[], "").body;
+    assert!(metrics.contains("backline_discord_requests_total"), "{metrics}");
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert!(!logs.contains(BOT_TOKEN) && !logs.contains(INTERACTION_TOKEN), "{logs}");
+    assert!(serve.stop().success(), "clean exit on SIGTERM");
+}
+
+#[test]
+fn discord_register_puts_the_command_for_a_guild_and_globally() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start();
+    let config = config(dir.path(), &fake);
+    for args in [&["discord", "register"][..], &["discord", "register", "--guild", "7"], &["discord", "register", "--global"]] {
+        let out = backline_cmd(&config).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.contains("registered /backline"), "{stderr}");
+        assert!(!stderr.contains(BOT_TOKEN), "{stderr}");
+    }
+    let calls = fake.calls.lock().unwrap().clone();
+    let paths: Vec<(&str, &str)> = calls.iter().map(|(m, p, _, _)| (m.as_str(), p.as_str())).collect();
+    assert_eq!(
+        paths,
+        [
+            ("PUT", format!("/api/v10/applications/{APP_ID}/guilds/{GUILD}/commands").as_str()),
+            ("PUT", format!("/api/v10/applications/{APP_ID}/guilds/7/commands").as_str()),
+            ("PUT", format!("/api/v10/applications/{APP_ID}/commands").as_str()),
+        ]
+    );
+    for (_, _, auth, body) in &calls {
+        assert_eq!(auth.as_deref(), Some(format!("Bot {BOT_TOKEN}").as_str()));
+        let cmd = &body[0];
+        assert_eq!(cmd["name"], "backline");
+        assert_eq!(cmd["integration_types"], json!([0]), "guild install only");
+        assert_eq!(cmd["contexts"], json!([0]), "guilds only unless allow_dms");
+        let subs: Vec<&str> = cmd["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+        assert_eq!(subs, ["owner", "oncall", "impact", "deps", "team", "search", "find", "help"]);
+        assert_eq!(cmd["options"][0]["options"][0]["autocomplete"], true);
+    }
+}
