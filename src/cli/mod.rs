@@ -5,6 +5,9 @@ pub mod check;
 pub mod explain;
 pub mod lsp;
 pub mod generate;
+pub mod index;
+pub mod ask;
+pub mod query;
 pub mod discord;
 pub mod serve;
 
