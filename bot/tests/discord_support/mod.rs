@@ -185,7 +185,7 @@ async fn rest(State(state): State<Arc<FakeState>>, method: Method, uri: Uri, hea
         }
         return json_response(m);
     }
-    if path == "/api/v10/gateway/bot" {
+    if path == "/api/v10/gateway" || path == "/api/v10/gateway/bot" {
         let url = state.gateway_url.lock().unwrap().clone().unwrap_or_default();
         return json_response(json!({"url": url, "shards": 1, "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}));
     }
