@@ -11,5 +11,10 @@ pub fn allowed(meta: &tracing::Metadata<'_>) -> bool {
     // serenity logs failed requests' `Debug` (URLs with interaction tokens) and raw gateway
     // events (interaction tokens) at debug/trace; tungstenite logs frames at trace.
     let capped = ["slack_morphism", "serenity", "tungstenite", "tokio_tungstenite"];
+    // serenity's `#[instrument]` spans (INFO) record whole requests and gateway events, interaction
+    // tokens included, and every event inside them (hyper, reqwest) would print them: no spans.
+    if meta.is_span() && meta.target().starts_with("serenity") {
+        return false;
+    }
     !(capped.iter().any(|t| meta.target().starts_with(t)) && *meta.level() > tracing::Level::INFO)
 }
