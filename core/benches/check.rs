@@ -1,13 +1,13 @@
 //! Benchmark of the checking path over a generated catalog (run with
 //! `cargo bench -p backline-core --bench check -- [ENTITIES]`).
 //!
-//! Reports medians over several runs, in one process, of:
-//! - `yaml`: parsing every file's YAML alone (the baseline),
-//! - `parse_file`: YAML + Backstage's whole validation pipeline per file,
-//! - `check`: parse_file + the cross-file index and lints,
-//! - the same `check` on all cores with rayon, as `backline check` runs it,
-//! and the ratio of each against the YAML baseline, since absolute times on a shared machine are
+//! Reports medians over several runs, in one process, of: `yaml` (parsing every file's YAML
+//! alone, the baseline), `parse_file` (YAML plus Backstage's whole validation pipeline per file),
+//! `check` (parse_file plus the cross-file index and lints) and the same `check` on all cores with
+//! rayon, as `backline check` runs it; and the ratio of each against the YAML baseline, since absolute times on a shared machine are
 //! noise while ratios from one invocation are not. Throughput is MB of YAML per second.
+
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
 use std::time::{Duration, Instant};
 
@@ -45,7 +45,8 @@ fn main() {
     println!("catalog: {} files, {:.1} MB, ~{entities} entities; median of {runs} runs", files.len(), mb);
 
     let (yaml_t, docs) = measure(runs, || files.iter().map(|f| yaml::parse_stream(&f.content).len()).sum());
-    let (parse_t, n) = measure(runs, || files.iter().map(|f| parse_file(f.path.as_str().into(), &f.content).documents.len()).sum());
+    let (parse_t, n) =
+        measure(runs, || files.iter().map(|f| parse_file(f.path.as_str().into(), &f.content).documents.len()).sum());
     // Like `backline check`, keep entities and findings but not the YAML trees.
     let parse_lean = |f: &backline_core::generate::GeneratedFile| {
         let mut p = parse_file(f.path.as_str().into(), &f.content);

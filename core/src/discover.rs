@@ -226,10 +226,10 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
             .par_iter()
             .map(|p| {
                 let mut result = load_file(fs, p);
-                if !options.keep_trees {
-                    if let Some(file) = result.0.as_mut() {
-                        file.parsed.documents.iter_mut().for_each(|d| d.tree = None);
-                    }
+                if !options.keep_trees
+                    && let Some(file) = result.0.as_mut()
+                {
+                    file.parsed.documents.iter_mut().for_each(|d| d.tree = None);
                 }
                 if let Some(tick) = &options.on_file {
                     tick();

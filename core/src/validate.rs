@@ -241,19 +241,19 @@ fn substitute_placeholders(node: &Node, errors: &mut Vec<(TextRange, String)>) -
     match &node.value {
         Value::Map(entries) => {
             let dollar = |k: &Node| k.as_str().is_some_and(|k| k.starts_with('$'));
-            if let [(k, v)] = entries.as_slice() {
-                if let Some(key) = k.as_str().filter(|k| PLACEHOLDERS.contains(k)) {
-                    if v.as_str().is_none() {
-                        errors.push((v.range, key.to_owned()));
-                        return node.clone();
-                    }
-                    let value = if matches!(key, "$json" | "$yaml") {
-                        Value::Map(Vec::new())
-                    } else {
-                        Value::String("placeholder".into())
-                    };
-                    return Node { value, range: node.range };
+            if let [(k, v)] = entries.as_slice()
+                && let Some(key) = k.as_str().filter(|k| PLACEHOLDERS.contains(k))
+            {
+                if v.as_str().is_none() {
+                    errors.push((v.range, key.to_owned()));
+                    return node.clone();
                 }
+                let value = if matches!(key, "$json" | "$yaml") {
+                    Value::Map(Vec::new())
+                } else {
+                    Value::String("placeholder".into())
+                };
+                return Node { value, range: node.range };
             }
             if entries.iter().any(|(k, _)| dollar(k)) {
                 return node.clone();
@@ -482,14 +482,15 @@ impl Checker<'_> {
                 }
                 // Backstage merges the location annotations into `metadata.annotations` when the
                 // Location emits the entity; a non-mapping value that is not falsy fails there.
-                if let Some(a) = m.get("annotations") {
-                    if a.as_map().is_none() && !is_falsy(a) {
-                        self.report(
+                if let Some(a) = m.get("annotations")
+                    && a.as_map().is_none()
+                    && !is_falsy(a)
+                {
+                    self.report(
                             Code::Envelope,
                             a.range,
                             format!("metadata.annotations must be a valid object, not {}. Write one `key: value` per line under `annotations:`.", a.value.schema_type()),
                         );
-                    }
                 }
             }
         }
@@ -671,14 +672,14 @@ impl Checker<'_> {
                 match k.key_text().unwrap_or_default().as_ref() {
                     "type" => {
                         self.require_string(Code::Schema, v, &format!("relations[{i}].type"), true);
-                        if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
-                            if !s.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                                self.report(
-                                    Code::Schema,
-                                    v.range,
-                                    format!("relations[{i}].type must match pattern \"^\\w+$\"."),
-                                );
-                            }
+                        if let Some(s) = v.as_str().filter(|s| !s.is_empty())
+                            && !s.chars().all(|c| c.is_alphanumeric() || c == '_')
+                        {
+                            self.report(
+                                Code::Schema,
+                                v.range,
+                                format!("relations[{i}].type must match pattern \"^\\w+$\"."),
+                            );
                         }
                     }
                     "targetRef" => self.require_string(Code::Schema, v, &format!("relations[{i}].targetRef"), true),
@@ -729,16 +730,16 @@ impl Checker<'_> {
             if let Some(t) = item.get("type") {
                 self.require_string(Code::Schema, t, &format!("status.items[{i}].type"), true);
             }
-            if let Some(l) = item.get("level") {
-                if !l.as_str().is_some_and(|l| matches!(l, "info" | "warning" | "error")) {
-                    self.report(
-                        Code::Schema,
-                        l.range,
-                        format!(
-                            "status.items[{i}].level must be equal to one of the allowed values: info, warning, error."
-                        ),
-                    );
-                }
+            if let Some(l) = item.get("level")
+                && !l.as_str().is_some_and(|l| matches!(l, "info" | "warning" | "error"))
+            {
+                self.report(
+                    Code::Schema,
+                    l.range,
+                    format!(
+                        "status.items[{i}].level must be equal to one of the allowed values: info, warning, error."
+                    ),
+                );
             }
             if let Some(m) = item.get("message") {
                 self.require_string(Code::Schema, m, &format!("status.items[{i}].message"), false);
@@ -791,10 +792,9 @@ impl Checker<'_> {
             let remove = line_span(self.text, key_range.start, value_range.end);
             if let Some(f) =
                 self.findings.iter_mut().rev().find(|f| f.range == key_range && f.code == Code::ForeignRootField)
+                && let Some(fix) = f.fix.as_mut()
             {
-                if let Some(fix) = f.fix.as_mut() {
-                    fix.edits.push(TextEdit { range: remove, new_text: String::new() });
-                }
+                fix.edits.push(TextEdit { range: remove, new_text: String::new() });
             }
         }
     }
@@ -863,13 +863,12 @@ impl Checker<'_> {
                         None,
                     );
                 }
-                if key == "labels" {
-                    if let Some(s) = v.as_str() {
-                        if !format::is_valid_label_value(s) {
-                            let suggestion = format::suggest_slug(s, false, b"-_.");
-                            self.invalid(code, v, &format!("labels.{key_text}"), s, "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total", suggestion);
-                        }
-                    }
+                if key == "labels"
+                    && let Some(s) = v.as_str()
+                    && !format::is_valid_label_value(s)
+                {
+                    let suggestion = format::suggest_slug(s, false, b"-_.");
+                    self.invalid(code, v, &format!("labels.{key_text}"), s, "a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total", suggestion);
                 }
             }
         }
@@ -891,34 +890,25 @@ impl Checker<'_> {
         }
         if let Some(links) = meta.get("links").and_then(Node::as_seq) {
             for (i, link) in links.iter().enumerate() {
-                if let Some(v) = link.get("url") {
-                    if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
-                        if !format::is_valid_url(s) {
-                            self.invalid(
-                                Code::InvalidLink,
-                                v,
-                                &format!("links.{i}.url"),
-                                s,
-                                "a string that is a valid url",
-                                None,
-                            );
-                        }
-                    }
+                if let Some(v) = link.get("url")
+                    && let Some(s) = v.as_str().filter(|s| !s.is_empty())
+                    && !format::is_valid_url(s)
+                {
+                    self.invalid(
+                        Code::InvalidLink,
+                        v,
+                        &format!("links.{i}.url"),
+                        s,
+                        "a string that is a valid url",
+                        None,
+                    );
                 }
                 for key in ["title", "icon"] {
-                    if let Some(v) = link.get(key) {
-                        if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
-                            if !format::is_non_blank(s) {
-                                self.invalid(
-                                    Code::InvalidLink,
-                                    v,
-                                    &format!("links.{i}.{key}"),
-                                    s,
-                                    "a non empty string",
-                                    None,
-                                );
-                            }
-                        }
+                    if let Some(v) = link.get(key)
+                        && let Some(s) = v.as_str().filter(|s| !s.is_empty())
+                        && !format::is_non_blank(s)
+                    {
+                        self.invalid(Code::InvalidLink, v, &format!("links.{i}.{key}"), s, "a non empty string", None);
                     }
                 }
             }
@@ -1136,14 +1126,14 @@ impl Checker<'_> {
                                 self.require_string(Code::KindSchema, v, &format!("spec.steps[{i}].{key}"), false);
                             }
                         }
-                        if let Some(v) = step.get("input") {
-                            if v.as_map().is_none() {
-                                self.report(
-                                    Code::KindSchema,
-                                    v.range,
-                                    format!("spec.steps[{i}].input must be object, not {}.", v.value.schema_type()),
-                                );
-                            }
+                        if let Some(v) = step.get("input")
+                            && v.as_map().is_none()
+                        {
+                            self.report(
+                                Code::KindSchema,
+                                v.range,
+                                format!("spec.steps[{i}].input must be object, not {}.", v.value.schema_type()),
+                            );
                         }
                         if let Some(v) = step.get("if") {
                             self.check_type(
@@ -1178,10 +1168,10 @@ impl Checker<'_> {
                 }
             }
         }
-        if let Some(schema) = spec.get("secrets").and_then(|s| s.get("schema")) {
-            if schema.as_map().is_none() {
-                self.report(Code::KindSchema, schema.range, "spec.secrets.schema must be object.".into());
-            }
+        if let Some(schema) = spec.get("secrets").and_then(|s| s.get("schema"))
+            && schema.as_map().is_none()
+        {
+            self.report(Code::KindSchema, schema.range, "spec.secrets.schema must be object.".into());
         }
         for field in ["formDecorators", "EXPERIMENTAL_formDecorators"] {
             if let Some(forms) = spec.get(field) {
@@ -1210,31 +1200,31 @@ impl Checker<'_> {
                 }
             }
         }
-        if let Some(rec) = spec.get("EXPERIMENTAL_recovery").filter(|n| n.as_map().is_some()) {
-            if let Some(s) = rec.get("EXPERIMENTAL_strategy") {
-                self.require_string(Code::KindSchema, s, "spec.EXPERIMENTAL_recovery.EXPERIMENTAL_strategy", false);
-            }
+        if let Some(rec) = spec.get("EXPERIMENTAL_recovery").filter(|n| n.as_map().is_some())
+            && let Some(s) = rec.get("EXPERIMENTAL_strategy")
+        {
+            self.require_string(Code::KindSchema, s, "spec.EXPERIMENTAL_recovery.EXPERIMENTAL_strategy", false);
         }
-        if let Some(pres) = spec.get("presentation").filter(|n| n.as_map().is_some()) {
-            if let Some(labels) = pres.get("buttonLabels") {
-                match labels.as_map() {
-                    None => {
-                        self.report(
-                            Code::KindSchema,
-                            labels.range,
-                            "spec.presentation.buttonLabels must be object.".into(),
-                        );
-                    }
-                    Some(_) => {
-                        for key in ["backButtonText", "createButtonText", "reviewButtonText"] {
-                            if let Some(v) = labels.get(key) {
-                                self.require_string(
-                                    Code::KindSchema,
-                                    v,
-                                    &format!("spec.presentation.buttonLabels.{key}"),
-                                    false,
-                                );
-                            }
+        if let Some(pres) = spec.get("presentation").filter(|n| n.as_map().is_some())
+            && let Some(labels) = pres.get("buttonLabels")
+        {
+            match labels.as_map() {
+                None => {
+                    self.report(
+                        Code::KindSchema,
+                        labels.range,
+                        "spec.presentation.buttonLabels must be object.".into(),
+                    );
+                }
+                Some(_) => {
+                    for key in ["backButtonText", "createButtonText", "reviewButtonText"] {
+                        if let Some(v) = labels.get(key) {
+                            self.require_string(
+                                Code::KindSchema,
+                                v,
+                                &format!("spec.presentation.buttonLabels.{key}"),
+                                false,
+                            );
                         }
                     }
                 }
@@ -1289,15 +1279,15 @@ impl Checker<'_> {
                                             "Template",
                                         );
                                     }
-                                    if key == "text" {
-                                        if let Some(val) = item.get("content") {
-                                            self.require_string(
-                                                Code::KindSchema,
-                                                val,
-                                                &format!("spec.output.text[{i}].content"),
-                                                false,
-                                            );
-                                        }
+                                    if key == "text"
+                                        && let Some(val) = item.get("content")
+                                    {
+                                        self.require_string(
+                                            Code::KindSchema,
+                                            val,
+                                            &format!("spec.output.text[{i}].content"),
+                                            false,
+                                        );
                                     }
                                 }
                             }
@@ -1398,46 +1388,44 @@ impl Checker<'_> {
     /// Backline lints on values Backstage accepts: lifecycle and type spellings.
     fn value_lints(&mut self, kind: &str, spec: Option<&Node>) {
         let Some(spec) = spec else { return };
-        if matches!(kind, "Component" | "API") {
-            if let Some(v) = spec.get("lifecycle") {
-                if let Some(s) = v.as_str().filter(|s| !s.is_empty() && !WELL_KNOWN_LIFECYCLES.contains(s)) {
-                    let guess = closest(s, WELL_KNOWN_LIFECYCLES, false);
-                    let message = match guess {
-                        Some(g) => format!(
-                            "Unknown lifecycle {} (Backline lint; Backstage accepts it). Did you mean \"{g}\"? Filters and questions that look for {g} entities will miss this one.",
-                            quote(s)
-                        ),
-                        None => format!(
-                            "Lifecycle {} is not one of the well-known values experimental, production, deprecated (Backline lint; Backstage accepts it).",
-                            quote(s)
-                        ),
-                    };
-                    let range = v.range;
-                    let f = self.report(Code::UnknownLifecycle, range, message);
-                    if let Some(g) = guess {
-                        f.fix = Some(Fix::replace(format!("Change lifecycle to {g}"), range, g));
-                    } else {
-                        f.severity = Severity::Hint;
-                    }
-                }
+        if matches!(kind, "Component" | "API")
+            && let Some(v) = spec.get("lifecycle")
+            && let Some(s) = v.as_str().filter(|s| !s.is_empty() && !WELL_KNOWN_LIFECYCLES.contains(s))
+        {
+            let guess = closest(s, WELL_KNOWN_LIFECYCLES, false);
+            let message = match guess {
+                Some(g) => format!(
+                    "Unknown lifecycle {} (Backline lint; Backstage accepts it). Did you mean \"{g}\"? Filters and questions that look for {g} entities will miss this one.",
+                    quote(s)
+                ),
+                None => format!(
+                    "Lifecycle {} is not one of the well-known values experimental, production, deprecated (Backline lint; Backstage accepts it).",
+                    quote(s)
+                ),
+            };
+            let range = v.range;
+            let f = self.report(Code::UnknownLifecycle, range, message);
+            if let Some(g) = guess {
+                f.fix = Some(Fix::replace(format!("Change lifecycle to {g}"), range, g));
+            } else {
+                f.severity = Severity::Hint;
             }
         }
         let known = well_known_types(kind);
-        if let Some(v) = spec.get("type") {
-            if let Some(s) = v.as_str().filter(|s| !s.is_empty() && !known.contains(s)) {
-                if let Some(g) = closest(s, known, false) {
-                    let range = v.range;
-                    let f = self.report(
-                        Code::UnknownLifecycle,
-                        range,
-                        format!(
-                            "Unknown {kind} type {} (Backline lint; Backstage accepts any type). Did you mean \"{g}\"?",
-                            quote(s)
-                        ),
-                    );
-                    f.fix = Some(Fix::replace(format!("Change type to {g}"), range, g));
-                }
-            }
+        if let Some(v) = spec.get("type")
+            && let Some(s) = v.as_str().filter(|s| !s.is_empty() && !known.contains(s))
+            && let Some(g) = closest(s, known, false)
+        {
+            let range = v.range;
+            let f = self.report(
+                Code::UnknownLifecycle,
+                range,
+                format!(
+                    "Unknown {kind} type {} (Backline lint; Backstage accepts any type). Did you mean \"{g}\"?",
+                    quote(s)
+                ),
+            );
+            f.fix = Some(Fix::replace(format!("Change type to {g}"), range, g));
         }
     }
 
@@ -1539,10 +1527,10 @@ fn location_spec(spec: Option<&Node>) -> LocationSpec {
     let Some(spec) = spec.filter(|s| s.as_map().is_some()) else {
         return LocationSpec { location_type: None, targets, optional: false };
     };
-    if let Some(t) = spec.get("target") {
-        if let Some(s) = t.as_str().filter(|s| !s.is_empty()) {
-            targets.push((s.to_owned(), t.range));
-        }
+    if let Some(t) = spec.get("target")
+        && let Some(s) = t.as_str().filter(|s| !s.is_empty())
+    {
+        targets.push((s.to_owned(), t.range));
     }
     if let Some(items) = spec.get("targets").and_then(Node::as_seq) {
         for t in items {

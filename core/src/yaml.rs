@@ -420,11 +420,10 @@ impl Builder {
                     });
                 }
             }
-            let starts_entry = match self.stack.last() {
-                Some(Frame::Seq { flow: false, .. }) => true,
-                Some(Frame::Map { flow: false, pending_key: None, .. }) => true,
-                _ => false,
-            };
+            let starts_entry = matches!(
+                self.stack.last(),
+                Some(Frame::Seq { flow: false, .. } | Frame::Map { flow: false, pending_key: None, .. })
+            );
             if starts_entry && tab_indented(text, node.range.start) {
                 self.errors.push(YamlError {
                     kind: YamlErrorKind::Syntax("tabs are not allowed as indentation; indent with spaces".into()),
@@ -534,16 +533,16 @@ fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) -> C
                 out.push(Document { range: TextRange::new(start, end), root: b.root, errors: b.errors });
             }
             Event::Scalar(value, style, anchor, tag) => {
-                if matches!(style, ScalarStyle::Plain) {
-                    if let Some(c) = value.chars().next().filter(|c| matches!(c, '%' | '@' | '`')) {
-                        builder.errors.push(YamlError {
-                            kind: YamlErrorKind::Syntax(format!(
-                                "a plain value cannot start with the {} character `{c}`; quote the value",
-                                if c == '%' { "directive indicator" } else { "reserved" }
-                            )),
-                            range,
-                        });
-                    }
+                if matches!(style, ScalarStyle::Plain)
+                    && let Some(c) = value.chars().next().filter(|c| matches!(c, '%' | '@' | '`'))
+                {
+                    builder.errors.push(YamlError {
+                        kind: YamlErrorKind::Syntax(format!(
+                            "a plain value cannot start with the {} character `{c}`; quote the value",
+                            if c == '%' { "directive indicator" } else { "reserved" }
+                        )),
+                        range,
+                    });
                 }
                 let node = Node { value: resolve_scalar(&value, style, tag.as_deref()), range };
                 if anchor > 0 {
