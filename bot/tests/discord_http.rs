@@ -58,7 +58,8 @@ async fn ping_gets_pong_and_bad_requests_get_401() {
     let future_ts = (now() + 600).to_string();
     let mut flipped = good.clone().into_bytes();
     flipped[0] = if flipped[0] == b'0' { b'1' } else { b'0' };
-    let cases: Vec<(&str, Vec<(&str, String)>, Vec<u8>)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, String)>, Vec<u8>);
+    let cases: Vec<Case<'_>> = vec![
         ("unsigned", vec![], body.clone()),
         ("no timestamp", vec![("x-signature-ed25519", good.clone())], body.clone()),
         ("no signature", vec![("x-signature-timestamp", ts.clone())], body.clone()),

@@ -59,7 +59,8 @@ async fn nothing_secret_is_logged_at_trace() {
 
     let logs = String::from_utf8_lossy(&buffer.0.lock().unwrap()).into_owned();
     assert!(logs.contains("could not deliver a deferred Discord answer"), "the failure is logged: {logs}");
-    for secret in tokens.iter().copied().chain([BOT_TOKEN, &fixture("autocomplete")["token"].as_str().unwrap().to_owned(), &sig]) {
+    let autocomplete_token = fixture("autocomplete")["token"].as_str().unwrap().to_owned();
+    for secret in tokens.iter().copied().chain([BOT_TOKEN, autocomplete_token.as_str(), sig.as_str()]) {
         assert!(!logs.contains(secret), "{secret} leaked into: {logs}");
     }
 }

@@ -310,10 +310,7 @@ impl DiscordBot {
         let Some((sub, typed)) = command::autocomplete_target(&cmd.data) else {
             return Reply::now(empty(), Outcome::Autocomplete);
         };
-        let choices = match tokio::time::timeout(AUTOCOMPLETE_BUDGET, self.suggest(sub, typed.trim())).await {
-            Ok(c) => c,
-            Err(_) => Vec::new(),
-        };
+        let choices = tokio::time::timeout(AUTOCOMPLETE_BUDGET, self.suggest(sub, typed.trim())).await.unwrap_or_default();
         Reply::now(CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices)), Outcome::Autocomplete)
     }
 

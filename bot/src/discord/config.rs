@@ -218,7 +218,8 @@ mod tests {
     #[test]
     fn errors_say_what_to_set() {
         let key = format!("public_key = \"{KEY}\"\n");
-        let cases: Vec<(String, Vec<(&str, &str)>, &str)> = vec![
+        type Case<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+        let cases: Vec<Case<'_>> = vec![
             ("allowed_guilds = [7]\napplication_id = 42".into(), vec![], ENV_TOKEN),
             ("allowed_guilds = [7]".into(), vec![(ENV_TOKEN, "t")], ENV_APPLICATION_ID),
             ("allowed_guilds = [7]\napplication_id = 42\nmode = \"http\"".into(), vec![(ENV_TOKEN, "t")], ENV_PUBLIC_KEY),
