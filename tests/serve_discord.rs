@@ -71,7 +71,8 @@ fn read_message(stream: &mut TcpStream) -> Option<Message> {
 fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Response {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -178,7 +179,10 @@ impl FakeDiscord {
                         };
                         record.lock().unwrap().push((method, path, auth, body));
                         let reply = reply.to_string();
-                        let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}", reply.len());
+                        let resp = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}",
+                            reply.len()
+                        );
                         if stream.write_all(resp.as_bytes()).is_err() {
                             break;
                         }
@@ -299,7 +303,8 @@ fn serve_answers_signed_discord_interactions_with_the_example_catalog() {
     let pong = interaction(serve.addr, &ping);
     assert_eq!((pong.status, pong.json()), (200, json!({"type": 1})));
 
-    let owner = interaction(serve.addr, &backline(2, "owner", json!([{"type": 3, "name": "name", "value": "payments-api"}])));
+    let owner =
+        interaction(serve.addr, &backline(2, "owner", json!([{"type": 3, "name": "name", "value": "payments-api"}])));
     assert_eq!(owner.status, 200, "{}", owner.body);
     let v = owner.json();
     assert_eq!((v["type"].as_u64(), v["data"]["flags"].as_u64()), (Some(4), Some(64)), "{v}");
@@ -309,19 +314,32 @@ fn serve_answers_signed_discord_interactions_with_the_example_catalog() {
         assert!(t.contains(needle), "missing {needle:?} in {t}");
     }
 
-    let suggest = interaction(serve.addr, &backline(4, "owner", json!([{"type": 3, "name": "name", "value": "paym", "focused": true}]))).json();
+    let suggest = interaction(
+        serve.addr,
+        &backline(4, "owner", json!([{"type": 3, "name": "name", "value": "paym", "focused": true}])),
+    )
+    .json();
     assert_eq!(suggest["type"], 8, "{suggest}");
-    let values: Vec<&str> = suggest["data"]["choices"].as_array().unwrap().iter().filter_map(|c| c["value"].as_str()).collect();
+    let values: Vec<&str> =
+        suggest["data"]["choices"].as_array().unwrap().iter().filter_map(|c| c["value"].as_str()).collect();
     assert!(values.contains(&"component:default/payments-api"), "{suggest}");
 
-    let impact = interaction(serve.addr, &backline(2, "impact", json!([{"type": 3, "name": "name", "value": "orders-db"}]))).json();
+    let impact =
+        interaction(serve.addr, &backline(2, "impact", json!([{"type": 3, "name": "name", "value": "orders-db"}])))
+            .json();
     let t = impact.to_string();
     assert!(t.contains("Blast radius") && t.contains("orders-service") && t.contains("team-fulfilment"), "{t}");
 
     // Discord's probe: a wrong signature must get 401.
     let body = ping.to_string();
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
-    let bad = http(serve.addr, "POST", "/discord/interactions", &[("X-Signature-Ed25519", "00".repeat(64)), ("X-Signature-Timestamp", ts)], &body);
+    let bad = http(
+        serve.addr,
+        "POST",
+        "/discord/interactions",
+        &[("X-Signature-Ed25519", "00".repeat(64)), ("X-Signature-Timestamp", ts)],
+        &body,
+    );
     assert_eq!(bad.status, 401);
 
     let metrics = http(serve.addr, "GET", "/metrics", &[], "").body;
@@ -336,7 +354,9 @@ fn discord_register_puts_the_command_for_a_guild_and_globally() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeDiscord::start();
     let config = config(dir.path(), &fake);
-    for args in [&["discord", "register"][..], &["discord", "register", "--guild", "7"], &["discord", "register", "--global"]] {
+    for args in
+        [&["discord", "register"][..], &["discord", "register", "--guild", "7"], &["discord", "register", "--global"]]
+    {
         let out = backline_cmd(&config).args(args).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{args:?}: {stderr}");

@@ -16,7 +16,9 @@ use serenity::all::Interaction;
 
 #[test]
 fn fixtures_deserialize_in_serenity() {
-    for (name, want) in [("ping", "ping"), ("command", "command"), ("autocomplete", "autocomplete"), ("component", "component")] {
+    for (name, want) in
+        [("ping", "ping"), ("command", "command"), ("autocomplete", "autocomplete"), ("component", "component")]
+    {
         let v = fixture(name);
         let parsed: Interaction = serde_json::from_value(v).unwrap_or_else(|e| panic!("{name}: {e}"));
         let got = match &parsed {
@@ -64,15 +66,56 @@ async fn ping_gets_pong_and_bad_requests_get_401() {
         ("no timestamp", vec![("x-signature-ed25519", good.clone())], body.clone()),
         ("no signature", vec![("x-signature-timestamp", ts.clone())], body.clone()),
         // Discord's routine probe: a syntactically valid but wrong signature.
-        ("other key", vec![("x-signature-ed25519", sign_with(&other_key, &ts, &body)), ("x-signature-timestamp", ts.clone())], body.clone()),
-        ("flipped digit", vec![("x-signature-ed25519", String::from_utf8(flipped).unwrap()), ("x-signature-timestamp", ts.clone())], body.clone()),
-        ("not hex", vec![("x-signature-ed25519", "zz".repeat(64)), ("x-signature-timestamp", ts.clone())], body.clone()),
+        (
+            "other key",
+            vec![("x-signature-ed25519", sign_with(&other_key, &ts, &body)), ("x-signature-timestamp", ts.clone())],
+            body.clone(),
+        ),
+        (
+            "flipped digit",
+            vec![("x-signature-ed25519", String::from_utf8(flipped).unwrap()), ("x-signature-timestamp", ts.clone())],
+            body.clone(),
+        ),
+        (
+            "not hex",
+            vec![("x-signature-ed25519", "zz".repeat(64)), ("x-signature-timestamp", ts.clone())],
+            body.clone(),
+        ),
         ("short", vec![("x-signature-ed25519", "ab".into()), ("x-signature-timestamp", ts.clone())], body.clone()),
-        ("body changed", vec![("x-signature-ed25519", good.clone()), ("x-signature-timestamp", ts.clone())], fixture("ping").to_string().into_bytes()),
-        ("timestamp changed", vec![("x-signature-ed25519", good.clone()), ("x-signature-timestamp", (now() - 1).to_string())], body.clone()),
-        ("stale", vec![("x-signature-ed25519", sign_with(&signing_key(), &stale_ts, &body)), ("x-signature-timestamp", stale_ts.clone())], body.clone()),
-        ("future", vec![("x-signature-ed25519", sign_with(&signing_key(), &future_ts, &body)), ("x-signature-timestamp", future_ts.clone())], body.clone()),
-        ("timestamp not a number", vec![("x-signature-ed25519", sign_with(&signing_key(), "soon", &body)), ("x-signature-timestamp", "soon".into())], body.clone()),
+        (
+            "body changed",
+            vec![("x-signature-ed25519", good.clone()), ("x-signature-timestamp", ts.clone())],
+            fixture("ping").to_string().into_bytes(),
+        ),
+        (
+            "timestamp changed",
+            vec![("x-signature-ed25519", good.clone()), ("x-signature-timestamp", (now() - 1).to_string())],
+            body.clone(),
+        ),
+        (
+            "stale",
+            vec![
+                ("x-signature-ed25519", sign_with(&signing_key(), &stale_ts, &body)),
+                ("x-signature-timestamp", stale_ts.clone()),
+            ],
+            body.clone(),
+        ),
+        (
+            "future",
+            vec![
+                ("x-signature-ed25519", sign_with(&signing_key(), &future_ts, &body)),
+                ("x-signature-timestamp", future_ts.clone()),
+            ],
+            body.clone(),
+        ),
+        (
+            "timestamp not a number",
+            vec![
+                ("x-signature-ed25519", sign_with(&signing_key(), "soon", &body)),
+                ("x-signature-timestamp", "soon".into()),
+            ],
+            body.clone(),
+        ),
     ];
     for (what, headers, body) in cases {
         let resp = c.post(body, &headers).await;
@@ -80,7 +123,8 @@ async fn ping_gets_pong_and_bad_requests_get_401() {
     }
     // A signed PING with a wrong signature is refused too (the probe Discord sends).
     let ping = fixture("ping").to_string().into_bytes();
-    let resp = c.post(ping, &[("x-signature-ed25519", "00".repeat(64)), ("x-signature-timestamp", now().to_string())]).await;
+    let resp =
+        c.post(ping, &[("x-signature-ed25519", "00".repeat(64)), ("x-signature-timestamp", now().to_string())]).await;
     assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
 
     // Oversized bodies are refused before any verification work.
@@ -115,7 +159,16 @@ async fn a_command_is_answered_inline_with_an_embed() {
     assert_eq!(data(&v)["flags"], 64, "ephemeral by default: {v}");
     assert_within_limits(data(&v));
     let text = v.to_string();
-    for needle in ["payments-api", "Payments Team", "team-payments", "P4YM3NT", "#payments-oncall", "Ada Lovelace", "Runbook", "production"] {
+    for needle in [
+        "payments-api",
+        "Payments Team",
+        "team-payments",
+        "P4YM3NT",
+        "#payments-oncall",
+        "Ada Lovelace",
+        "Runbook",
+        "production",
+    ] {
         assert!(text.contains(needle), "missing {needle} in {text}");
     }
     // Catalog text cannot mention anyone or format itself.
@@ -125,11 +178,37 @@ async fn a_command_is_answered_inline_with_an_embed() {
     // Every subcommand reaches the engine as the same query Slack asks.
     let cases: Vec<(&str, Value, Ask)> = vec![
         ("oncall", entity_arg("payments-api"), Ask::Query(Query::Contact { name: "payments-api".into() })),
-        ("team", entity_arg("group:default/team-payments"), Ask::Query(Query::Team { name: "group:default/team-payments".into() })),
-        ("deps", json!([{"type": 3, "name": "name", "value": "checkout-api"}, {"type": 4, "name": "depth", "value": 3}]), Ask::Query(Query::Dependencies { name: "checkout-api".into(), depth: 3 })),
-        ("impact", entity_arg("orders-db"), Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_core::query::engine::IMPACT_DEPTH })),
-        ("search", json!([{"type": 3, "name": "text", "value": "fraud detection"}]), Ask::Query(Query::Search { text: "fraud detection".into(), limit: backline_core::query::engine::SEARCH_LIMIT })),
-        ("find", json!([{"type": 3, "name": "filters", "value": "tag:python2 lifecycle:production"}]), Ask::Question("find tag:python2 lifecycle:production".into())),
+        (
+            "team",
+            entity_arg("group:default/team-payments"),
+            Ask::Query(Query::Team { name: "group:default/team-payments".into() }),
+        ),
+        (
+            "deps",
+            json!([{"type": 3, "name": "name", "value": "checkout-api"}, {"type": 4, "name": "depth", "value": 3}]),
+            Ask::Query(Query::Dependencies { name: "checkout-api".into(), depth: 3 }),
+        ),
+        (
+            "impact",
+            entity_arg("orders-db"),
+            Ask::Query(Query::Dependents {
+                name: "orders-db".into(),
+                depth: backline_core::query::engine::IMPACT_DEPTH,
+            }),
+        ),
+        (
+            "search",
+            json!([{"type": 3, "name": "text", "value": "fraud detection"}]),
+            Ask::Query(Query::Search {
+                text: "fraud detection".into(),
+                limit: backline_core::query::engine::SEARCH_LIMIT,
+            }),
+        ),
+        (
+            "find",
+            json!([{"type": 3, "name": "filters", "value": "tag:python2 lifecycle:production"}]),
+            Ask::Question("find tag:python2 lifecycle:production".into()),
+        ),
         ("help", json!([]), Ask::Query(Query::Help)),
     ];
     for (sub, options, want) in cases {
@@ -183,14 +262,18 @@ async fn autocomplete_suggests_entities_from_the_search_index() {
     assert_eq!(v["type"], 8, "{v}");
     let choices = v["data"]["choices"].as_array().unwrap();
     let values: Vec<&str> = choices.iter().map(|c| c["value"].as_str().unwrap()).collect();
-    assert_eq!(values, ["component:default/payments-api", "group:default/team-payments", "api:default/payments-events"]);
+    assert_eq!(
+        values,
+        ["component:default/payments-api", "group:default/team-payments", "api:default/payments-events"]
+    );
     assert!(choices.iter().all(|c| c["name"].as_str().unwrap().chars().count() <= 100), "{v}");
     assert!(choices[0]["name"].as_str().unwrap().starts_with("payments-api (Component"), "{v}");
     assert!(matches!(engine.asked().last(), Some(Ask::Query(Query::Search { text, .. })) if text == "paym"));
 
     // `team` only suggests groups and users.
     let v = server.client.interaction(&autocomplete(GUILD, "team", "paym")).await.json();
-    let values: Vec<&str> = v["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    let values: Vec<&str> =
+        v["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
     assert_eq!(values, ["group:default/team-payments"]);
 
     // Nothing typed yet: no suggestions and no search.
@@ -209,9 +292,17 @@ async fn ambiguous_names_get_buttons_and_a_press_answers_in_place() {
 
     let v = server.client.interaction(&command(GUILD, "owner", entity_arg("payments"), "tok")).await.json();
     assert_within_limits(data(&v));
-    let buttons: Vec<Value> = data(&v)["components"].as_array().unwrap().iter().flat_map(|r| r["components"].as_array().unwrap().clone()).collect();
+    let buttons: Vec<Value> = data(&v)["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["components"].as_array().unwrap().clone())
+        .collect();
     let ids: Vec<&str> = buttons.iter().map(|b| b["custom_id"].as_str().unwrap()).collect();
-    assert_eq!(ids, ["bl:ask:who owns component:default/payments-api", "bl:ask:who owns component:default/payments-webhooks"]);
+    assert_eq!(
+        ids,
+        ["bl:ask:who owns component:default/payments-api", "bl:ask:who owns component:default/payments-webhooks"]
+    );
 
     let pressed = server.client.interaction(&button(GUILD, ids[1], "tok-button")).await.json();
     assert_eq!(pressed["type"], 7, "the answer replaces the question: {pressed}");
@@ -241,7 +332,11 @@ async fn slow_answers_are_deferred_and_finished_through_the_webhook() {
     assert!(edits[0].body.to_string().contains("P4YM3NT"), "{:?}", edits[0].body);
 
     // A slow button press: deferred update (6), then the message is edited.
-    let v = server.client.interaction(&button(GUILD, "bl:ask:who owns component:default/payments-api", "tok-slow-button")).await.json();
+    let v = server
+        .client
+        .interaction(&button(GUILD, "bl:ask:who owns component:default/payments-api", "tok-slow-button"))
+        .await
+        .json();
     assert_eq!(v["type"], 6, "{v}");
     let edits = fake.wait_for("PATCH", "/api/v10/webhooks/", 2, Duration::from_secs(10)).await;
     assert_eq!(edits[1].path, format!("/api/v10/webhooks/{APP_ID}/tok-slow-button/messages/@original"));

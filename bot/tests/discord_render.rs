@@ -59,9 +59,22 @@ proptest! {
 
 #[test]
 fn long_lists_are_cut_with_a_count() {
-    let nodes = (0..200).map(|i| DependencyNode { entity: entity("Component", &format!("service-{i:03}")), depth: 1, path: vec![] }).collect();
-    let a = Answer { question: String::new(), query: None, summary: String::new(), stale_sources: vec![],
-        body: AnswerBody::Dependencies(DependencyAnswer { root: entity("Resource", "orders-db"), direction: Direction::Dependents, max_depth: 1, nodes, truncated: false }) };
+    let nodes = (0..200)
+        .map(|i| DependencyNode { entity: entity("Component", &format!("service-{i:03}")), depth: 1, path: vec![] })
+        .collect();
+    let a = Answer {
+        question: String::new(),
+        query: None,
+        summary: String::new(),
+        stale_sources: vec![],
+        body: AnswerBody::Dependencies(DependencyAnswer {
+            root: entity("Resource", "orders-db"),
+            direction: Direction::Dependents,
+            max_depth: 1,
+            nodes,
+            truncated: false,
+        }),
+    };
     let v = sent(&a);
     assert_within_limits(&v);
     let text = v.to_string();

@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 
 use backline_core::query::answer::{AnswerBody, Query};
 use serenity::all::{
-    AuthorizingIntegrationOwner, AutocompleteChoice, CommandInteraction, ComponentInteraction, CreateAutocompleteResponse, CreateInteractionResponse,
-    CreateInteractionResponseMessage, Http, Interaction, InteractionContext,
+    AuthorizingIntegrationOwner, AutocompleteChoice, CommandInteraction, ComponentInteraction,
+    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction,
+    InteractionContext,
 };
 use tokio::sync::{Semaphore, oneshot};
 use tracing::{debug, warn};
@@ -114,7 +115,12 @@ pub fn describe(e: &serenity::Error) -> String {
     use serenity::http::HttpError;
     match e {
         serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
-            format!("Discord answered {} (code {}): {}", r.status_code.as_u16(), r.error.code, render::cut(&r.error.message, 200))
+            format!(
+                "Discord answered {} (code {}): {}",
+                r.status_code.as_u16(),
+                r.error.code,
+                render::cut(&r.error.message, 200)
+            )
         }
         serenity::Error::Http(HttpError::Request(r)) if r.is_timeout() => "request to Discord timed out".into(),
         serenity::Error::Http(HttpError::Request(r)) if r.is_connect() => "cannot connect to Discord".into(),
@@ -131,7 +137,9 @@ pub fn describe(e: &serenity::Error) -> String {
 fn retryable(e: &serenity::Error) -> bool {
     use serenity::http::HttpError;
     match e {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => r.status_code.as_u16() == 404 || r.status_code.is_server_error(),
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            r.status_code.as_u16() == 404 || r.status_code.is_server_error()
+        }
         serenity::Error::Http(HttpError::Request(_)) => true,
         _ => false,
     }
@@ -162,8 +170,14 @@ impl DiscordBot {
 
     /// Who may ask: allowlisted guilds where the app is guild-installed; DMs with the bot only
     /// when configured; never through a user install.
-    pub fn check(&self, guild: Option<u64>, context: Option<InteractionContext>, owners: &[AuthorizingIntegrationOwner]) -> Result<(), Refusal> {
-        let guild_install = owners.is_empty() || owners.iter().any(|o| matches!(o, AuthorizingIntegrationOwner::GuildInstall(_)));
+    pub fn check(
+        &self,
+        guild: Option<u64>,
+        context: Option<InteractionContext>,
+        owners: &[AuthorizingIntegrationOwner],
+    ) -> Result<(), Refusal> {
+        let guild_install =
+            owners.is_empty() || owners.iter().any(|o| matches!(o, AuthorizingIntegrationOwner::GuildInstall(_)));
         if !guild_install {
             return Err(Refusal::UserInstall);
         }
@@ -202,12 +216,20 @@ impl DiscordBot {
             Interaction::Command(cmd) => self.command(cmd).await,
             Interaction::Autocomplete(cmd) => self.autocomplete(cmd).await,
             Interaction::Component(c) => self.component(c).await,
-            _ => Reply::now(CreateInteractionResponse::Message(render::notice("Backline does not handle this kind of interaction.").message(true)), Outcome::Ignored),
+            _ => Reply::now(
+                CreateInteractionResponse::Message(
+                    render::notice("Backline does not handle this kind of interaction.").message(true),
+                ),
+                Outcome::Ignored,
+            ),
         }
     }
 
     fn refused(refusal: Refusal) -> Reply {
-        Reply::now(CreateInteractionResponse::Message(render::notice(REFUSED_TEXT).message(true)), Outcome::Refused(refusal))
+        Reply::now(
+            CreateInteractionResponse::Message(render::notice(REFUSED_TEXT).message(true)),
+            Outcome::Refused(refusal),
+        )
     }
 
     async fn command(self: &Arc<Self>, cmd: CommandInteraction) -> Reply {
@@ -223,8 +245,13 @@ impl DiscordBot {
         debug!(guild = ?guild, user = %cmd.user.id, command = %cmd.data.name, "command");
         let token = Secret::new(cmd.token);
         let ephemeral = self.cfg.ephemeral;
-        self.answer_within_budget(ask, token, move |r: Rendered| CreateInteractionResponse::Message(r.message(ephemeral)), CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(ephemeral)))
-            .await
+        self.answer_within_budget(
+            ask,
+            token,
+            move |r: Rendered| CreateInteractionResponse::Message(r.message(ephemeral)),
+            CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(ephemeral)),
+        )
+        .await
     }
 
     async fn component(self: &Arc<Self>, c: ComponentInteraction) -> Reply {
@@ -240,7 +267,13 @@ impl DiscordBot {
         let ask = Ask::Question(question.to_owned());
         let token = Secret::new(c.token);
         // The answer replaces the message with the buttons (its ephemerality is kept).
-        self.answer_within_budget(ask, token, |r: Rendered| CreateInteractionResponse::UpdateMessage(r.message(false)), CreateInteractionResponse::Acknowledge).await
+        self.answer_within_budget(
+            ask,
+            token,
+            |r: Rendered| CreateInteractionResponse::UpdateMessage(r.message(false)),
+            CreateInteractionResponse::Acknowledge,
+        )
+        .await
     }
 
     /// Waits for the engine up to the budget; answers with `inline` if it made it, else with
@@ -256,7 +289,9 @@ impl DiscordBot {
         let mut task = tokio::spawn(async move { bot.answer(&ask).await });
         match tokio::time::timeout(self.cfg.answer_budget, &mut task).await {
             Ok(Ok(rendered)) => Reply::now(inline(rendered), Outcome::Answered),
-            Ok(Err(_join)) => Reply::now(inline(render::notice("Sorry, something went wrong while answering.")), Outcome::Answered),
+            Ok(Err(_join)) => {
+                Reply::now(inline(render::notice("Sorry, something went wrong while answering.")), Outcome::Answered)
+            }
             Err(_elapsed) => {
                 let (tx, rx) = oneshot::channel();
                 let bot = Arc::clone(self);
@@ -310,8 +345,12 @@ impl DiscordBot {
         let Some((sub, typed)) = command::autocomplete_target(&cmd.data) else {
             return Reply::now(empty(), Outcome::Autocomplete);
         };
-        let choices = tokio::time::timeout(AUTOCOMPLETE_BUDGET, self.suggest(sub, typed.trim())).await.unwrap_or_default();
-        Reply::now(CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices)), Outcome::Autocomplete)
+        let choices =
+            tokio::time::timeout(AUTOCOMPLETE_BUDGET, self.suggest(sub, typed.trim())).await.unwrap_or_default();
+        Reply::now(
+            CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices)),
+            Outcome::Autocomplete,
+        )
     }
 
     /// Entities whose names start like, or match, what the user typed; best first. The value of
@@ -336,7 +375,11 @@ impl DiscordBot {
             .filter(|e| e.entity_ref.chars().count() <= CHOICE_CHARS && seen.insert(e.entity_ref.clone()))
             .take(MAX_CHOICES)
             .map(|e| {
-                let name = if e.namespace.is_empty() || e.namespace == "default" { e.name.clone() } else { format!("{}/{}", e.namespace, e.name) };
+                let name = if e.namespace.is_empty() || e.namespace == "default" {
+                    e.name.clone()
+                } else {
+                    format!("{}/{}", e.namespace, e.name)
+                };
                 let mut label = format!("{name} ({}", e.kind);
                 if let Some(owner) = &e.owner {
                     label.push_str(&format!(" · {}", backline_core::query::name_of_ref(owner)));

@@ -13,7 +13,10 @@
 
 use backline_core::query::answer::Query;
 use backline_core::query::engine;
-use serenity::all::{CommandData, CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand, CreateCommandOption, InstallationContext, InteractionContext};
+use serenity::all::{
+    CommandData, CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand, CreateCommandOption,
+    InstallationContext, InteractionContext,
+};
 
 use crate::engine::Ask;
 
@@ -28,9 +31,14 @@ pub const MAX_DEPTH: u32 = if IMPACT_DEPTH > 10 { IMPACT_DEPTH } else { 10 };
 pub enum Arg {
     None,
     /// An entity, autocompleted; `kinds` narrows the suggestions (empty: any kind).
-    Entity { kinds: &'static [&'static str] },
+    Entity {
+        kinds: &'static [&'static str],
+    },
     /// Free text.
-    Text { name: &'static str, description: &'static str },
+    Text {
+        name: &'static str,
+        description: &'static str,
+    },
 }
 
 /// One subcommand (also the source of `help`).
@@ -48,12 +56,37 @@ pub const ENTITY_OPTION: &str = "name";
 pub const DEPTH_OPTION: &str = "depth";
 
 pub const SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand { name: "owner", about: "Who owns it and how to reach them now", arg: Arg::Entity { kinds: &[] }, depth: false },
-    Subcommand { name: "oncall", about: "On-call, channels and people for it or its owner", arg: Arg::Entity { kinds: &[] }, depth: false },
-    Subcommand { name: "impact", about: "What breaks if it goes down (blast radius)", arg: Arg::Entity { kinds: &[] }, depth: true },
+    Subcommand {
+        name: "owner",
+        about: "Who owns it and how to reach them now",
+        arg: Arg::Entity { kinds: &[] },
+        depth: false,
+    },
+    Subcommand {
+        name: "oncall",
+        about: "On-call, channels and people for it or its owner",
+        arg: Arg::Entity { kinds: &[] },
+        depth: false,
+    },
+    Subcommand {
+        name: "impact",
+        about: "What breaks if it goes down (blast radius)",
+        arg: Arg::Entity { kinds: &[] },
+        depth: true,
+    },
     Subcommand { name: "deps", about: "What it depends on", arg: Arg::Entity { kinds: &[] }, depth: true },
-    Subcommand { name: "team", about: "What a team owns, its members and channels", arg: Arg::Entity { kinds: &["group", "user"] }, depth: false },
-    Subcommand { name: "search", about: "Search names, titles, descriptions, tags", arg: Arg::Text { name: "text", description: "Words to look for" }, depth: false },
+    Subcommand {
+        name: "team",
+        about: "What a team owns, its members and channels",
+        arg: Arg::Entity { kinds: &["group", "user"] },
+        depth: false,
+    },
+    Subcommand {
+        name: "search",
+        about: "Search names, titles, descriptions, tags",
+        arg: Arg::Text { name: "text", description: "Words to look for" },
+        depth: false,
+    },
     Subcommand {
         name: "find",
         about: "Filter the catalog, e.g. tag:python2 lifecycle:production",
@@ -72,24 +105,41 @@ pub fn definition(allow_dms: bool) -> CreateCommand {
     let mut cmd = CreateCommand::new(COMMAND)
         .description("Who owns what: ask the Backstage software catalog")
         .integration_types(vec![InstallationContext::Guild])
-        .contexts(if allow_dms { vec![InteractionContext::Guild, InteractionContext::BotDm] } else { vec![InteractionContext::Guild] });
+        .contexts(if allow_dms {
+            vec![InteractionContext::Guild, InteractionContext::BotDm]
+        } else {
+            vec![InteractionContext::Guild]
+        });
     for sub in SUBCOMMANDS {
         let mut option = CreateCommandOption::new(CommandOptionType::SubCommand, sub.name, sub.about);
         match sub.arg {
             Arg::None => {}
             Arg::Entity { kinds } => {
-                let what = if kinds.is_empty() { "Service, API, system, team… (start typing)" } else { "Team or person (start typing)" };
+                let what = if kinds.is_empty() {
+                    "Service, API, system, team… (start typing)"
+                } else {
+                    "Team or person (start typing)"
+                };
                 option = option.add_sub_option(
-                    CreateCommandOption::new(CommandOptionType::String, ENTITY_OPTION, what).required(true).set_autocomplete(true).max_length(200),
+                    CreateCommandOption::new(CommandOptionType::String, ENTITY_OPTION, what)
+                        .required(true)
+                        .set_autocomplete(true)
+                        .max_length(200),
                 );
             }
             Arg::Text { name, description } => {
-                option = option.add_sub_option(CreateCommandOption::new(CommandOptionType::String, name, description).required(true).max_length(200));
+                option = option.add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::String, name, description)
+                        .required(true)
+                        .max_length(200),
+                );
             }
         }
         if sub.depth {
             option = option.add_sub_option(
-                CreateCommandOption::new(CommandOptionType::Integer, DEPTH_OPTION, "How many hops to follow").min_int_value(1).max_int_value(u64::from(MAX_DEPTH)),
+                CreateCommandOption::new(CommandOptionType::Integer, DEPTH_OPTION, "How many hops to follow")
+                    .min_int_value(1)
+                    .max_int_value(u64::from(MAX_DEPTH)),
             );
         }
         cmd = cmd.add_option(option);
@@ -154,7 +204,8 @@ pub fn parse(data: &CommandData) -> Parsed {
         return Parsed::Ask(Ask::Query(Query::Help));
     }
     let name = arg.to_owned();
-    let depth = |default: u32| int_option(opts, DEPTH_OPTION).map_or(default, |d| (d.clamp(1, i64::from(MAX_DEPTH))) as u32);
+    let depth =
+        |default: u32| int_option(opts, DEPTH_OPTION).map_or(default, |d| (d.clamp(1, i64::from(MAX_DEPTH))) as u32);
     let query = match sub.name {
         "owner" => Query::Owner { name },
         "oncall" => Query::Contact { name },
@@ -175,7 +226,9 @@ pub fn autocomplete_target(data: &CommandData) -> Option<(&'static Subcommand, S
     let sub = subcommand(sub)?;
     let focused = opts.iter().find(|o| matches!(o.value, CommandDataOptionValue::Autocomplete { .. }))?;
     match (&focused.value, sub.arg) {
-        (CommandDataOptionValue::Autocomplete { value, .. }, Arg::Entity { .. }) if focused.name == ENTITY_OPTION => Some((sub, value.clone())),
+        (CommandDataOptionValue::Autocomplete { value, .. }, Arg::Entity { .. }) if focused.name == ENTITY_OPTION => {
+            Some((sub, value.clone()))
+        }
         _ => None,
     }
 }

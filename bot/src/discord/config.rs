@@ -113,13 +113,20 @@ pub const ENV_MODE: &str = "BACKLINE_DISCORD_MODE";
 pub const ENV_API_URL: &str = "BACKLINE_DISCORD_API_URL";
 
 fn snowflake(what: &str, v: &str) -> Result<u64, DiscordConfigError> {
-    v.trim().parse::<u64>().ok().filter(|n| *n > 0).ok_or_else(|| DiscordConfigError::Invalid(format!("{what} `{v}` is not a Discord id (digits only)")))
+    v.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| DiscordConfigError::Invalid(format!("{what} `{v}` is not a Discord id (digits only)")))
 }
 
 impl DiscordConfig {
     /// Resolves the table and the environment. `Ok(None)` when Discord is not configured at all
     /// (no `[discord]` table, no Discord token in the environment) or is disabled.
-    pub fn resolve(table: Option<&toml::Table>, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<DiscordConfig>, DiscordConfigError> {
+    pub fn resolve(
+        table: Option<&toml::Table>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<DiscordConfig>, DiscordConfigError> {
         let t: DiscordTable = match table {
             Some(t) => toml::Value::Table(t.clone()).try_into()?,
             None => DiscordTable::default(),
@@ -132,7 +139,11 @@ impl DiscordConfig {
         let mode = match env(ENV_MODE).as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("gateway") => Mode::Gateway,
             Some("http") => Mode::Http,
-            Some(other) => return Err(DiscordConfigError::Invalid(format!("mode `{other}` (from {ENV_MODE}) is neither `gateway` nor `http`"))),
+            Some(other) => {
+                return Err(DiscordConfigError::Invalid(format!(
+                    "mode `{other}` (from {ENV_MODE}) is neither `gateway` nor `http`"
+                )));
+            }
             None => t.mode.unwrap_or(Mode::Gateway),
         };
         let token = token.ok_or(DiscordConfigError::Missing("the bot token", ENV_TOKEN, "bot_token"))?;
@@ -144,7 +155,11 @@ impl DiscordConfig {
         if let Some(key) = &public_key {
             super::verify::InteractionVerifier::new(key).map_err(|e| DiscordConfigError::Invalid(e.to_string()))?;
         } else if mode == Mode::Http {
-            return Err(DiscordConfigError::Missing("the application's public key (HTTP mode)", ENV_PUBLIC_KEY, "public_key"));
+            return Err(DiscordConfigError::Missing(
+                "the application's public key (HTTP mode)",
+                ENV_PUBLIC_KEY,
+                "public_key",
+            ));
         }
         let guilds: Vec<String> = match env(ENV_ALLOWED_GUILDS) {
             Some(v) => v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
@@ -162,7 +177,9 @@ impl DiscordConfig {
         }
         let budget_ms = t.answer_budget_ms.unwrap_or(2000);
         if budget_ms > 2500 {
-            return Err(DiscordConfigError::Invalid("answer_budget_ms must be at most 2500: Discord gives 3 s for the first response".into()));
+            return Err(DiscordConfigError::Invalid(
+                "answer_budget_ms must be at most 2500: Discord gives 3 s for the first response".into(),
+            ));
         }
         Ok(Some(DiscordConfig {
             mode,
@@ -203,15 +220,20 @@ mod tests {
 
     #[test]
     fn env_only_gateway_and_file_ids_as_numbers_or_strings() {
-        let c = resolve(None, &[(ENV_TOKEN, "MTIz.secret"), (ENV_APPLICATION_ID, "42"), (ENV_ALLOWED_GUILDS, "7, 8")]).unwrap().unwrap();
+        let c = resolve(None, &[(ENV_TOKEN, "MTIz.secret"), (ENV_APPLICATION_ID, "42"), (ENV_ALLOWED_GUILDS, "7, 8")])
+            .unwrap()
+            .unwrap();
         assert_eq!(c.mode, Mode::Gateway);
         assert_eq!(c.allowed_guilds, [7, 8]);
         assert!(c.ephemeral && !c.allow_dms);
         let dbg = format!("{c:?}");
         assert!(!dbg.contains("MTIz.secret"), "{dbg}");
-        let c = resolve(Some(&format!("mode = \"http\"\napplication_id = 42\npublic_key = \"{KEY}\"\nallowed_guilds = [7, \"8\"]")), &[(ENV_TOKEN, "t")])
-            .unwrap()
-            .unwrap();
+        let c = resolve(
+            Some(&format!("mode = \"http\"\napplication_id = 42\npublic_key = \"{KEY}\"\nallowed_guilds = [7, \"8\"]")),
+            &[(ENV_TOKEN, "t")],
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!((c.mode, c.application_id, c.allowed_guilds.clone()), (Mode::Http, 42, vec![7, 8]));
     }
 
@@ -222,12 +244,24 @@ mod tests {
         let cases: Vec<Case<'_>> = vec![
             ("allowed_guilds = [7]\napplication_id = 42".into(), vec![], ENV_TOKEN),
             ("allowed_guilds = [7]".into(), vec![(ENV_TOKEN, "t")], ENV_APPLICATION_ID),
-            ("allowed_guilds = [7]\napplication_id = 42\nmode = \"http\"".into(), vec![(ENV_TOKEN, "t")], ENV_PUBLIC_KEY),
+            (
+                "allowed_guilds = [7]\napplication_id = 42\nmode = \"http\"".into(),
+                vec![(ENV_TOKEN, "t")],
+                ENV_PUBLIC_KEY,
+            ),
             ("application_id = 42".into(), vec![(ENV_TOKEN, "t")], "allowed_guilds"),
             ("allowed_guilds = [\"my-server\"]\napplication_id = 42".into(), vec![(ENV_TOKEN, "t")], "my-server"),
             (format!("{key}allowed_guilds = [7]\napplication_id = 42\nbogus = 1"), vec![(ENV_TOKEN, "t")], "bogus"),
-            ("allowed_guilds = [7]\napplication_id = 42\npublic_key = \"abc\"".into(), vec![(ENV_TOKEN, "t")], "public key"),
-            ("allowed_guilds = [7]\napplication_id = 42".into(), vec![(ENV_TOKEN, "t"), (ENV_MODE, "pigeon")], "pigeon"),
+            (
+                "allowed_guilds = [7]\napplication_id = 42\npublic_key = \"abc\"".into(),
+                vec![(ENV_TOKEN, "t")],
+                "public key",
+            ),
+            (
+                "allowed_guilds = [7]\napplication_id = 42".into(),
+                vec![(ENV_TOKEN, "t"), (ENV_MODE, "pigeon")],
+                "pigeon",
+            ),
         ];
         for (toml_text, env, needle) in cases {
             let err = resolve(Some(&toml_text), &env).unwrap_err().to_string();

@@ -51,7 +51,10 @@ pub async fn run(bot: Arc<DiscordBot>, ready: Arc<AtomicBool>, mut shutdown: Shu
     let mut client = ClientBuilder::new_with_http(build_http(bot.config()), GatewayIntents::empty())
         .event_handler(Handler { bot: Arc::clone(&bot), ready })
         .await
-        .map_err(|e| ModuleError { platform: "discord", message: format!("cannot start the gateway client: {}", describe(&e)) })?;
+        .map_err(|e| ModuleError {
+            platform: "discord",
+            message: format!("cannot start the gateway client: {}", describe(&e)),
+        })?;
     let shards = Arc::clone(&client.shard_manager);
     tokio::select! {
         result = client.start() => result.map_err(|e| ModuleError { platform: "discord", message: format!("gateway stopped: {}", describe(&e)) }),

@@ -37,16 +37,23 @@ struct HttpState {
 pub fn router(bot: Arc<DiscordBot>, verifier: InteractionVerifier) -> Router {
     let max_body = bot.config().max_body_bytes;
     let max_age = bot.config().max_timestamp_age.as_secs();
-    Router::new().route(INTERACTIONS_PATH, post(interactions)).with_state(HttpState { bot, verifier, max_body, max_age })
+    Router::new().route(INTERACTIONS_PATH, post(interactions)).with_state(HttpState {
+        bot,
+        verifier,
+        max_body,
+        max_age,
+    })
 }
 
 pub fn request_metric(outcome: &'static str) {
-    metrics::counter!("backline_discord_requests_total", "endpoint" => "interactions", "outcome" => outcome).increment(1);
+    metrics::counter!("backline_discord_requests_total", "endpoint" => "interactions", "outcome" => outcome)
+        .increment(1);
 }
 
 /// Reads at most `max` bytes and checks timestamp and signature. `Err` is the response to send.
 async fn authentic(state: &HttpState, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > state.max_body) {
         request_metric("too_large");
         return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
@@ -56,7 +63,13 @@ async fn authentic(state: &HttpState, headers: &HeaderMap, body: Body) -> Result
         return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
     };
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(e) = state.verifier.verify(header_str(SIGNATURE_HEADER), header_str(TIMESTAMP_HEADER), &bytes, unix_now(), state.max_age) {
+    if let Err(e) = state.verifier.verify(
+        header_str(SIGNATURE_HEADER),
+        header_str(TIMESTAMP_HEADER),
+        &bytes,
+        unix_now(),
+        state.max_age,
+    ) {
         debug!(reason = %e, "refused unsigned or badly signed Discord request");
         request_metric(e.label());
         return Err((StatusCode::UNAUTHORIZED, "invalid request signature").into_response());
@@ -103,7 +116,8 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
         Ok(b) => b,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
-    metrics::histogram!("backline_discord_ack_seconds", "endpoint" => "interactions").record(start.elapsed().as_secs_f64());
+    metrics::histogram!("backline_discord_ack_seconds", "endpoint" => "interactions")
+        .record(start.elapsed().as_secs_f64());
     // The deferred answer waits for this; the response is on its way once we return.
     reply.mark_sent();
     json(body)

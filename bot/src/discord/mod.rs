@@ -26,8 +26,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use futures_util::future::BoxFuture;
 
-pub use self::config::{DiscordConfig, Mode};
 use self::bot::DiscordBot;
+pub use self::config::{DiscordConfig, Mode};
 use self::verify::InteractionVerifier;
 use crate::serve::{ChatModule, ModuleContext, ModuleError, Shutdown};
 
@@ -44,7 +44,11 @@ fn err(message: impl std::fmt::Display) -> ModuleError {
 
 impl DiscordModule {
     /// `Ok(None)` when Discord is not configured.
-    pub fn from_config(table: Option<&toml::Table>, ctx: &ModuleContext, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<DiscordModule>, ModuleError> {
+    pub fn from_config(
+        table: Option<&toml::Table>,
+        ctx: &ModuleContext,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<DiscordModule>, ModuleError> {
         match DiscordConfig::resolve(table, env).map_err(err)? {
             Some(cfg) => DiscordModule::new(cfg, ctx).map(Some),
             None => Ok(None),

@@ -11,13 +11,13 @@
 use std::collections::{BTreeMap, HashSet};
 
 use backline_core::query::answer::{
-    Ambiguous, Answer, AnswerBody, Candidate, Contact, ContactAnswer, ContactChannel, DependencyAnswer, Direction, EntityAnswer,
-    EntitySummary, FindAnswer, FindingSummary, HealthAnswer, Help, LinkInfo, NotFound, OnCall, OwnershipAnswer, Person, Reach,
-    SearchAnswer, StaleSource, TeamAnswer,
+    Ambiguous, Answer, AnswerBody, Candidate, Contact, ContactAnswer, ContactChannel, DependencyAnswer, Direction,
+    EntityAnswer, EntitySummary, FindAnswer, FindingSummary, HealthAnswer, Help, LinkInfo, NotFound, OnCall,
+    OwnershipAnswer, Person, Reach, SearchAnswer, StaleSource, TeamAnswer,
 };
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter, CreateInteractionResponseMessage,
-    EditInteractionResponse,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInteractionResponseMessage, EditInteractionResponse,
 };
 
 use super::command::SUBCOMMANDS;
@@ -72,7 +72,10 @@ impl Embed {
     /// Characters Discord counts towards the 6000 limit.
     pub fn total_chars(&self) -> usize {
         let n = |s: &str| s.chars().count();
-        self.title.as_deref().map_or(0, n) + n(&self.description) + self.fields.iter().map(|f| n(&f.name) + n(&f.value)).sum::<usize>() + self.footer.as_deref().map_or(0, n)
+        self.title.as_deref().map_or(0, n)
+            + n(&self.description)
+            + self.fields.iter().map(|f| n(&f.name) + n(&f.value)).sum::<usize>()
+            + self.footer.as_deref().map_or(0, n)
     }
 }
 
@@ -115,18 +118,33 @@ impl Rendered {
         self.buttons
             .chunks(limits::BUTTONS_PER_ROW)
             .take(limits::ROWS)
-            .map(|row| CreateActionRow::Buttons(row.iter().map(|b| CreateButton::new(b.custom_id.clone()).label(b.label.clone()).style(ButtonStyle::Secondary)).collect()))
+            .map(|row| {
+                CreateActionRow::Buttons(
+                    row.iter()
+                        .map(|b| {
+                            CreateButton::new(b.custom_id.clone()).label(b.label.clone()).style(ButtonStyle::Secondary)
+                        })
+                        .collect(),
+                )
+            })
             .collect()
     }
 
     /// As an interaction response message; mentions disabled.
     pub fn message(&self, ephemeral: bool) -> CreateInteractionResponseMessage {
-        CreateInteractionResponseMessage::new().embeds(self.embeds()).components(self.rows()).allowed_mentions(CreateAllowedMentions::new()).ephemeral(ephemeral)
+        CreateInteractionResponseMessage::new()
+            .embeds(self.embeds())
+            .components(self.rows())
+            .allowed_mentions(CreateAllowedMentions::new())
+            .ephemeral(ephemeral)
     }
 
     /// As an edit of the original (deferred) response; mentions disabled.
     pub fn edit(&self) -> EditInteractionResponse {
-        EditInteractionResponse::new().embeds(self.embeds()).components(self.rows()).allowed_mentions(CreateAllowedMentions::new())
+        EditInteractionResponse::new()
+            .embeds(self.embeds())
+            .components(self.rows())
+            .allowed_mentions(CreateAllowedMentions::new())
     }
 }
 
@@ -183,7 +201,9 @@ fn code(s: &str, max: usize) -> String {
 }
 
 fn linkable(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://")) && url.len() <= 512 && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && url.len() <= 512
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// `[label](url)` for http(s) URLs; the escaped label otherwise.
@@ -220,7 +240,11 @@ fn join_list(items: &[String], sep: &str, show: usize, total: usize, max: usize)
 }
 
 fn short_name(e: &EntitySummary) -> String {
-    if e.namespace.is_empty() || e.namespace == "default" { e.name.clone() } else { format!("{}/{}", e.namespace, e.name) }
+    if e.namespace.is_empty() || e.namespace == "default" {
+        e.name.clone()
+    } else {
+        format!("{}/{}", e.namespace, e.name)
+    }
 }
 
 fn short_ref(entity_ref: &str) -> String {
@@ -234,7 +258,9 @@ fn display(e: &EntitySummary) -> String {
 
 fn catalog_link(e: &EntitySummary, opts: &Options) -> Option<String> {
     let base = opts.catalog_url.as_deref()?;
-    e.exists.then(|| format!("{}/catalog/{}/{}/{}", base.trim_end_matches('/'), e.namespace, e.kind.to_ascii_lowercase(), e.name))
+    e.exists.then(|| {
+        format!("{}/catalog/{}/{}/{}", base.trim_end_matches('/'), e.namespace, e.kind.to_ascii_lowercase(), e.name)
+    })
 }
 
 /// `**Payments** (`team-payments`)`, linked to the catalog page when a catalog URL is set.
@@ -273,7 +299,10 @@ fn facts(e: &EntitySummary) -> String {
 }
 
 fn where_defined(e: &EntitySummary) -> String {
-    e.defined_at.as_ref().map(|at| format!("defined in {}:{} ({})", cut(&at.file, 200), at.line, cut(&at.source, 60))).unwrap_or_default()
+    e.defined_at
+        .as_ref()
+        .map(|at| format!("defined in {}:{} ({})", cut(&at.file, 200), at.line, cut(&at.source, 60)))
+        .unwrap_or_default()
 }
 
 fn footer_of(e: &EntitySummary) -> String {
@@ -305,7 +334,9 @@ impl<'o> Msg<'o> {
     }
 
     fn description_budget(&self) -> usize {
-        limits::EMBED_TOTAL.saturating_sub(self.used() + RESERVED).min(limits::DESCRIPTION.saturating_sub(self.embed.description.chars().count() + 1))
+        limits::EMBED_TOTAL
+            .saturating_sub(self.used() + RESERVED)
+            .min(limits::DESCRIPTION.saturating_sub(self.embed.description.chars().count() + 1))
     }
 
     fn title(&mut self, text: &str, url: Option<String>) {
@@ -454,7 +485,8 @@ fn on_call_text(o: &OnCall, subject: &str) -> String {
         Some(other) => other,
         None => "",
     };
-    let whose = if o.from != subject { format!(" (of {})", escape_cut(&short_ref(&o.from), 60)) } else { String::new() };
+    let whose =
+        if o.from != subject { format!(" (of {})", escape_cut(&short_ref(&o.from), 60)) } else { String::new() };
     let label = format!("{} {} {}", provider_name(&o.provider), what, o.value.trim());
     let text = match o.url.as_deref() {
         // An integration key is a secret for sending alerts; never shown.
@@ -482,9 +514,11 @@ fn link_rank(l: &LinkInfo) -> u8 {
 
 fn links_text(links: &[LinkInfo], skip: &HashSet<String>, max: usize) -> String {
     let mut seen = skip.clone();
-    let mut sorted: Vec<&LinkInfo> = links.iter().filter(|l| linkable(&l.url) && seen.insert(l.url.to_lowercase())).collect();
+    let mut sorted: Vec<&LinkInfo> =
+        links.iter().filter(|l| linkable(&l.url) && seen.insert(l.url.to_lowercase())).collect();
     sorted.sort_by_key(|l| link_rank(l));
-    let items: Vec<String> = sorted.iter().map(|l| link(&l.url, l.title.as_deref().or(l.link_type.as_deref()).unwrap_or(&l.url))).collect();
+    let items: Vec<String> =
+        sorted.iter().map(|l| link(&l.url, l.title.as_deref().or(l.link_type.as_deref()).unwrap_or(&l.url))).collect();
     join_list(&items, " · ", LIST_ITEMS, items.len(), max)
 }
 
@@ -499,8 +533,12 @@ fn person_text(p: &Person) -> String {
 fn reach_fields(m: &mut Msg<'_>, reach: &Reach, members: &[Person], subject: &str) {
     if !reach.on_call.is_empty() {
         let mut seen = HashSet::new();
-        let items: Vec<String> =
-            reach.on_call.iter().filter(|o| seen.insert((o.provider.clone(), o.annotation.clone(), o.value.clone()))).map(|o| on_call_text(o, subject)).collect();
+        let items: Vec<String> = reach
+            .on_call
+            .iter()
+            .filter(|o| seen.insert((o.provider.clone(), o.annotation.clone(), o.value.clone())))
+            .map(|o| on_call_text(o, subject))
+            .collect();
         let v = join_list(&items, "\n", LIST_ITEMS, items.len(), m.field_budget());
         m.field("🚨 On call", v, false);
     }
@@ -545,19 +583,29 @@ fn stale(m: &mut Msg<'_>, stale: &[StaleSource]) {
     let items: Vec<String> = stale
         .iter()
         .map(|s| {
-            let since = s.last_success.as_deref().map(|t| format!(", last good index {}", escape_cut(t, 40))).unwrap_or_default();
+            let since = s
+                .last_success
+                .as_deref()
+                .map(|t| format!(", last good index {}", escape_cut(t, 40)))
+                .unwrap_or_default();
             format!("{} ({}{since})", code(&s.name, 60), escape_cut(&s.error, 200))
         })
         .collect();
     let v = join_list(&items, "\n", 3, items.len(), m.field_budget());
-    m.field("⚠ Possibly out of date", format!("{v}\nThese sources failed to index; answers use their last good state."), false);
+    m.field(
+        "⚠ Possibly out of date",
+        format!("{v}\nThese sources failed to index; answers use their last good state."),
+        false,
+    );
     m.embed.color = COLOR_WARN;
 }
 
 fn owner_line(owner: Option<&EntitySummary>, opts: &Options) -> String {
     match owner {
         None => "⚠ **Owner:** none in the catalog".to_owned(),
-        Some(o) if !o.exists => format!("⚠ **Owner:** {}, which is not defined in the catalog", code(&short_ref(&o.entity_ref), 200)),
+        Some(o) if !o.exists => {
+            format!("⚠ **Owner:** {}, which is not defined in the catalog", code(&short_ref(&o.entity_ref), 200))
+        }
         Some(o) => format!("**Owner:** {}", named(o, opts)),
     }
 }
@@ -571,7 +619,12 @@ fn parents_line(parents: &[EntitySummary]) -> String {
 }
 
 fn description_line(e: &EntitySummary) -> String {
-    e.description.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(|d| format!("*{}*", escape_cut(d, 300))).unwrap_or_default()
+    e.description
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| format!("*{}*", escape_cut(d, 300)))
+        .unwrap_or_default()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -616,8 +669,11 @@ fn entity(m: &mut Msg<'_>, a: &EntityAnswer) {
         };
         m.field("Owner", v, true);
     }
-    for (relation, label) in [("partOf", "Part of"), ("providesApi", "Provides"), ("consumesApi", "Consumes"), ("dependsOn", "Depends on")] {
-        let targets: Vec<String> = a.relations.iter().filter(|r| r.relation == relation).map(|r| code(&short_name(&r.target), 80)).collect();
+    for (relation, label) in
+        [("partOf", "Part of"), ("providesApi", "Provides"), ("consumesApi", "Consumes"), ("dependsOn", "Depends on")]
+    {
+        let targets: Vec<String> =
+            a.relations.iter().filter(|r| r.relation == relation).map(|r| code(&short_name(&r.target), 80)).collect();
         if !targets.is_empty() {
             let v = join_list(&targets, ", ", 5, targets.len(), 600);
             m.field(label, v, true);
@@ -650,12 +706,19 @@ fn dependencies(m: &mut Msg<'_>, a: &DependencyAnswer) {
         });
     } else {
         let direct = a.nodes.iter().filter(|n| n.depth == 1).count();
-        m.line(format!("**{}** entit{} {verb} ({direct} directly), up to depth {}.", a.nodes.len(), if a.nodes.len() == 1 { "y" } else { "ies" }, a.max_depth));
+        m.line(format!(
+            "**{}** entit{} {verb} ({direct} directly), up to depth {}.",
+            a.nodes.len(),
+            if a.nodes.len() == 1 { "y" } else { "ies" },
+            a.max_depth
+        ));
         if a.direction == Direction::Dependents {
             // Who to tell: the owners of everything that breaks, most affected first.
             let mut owners: BTreeMap<String, usize> = BTreeMap::new();
             for n in &a.nodes {
-                *owners.entry(n.entity.owner.as_deref().map(short_ref).unwrap_or_else(|| "no owner".into())).or_default() += 1;
+                *owners
+                    .entry(n.entity.owner.as_deref().map(short_ref).unwrap_or_else(|| "no owner".into()))
+                    .or_default() += 1;
             }
             let mut owners: Vec<(String, usize)> = owners.into_iter().collect();
             owners.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
@@ -669,7 +732,11 @@ fn dependencies(m: &mut Msg<'_>, a: &DependencyAnswer) {
             if items.is_empty() {
                 continue;
             }
-            let label = if depth == 1 { format!("Directly ({})", items.len()) } else { format!("Depth {depth} ({})", items.len()) };
+            let label = if depth == 1 {
+                format!("Directly ({})", items.len())
+            } else {
+                format!("Depth {depth} ({})", items.len())
+            };
             let v = join_list(&items, ", ", 15, items.len(), m.field_budget());
             m.field(&label, v, false);
         }
@@ -709,8 +776,17 @@ fn team(m: &mut Msg<'_>, a: &TeamAnswer) {
             by_kind.entry(o.entity.kind.clone()).or_default().push(item);
         }
         let name = format!("Owns {} entit{}", a.owns.len(), if a.owns.len() == 1 { "y" } else { "ies" });
-        let lines: Vec<String> =
-            by_kind.iter().map(|(kind, items)| format!("**{}** ({}): {}", escape_cut(kind, 40), items.len(), join_list(items, ", ", 12, items.len(), 400))).collect();
+        let lines: Vec<String> = by_kind
+            .iter()
+            .map(|(kind, items)| {
+                format!(
+                    "**{}** ({}): {}",
+                    escape_cut(kind, 40),
+                    items.len(),
+                    join_list(items, ", ", 12, items.len(), 400)
+                )
+            })
+            .collect();
         let v = join_list(&lines, "\n", 12, lines.len(), m.field_budget());
         m.field(&name, v, false);
     }
@@ -778,19 +854,55 @@ fn find(m: &mut Msg<'_>, a: &FindAnswer) {
 
 fn health(m: &mut Msg<'_>, a: &HealthAnswer) {
     m.title("Catalog health", None);
-    m.line(format!("{} entities in {} files from {} source{}.", a.entity_count, a.file_count, a.source_count, if a.source_count == 1 { "" } else { "s" }));
+    m.line(format!(
+        "{} entities in {} files from {} source{}.",
+        a.entity_count,
+        a.file_count,
+        a.source_count,
+        if a.source_count == 1 { "" } else { "s" }
+    ));
     let item = |m: &mut Msg<'_>, title: &str, entries: Vec<String>| {
         if !entries.is_empty() {
             let v = join_list(&entries, ", ", LIST_ITEMS, entries.len(), m.field_budget());
             m.field(&format!("{title} ({})", entries.len()), v, false);
         }
     };
-    item(m, "Owner not defined", a.missing_owners.iter().map(|x| format!("{} → {}", code(&short_name(&x.entity), 80), code(&short_ref(&x.owner_ref), 80))).collect());
-    item(m, "Deprecated but still used in production", a.deprecated_in_use.iter().map(|x| format!("{} (used by {})", code(&short_name(&x.entity), 80), x.dependents.len())).collect());
+    item(
+        m,
+        "Owner not defined",
+        a.missing_owners
+            .iter()
+            .map(|x| format!("{} → {}", code(&short_name(&x.entity), 80), code(&short_ref(&x.owner_ref), 80)))
+            .collect(),
+    );
+    item(
+        m,
+        "Deprecated but still used in production",
+        a.deprecated_in_use
+            .iter()
+            .map(|x| format!("{} (used by {})", code(&short_name(&x.entity), 80), x.dependents.len()))
+            .collect(),
+    );
     item(m, "Groups without members", a.groups_without_members.iter().map(|x| code(&short_name(x), 80)).collect());
     item(m, "Users in no group", a.users_without_group.iter().map(|x| code(&short_name(x), 80)).collect());
-    item(m, "Entities with findings", a.entities_with_findings.iter().map(|x| format!("{} ({})", code(&short_name(&x.entity), 80), x.findings.len())).collect());
-    item(m, "Files with errors", a.file_findings.iter().map(|f| format!("{} {}", code(&format!("{}:{}", f.location.file, f.location.line), 120), code(&f.code, 12))).collect());
+    item(
+        m,
+        "Entities with findings",
+        a.entities_with_findings
+            .iter()
+            .map(|x| format!("{} ({})", code(&short_name(&x.entity), 80), x.findings.len()))
+            .collect(),
+    );
+    item(
+        m,
+        "Files with errors",
+        a.file_findings
+            .iter()
+            .map(|f| {
+                format!("{} {}", code(&format!("{}:{}", f.location.file, f.location.line), 120), code(&f.code, 12))
+            })
+            .collect(),
+    );
 }
 
 /// The `custom_id` of a button asking `question`, if it fits.
@@ -838,7 +950,10 @@ fn ambiguous(m: &mut Msg<'_>, a: &Ambiguous) {
 
 fn not_found(m: &mut Msg<'_>, a: &NotFound) {
     if a.closest.is_empty() {
-        m.line(format!("Nothing in the catalog is called “{}”. Try `/backline search` with part of the name.", escape_cut(&a.name, 200)));
+        m.line(format!(
+            "Nothing in the catalog is called “{}”. Try `/backline search` with part of the name.",
+            escape_cut(&a.name, 200)
+        ));
         return;
     }
     m.line(format!("Nothing in the catalog is called “{}”. Did you mean:", escape_cut(&a.name, 200)));
@@ -854,7 +969,11 @@ fn help(m: &mut Msg<'_>, a: &Help) {
     let subs: Vec<String> = SUBCOMMANDS.iter().map(|s| format!("• `/backline {}` — {}", s.name, s.about)).collect();
     m.line(format!("**Ask me with `/backline`:**\n{}", subs.join("\n")));
     if !a.examples.is_empty() {
-        let items: Vec<String> = a.examples.iter().map(|e| format!("• “{}” — {}", escape_cut(&e.question, 200), escape_cut(&e.explanation, 200))).collect();
+        let items: Vec<String> = a
+            .examples
+            .iter()
+            .map(|e| format!("• “{}” — {}", escape_cut(&e.question, 200), escape_cut(&e.explanation, 200)))
+            .collect();
         let v = join_list(&items, "\n", 12, items.len(), m.field_budget());
         m.field("Questions the engine understands", v, false);
     }
@@ -866,7 +985,10 @@ mod tests {
 
     #[test]
     fn escaping_and_cutting() {
-        assert_eq!(escape("**bold** @everyone <@123> [x](http://e)"), "\\*\\*bold\\*\\* \\@everyone \\<\\@123> \\[x\\]\\(http://e\\)");
+        assert_eq!(
+            escape("**bold** @everyone <@123> [x](http://e)"),
+            "\\*\\*bold\\*\\* \\@everyone \\<\\@123> \\[x\\]\\(http://e\\)"
+        );
         assert_eq!(escape("# title\n- item"), "\\# title - item");
         assert_eq!(escape("payments-api"), "payments-api");
         assert_eq!(cut("abcdef", 4), "abc…");

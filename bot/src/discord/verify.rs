@@ -34,7 +34,9 @@ impl VerifyError {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the Discord public key is not a valid Ed25519 key (expected 64 hex digits from the application's General Information page)")]
+#[error(
+    "the Discord public key is not a valid Ed25519 key (expected 64 hex digits from the application's General Information page)"
+)]
 pub struct InvalidPublicKey;
 
 /// The application's public key, parsed once.
@@ -58,7 +60,14 @@ impl InteractionVerifier {
     }
 
     /// Checks headers and body; `now` is Unix seconds (a parameter so tests control the clock).
-    pub fn verify(&self, signature: Option<&str>, timestamp: Option<&str>, body: &[u8], now: i64, max_age_secs: u64) -> Result<(), VerifyError> {
+    pub fn verify(
+        &self,
+        signature: Option<&str>,
+        timestamp: Option<&str>,
+        body: &[u8],
+        now: i64,
+        max_age_secs: u64,
+    ) -> Result<(), VerifyError> {
         let (Some(signature), Some(timestamp)) = (signature, timestamp) else {
             return Err(VerifyError::Unsigned);
         };

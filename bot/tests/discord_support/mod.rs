@@ -83,7 +83,8 @@ pub fn autocomplete(guild: u64, sub: &str, typed: &str) -> Value {
     let mut v = fixture("autocomplete");
     v["guild_id"] = json!(guild.to_string());
     v["authorizing_integration_owners"] = json!({"0": guild.to_string()});
-    v["data"]["options"] = json!([{"type": 1, "name": sub, "options": [{"type": 3, "name": "name", "value": typed, "focused": true}]}]);
+    v["data"]["options"] =
+        json!([{"type": 1, "name": sub, "options": [{"type": 3, "name": "name", "value": typed, "focused": true}]}]);
     v
 }
 
@@ -168,11 +169,22 @@ fn json_response(v: Value) -> Response {
     ([("content-type", "application/json")], v.to_string()).into_response()
 }
 
-async fn rest(State(state): State<Arc<FakeState>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn rest(
+    State(state): State<Arc<FakeState>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = uri.path().to_owned();
     let body_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    state.calls.lock().unwrap().push(Recorded { method: method.to_string(), path: path.clone(), authorization, body: body_json.clone() });
+    state.calls.lock().unwrap().push(Recorded {
+        method: method.to_string(),
+        path: path.clone(),
+        authorization,
+        body: body_json.clone(),
+    });
     state.notify.notify_waiters();
     let app = APP_ID.to_string();
     if path.contains("/interactions/") && path.ends_with("/callback") {
@@ -187,9 +199,14 @@ async fn rest(State(state): State<Arc<FakeState>>, method: Method, uri: Uri, hea
     }
     if path == "/api/v10/gateway" || path == "/api/v10/gateway/bot" {
         let url = state.gateway_url.lock().unwrap().clone().unwrap_or_default();
-        return json_response(json!({"url": url, "shards": 1, "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}));
+        return json_response(
+            json!({"url": url, "shards": 1, "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}}),
+        );
     }
-    if method == Method::PUT && path.starts_with(&format!("/api/v10/applications/{app}/")) && path.ends_with("/commands") {
+    if method == Method::PUT
+        && path.starts_with(&format!("/api/v10/applications/{app}/"))
+        && path.ends_with("/commands")
+    {
         // Discord echoes the commands with ids.
         let guild = path.split("/guilds/").nth(1).and_then(|s| s.split('/').next()).map(str::to_owned);
         let echoed: Vec<Value> = body_json
@@ -212,7 +229,12 @@ async fn rest(State(state): State<Arc<FakeState>>, method: Method, uri: Uri, hea
             .collect();
         return json_response(Value::Array(echoed));
     }
-    (StatusCode::NOT_FOUND, [("content-type", "application/json")], json!({"message": "Unknown route", "code": 0}).to_string()).into_response()
+    (
+        StatusCode::NOT_FOUND,
+        [("content-type", "application/json")],
+        json!({"message": "Unknown route", "code": 0}).to_string(),
+    )
+        .into_response()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -263,7 +285,13 @@ pub fn entity(kind: &str, name: &str) -> EntitySummary {
         owner: None,
         exists: true,
         valid: true,
-        defined_at: Some(SourceLocation { source: "examples".into(), file: format!("services/{name}/catalog-info.yaml"), line: 4, column: 9, stale: false }),
+        defined_at: Some(SourceLocation {
+            source: "examples".into(),
+            file: format!("services/{name}/catalog-info.yaml"),
+            line: 4,
+            column: 9,
+            stale: false,
+        }),
         error_count: 0,
         warning_count: 0,
         first_error: None,
@@ -284,7 +312,12 @@ pub fn ownership(name: &str) -> Answer {
             entity: e,
             owner: Some(EntitySummary { title: Some("Payments Team".into()), ..entity("Group", "team-payments") }),
             parents: vec![],
-            members: vec![Person { entity: entity("User", "ada"), display_name: Some("Ada Lovelace".into()), email: Some("ada@northwind.example".into()), contacts: vec![] }],
+            members: vec![Person {
+                entity: entity("User", "ada"),
+                display_name: Some("Ada Lovelace".into()),
+                email: Some("ada@northwind.example".into()),
+                contacts: vec![],
+            }],
             reach: Reach {
                 contacts: vec![Contact {
                     channel: ContactChannel::SlackChannel,
@@ -347,7 +380,9 @@ pub fn answer_for(ask: &Ask) -> Answer {
     let name = match ask {
         Ask::Query(Query::Search { text, .. }) => return search(text),
         Ask::Query(Query::Owner { name }) | Ask::Query(Query::Contact { name }) => name.clone(),
-        Ask::Question(q) => q.rsplit(' ').next().unwrap_or_default().trim_start_matches("component:default/").to_owned(),
+        Ask::Question(q) => {
+            q.rsplit(' ').next().unwrap_or_default().trim_start_matches("component:default/").to_owned()
+        }
         _ => "payments-api".to_owned(),
     };
     if name == "payments" { ambiguous(&name) } else { ownership(&name) }
@@ -416,7 +451,8 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
@@ -427,11 +463,13 @@ impl HttpClient {
 
     /// POSTs `body` to the interactions endpoint with the given headers.
     pub async fn post(&self, body: Vec<u8>, headers: &[(&str, String)]) -> HttpResponse {
-        let mut builder = hyper::Request::post(format!("{}/discord/interactions", self.base)).header("content-type", "application/json");
+        let mut builder = hyper::Request::post(format!("{}/discord/interactions", self.base))
+            .header("content-type", "application/json");
         for (k, v) in headers {
             builder = builder.header(*k, v.as_str());
         }
-        let resp = self.client.request(builder.body(Full::new(Bytes::from(body))).unwrap()).await.expect("request failed");
+        let resp =
+            self.client.request(builder.body(Full::new(Bytes::from(body))).unwrap()).await.expect("request failed");
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.into_body().collect().await.unwrap().to_bytes();
