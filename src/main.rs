@@ -41,7 +41,7 @@ enum Command {
     Ask(cli::ask::Args),
     #[command(flatten)]
     Query(cli::query::QueryCommand),
-    /// Run the chat bots (Slack) with /healthz, /readyz and /metrics, keeping the index current.
+    /// Run the chat bots (Slack, Discord) with /healthz, /readyz and /metrics, keeping the index current.
     Serve(cli::serve::Args),
     /// Discord set-up: `backline discord register` registers the /backline command.
     Discord(cli::discord::Args),

@@ -1,4 +1,4 @@
-//! `backline serve`: the chat bots (Slack; Discord later) and `/healthz`, `/readyz`, `/metrics`
+//! `backline serve`: the chat bots (Slack and Discord) and `/healthz`, `/readyz`, `/metrics`
 //! on one HTTP port, answering from the catalog index and keeping it current.
 //!
 //! Flags only; the work is `backline_bot::run::serve`. Secrets come from the environment or
