@@ -194,9 +194,10 @@ fn escape_cut(s: &str, max: usize) -> String {
     escape(&cut(s.trim(), max))
 }
 
-/// Inline code: backticks cannot be escaped inside, so they are replaced.
+/// Inline code: backticks cannot be escaped inside, so they are replaced; `@` gets a zero-width
+/// space after it, so not even a client that renders mentions in code sees `@everyone`.
 fn code(s: &str, max: usize) -> String {
-    let s = cut(s.trim(), max).replace('`', "'").replace(['\n', '\r'], " ");
+    let s = cut(s.trim(), max).replace('`', "'").replace(['\n', '\r'], " ").replace('@', "@\u{200b}");
     if s.is_empty() { String::new() } else { format!("`{s}`") }
 }
 
