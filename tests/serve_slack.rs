@@ -66,7 +66,8 @@ fn read_message(stream: &mut TcpStream) -> Option<(String, Vec<(String, String)>
 fn http(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, String)], body: &str) -> Response {
     let mut s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -160,7 +161,10 @@ impl FakeSlack {
                         let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
                         record.lock().unwrap().push((path, auth, body));
                         let reply = r#"{"ok":true,"channel":"C1","ts":"1.2"}"#;
-                        let resp = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}", reply.len());
+                        let resp = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}",
+                            reply.len()
+                        );
                         if stream.write_all(resp.as_bytes()).is_err() {
                             break;
                         }
@@ -293,7 +297,15 @@ fn serve_answers_a_signed_slash_command_with_the_example_catalog() {
     let v = resp.json();
     assert_eq!(v["response_type"], "ephemeral");
     let t = text(&v);
-    for needle in ["Payments API", "*Payments* (`team-payments`)", "PPAY0A1", "#payments-oncall", "payments@northwind.example", "Payments runbook", "production"] {
+    for needle in [
+        "Payments API",
+        "*Payments* (`team-payments`)",
+        "PPAY0A1",
+        "#payments-oncall",
+        "payments@northwind.example",
+        "Payments runbook",
+        "production",
+    ] {
         assert!(t.contains(needle), "missing {needle:?} in {t}");
     }
 
@@ -303,7 +315,17 @@ fn serve_answers_a_signed_slash_command_with_the_example_catalog() {
 
     // Unsigned and wrongly signed requests never reach the engine.
     let body = "team_id=T0E2E&text=owner+payments-api";
-    assert_eq!(http(serve.addr, "POST", "/slack/commands", &[("Content-Type", "application/x-www-form-urlencoded".into())], body).status, 401);
+    assert_eq!(
+        http(
+            serve.addr,
+            "POST",
+            "/slack/commands",
+            &[("Content-Type", "application/x-www-form-urlencoded".into())],
+            body
+        )
+        .status,
+        401
+    );
     assert_eq!(signed(serve.addr, "/slack/commands", "application/x-www-form-urlencoded", body, "wrong").status, 401);
 
     // A mention is answered through the (fake) Web API, threaded, with the bot token.
@@ -338,7 +360,11 @@ fn a_changed_catalog_file_is_answered_without_restarting() {
     let yaml = std::fs::read_to_string(&file).unwrap();
     let before = "  lifecycle: production\n  owner: team-payments\n  system: payments\n";
     assert!(yaml.contains(before), "the example catalog changed; update this test");
-    std::fs::write(&file, yaml.replace(before, "  lifecycle: production\n  owner: team-checkout\n  system: payments\n")).unwrap();
+    std::fs::write(
+        &file,
+        yaml.replace(before, "  lifecycle: production\n  owner: team-checkout\n  system: payments\n"),
+    )
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let t = text(&slash(serve.addr, "owner payments-api").json());
@@ -366,7 +392,8 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// The PostgreSQL server for the replica test, or `None` (skip) outside CI.
 fn postgres() -> Option<String> {
-    let url = std::env::var("BACKLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+    let url =
+        std::env::var("BACKLINE_TEST_PG_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
     if TcpStream::connect_timeout(&"127.0.0.1:5432".parse().unwrap(), Duration::from_secs(2)).is_ok() {
         return Some(url);
     }
@@ -386,7 +413,9 @@ fn replicas_on_one_postgres_catalog_give_the_same_answers() {
     // Both index at start; the store's lock lets one of them do it while the other reads.
     let a = Serve::start(a_dir.path(), &toml, &["--no-watch"]);
     let b = Serve::start(b_dir.path(), &toml, &["--no-watch"]);
-    for question in ["owner payments-api", "impact orders-db", "team team-payments", "search fraud", "who owns payments"] {
+    for question in
+        ["owner payments-api", "impact orders-db", "team team-payments", "search fraud", "who owns payments"]
+    {
         let (ra, rb) = (slash(a.addr, question), slash(b.addr, question));
         assert_eq!(ra.status, 200);
         assert_eq!(ra.json(), rb.json(), "replicas disagree on {question:?}");

@@ -60,7 +60,13 @@ pub struct KeeperOptions {
 
 impl Default for KeeperOptions {
     fn default() -> Self {
-        KeeperOptions { index_on_start: true, watch: true, refresh: Duration::from_secs(60), debounce: Duration::from_millis(500), lint_levels: None }
+        KeeperOptions {
+            index_on_start: true,
+            watch: true,
+            refresh: Duration::from_secs(60),
+            debounce: Duration::from_millis(500),
+            lint_levels: None,
+        }
     }
 }
 

@@ -11,7 +11,11 @@ use crate::serve::{ChatModule, ModuleContext, ModuleError};
 
 /// Builds the module of every configured platform. `env` reads environment variables (a
 /// parameter so tests do not depend on the process environment).
-pub fn modules(config: &Config, ctx: &ModuleContext, env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Arc<dyn ChatModule>>, ModuleError> {
+pub fn modules(
+    config: &Config,
+    ctx: &ModuleContext,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Arc<dyn ChatModule>>, ModuleError> {
     let mut modules: Vec<Arc<dyn ChatModule>> = Vec::new();
     if let Some(slack) = crate::slack::SlackModule::from_config(config.slack.as_ref(), ctx, env)? {
         modules.push(Arc::new(slack));

@@ -62,7 +62,9 @@ pub enum ServeError {
     Index(#[from] IndexError),
     #[error(transparent)]
     Module(#[from] ModuleError),
-    #[error("no chat platform is configured: add a [slack] or [discord] table, or set BACKLINE_SLACK_BOT_TOKEN or BACKLINE_DISCORD_TOKEN (see docs/slack.md, docs/discord.md)")]
+    #[error(
+        "no chat platform is configured: add a [slack] or [discord] table, or set BACKLINE_SLACK_BOT_TOKEN or BACKLINE_DISCORD_TOKEN (see docs/slack.md, docs/discord.md)"
+    )]
     NoPlatform,
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
@@ -78,12 +80,21 @@ pub struct Overrides {
 }
 
 impl ServeOptions {
-    pub fn resolve(config: &Config, overrides: &Overrides, env: &dyn Fn(&str) -> Option<String>) -> Result<ServeOptions, ServeError> {
+    pub fn resolve(
+        config: &Config,
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<ServeOptions, ServeError> {
         let t: ServeTable = match &config.serve {
             Some(t) => toml::Value::Table(t.clone()).try_into()?,
             None => ServeTable::default(),
         };
-        let listen = overrides.listen.clone().or_else(|| env(ENV_LISTEN)).or(t.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen = overrides
+            .listen
+            .clone()
+            .or_else(|| env(ENV_LISTEN))
+            .or(t.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen.parse().map_err(|_| ServeError::Listen(listen.clone()))?;
         Ok(ServeOptions {
             listen,

@@ -10,7 +10,6 @@
 //! Readiness (`/readyz`) means "send me traffic": the catalog index is loaded and every module
 //! is ready. Liveness (`/healthz`) only means the process answers HTTP.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -137,7 +136,11 @@ impl Server {
 
     /// The whole router: health endpoints plus every module's routes.
     pub fn router(&self) -> Router {
-        let state = AppState { modules: Arc::new(self.modules.clone()), index: Arc::clone(&self.index), metrics: self.metrics.clone() };
+        let state = AppState {
+            modules: Arc::new(self.modules.clone()),
+            index: Arc::clone(&self.index),
+            metrics: self.metrics.clone(),
+        };
         let mut router = Router::new()
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz))
@@ -183,27 +186,25 @@ impl Server {
 }
 
 /// Resolves on SIGINT or SIGTERM.
-pub fn os_signals() -> impl Future<Output = ()> {
-    async {
-        let ctrl_c = tokio::signal::ctrl_c();
-        #[cfg(unix)]
-        {
-            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = term.recv() => {}
+pub async fn os_signals() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
             }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
         }
-        #[cfg(not(unix))]
-        {
-            let _ = ctrl_c.await;
-        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
     }
 }
 
@@ -213,7 +214,8 @@ async fn healthz() -> &'static str {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     let index = state.index.loaded();
-    let modules: serde_json::Map<String, serde_json::Value> = state.modules.iter().map(|m| (m.name().to_owned(), json!(m.ready()))).collect();
+    let modules: serde_json::Map<String, serde_json::Value> =
+        state.modules.iter().map(|m| (m.name().to_owned(), json!(m.ready()))).collect();
     let ready = index && modules.values().all(|v| v == &json!(true));
     let body = json!({ "ready": ready, "index": index, "modules": modules });
     let status = if ready { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };

@@ -23,7 +23,10 @@ use serde_json::json;
 async fn every_answer_about_the_example_catalog_fits_slack() {
     let dir = tempfile::tempdir().unwrap();
     let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/catalog");
-    let settings = IndexSettings { store: StoreSettings::sqlite(&dir.path().join("index.db")), sources: vec![SourceSettings::dir("northwind", catalog)] };
+    let settings = IndexSettings {
+        store: StoreSettings::sqlite(&dir.path().join("index.db")),
+        sources: vec![SourceSettings::dir("northwind", catalog)],
+    };
     let index = Arc::new(Index::open(settings).await.unwrap());
     index.index(&RunOptions::default()).await.unwrap();
     let engine = IndexEngine(Arc::clone(&index));
@@ -34,7 +37,8 @@ async fn every_answer_about_the_example_catalog_fits_slack() {
     let refs: Vec<String> = found.groups.iter().flat_map(|g| g.entities.iter().map(|e| e.entity_ref.clone())).collect();
     assert!(refs.len() >= 100, "{} entities", refs.len());
 
-    let opts = Options { share_value: Some("{}".into()), catalog_url: Some("https://backstage.northwind.example".into()) };
+    let opts =
+        Options { share_value: Some("{}".into()), catalog_url: Some("https://backstage.northwind.example".into()) };
     let mut rendered = 0;
     let mut check = |ask: &Ask, answer: &backline_core::query::answer::Answer| {
         let r = render(answer, &opts);
@@ -52,7 +56,15 @@ async fn every_answer_about_the_example_catalog_fits_slack() {
         }
         asks.push(Ask::Question(format!("what is {r}")));
     }
-    for text in ["search pay", "find lifecycle:production", "find kind:component", "health", "help", "who owns payments", "gibberish words here"] {
+    for text in [
+        "search pay",
+        "find lifecycle:production",
+        "find kind:component",
+        "health",
+        "help",
+        "who owns payments",
+        "gibberish words here",
+    ] {
         if let Parsed::Ask(ask) = command::parse(text) {
             asks.push(ask);
         }

@@ -44,8 +44,15 @@ async fn requests_without_a_valid_signature_are_refused_before_parsing() {
         ("wrong secret", Signed::form("/slack/commands", good.clone()).signed("not-the-secret", now())),
         ("stale", Signed::form("/slack/commands", good.clone()).signed(SIGNING_SECRET, now() - 301)),
         ("from the future", Signed::form("/slack/commands", good.clone()).signed(SIGNING_SECRET, now() + 301)),
-        ("events unsigned", Signed::json("/slack/events", &mention_event(TEAM, "Ev1", "who owns x", json!({}))).unsigned()),
-        ("interactions wrong secret", Signed::interaction(&block_actions(&fake, TEAM, TEAM, "backline.ask.0", "who owns x", true)).signed("nope", now())),
+        (
+            "events unsigned",
+            Signed::json("/slack/events", &mention_event(TEAM, "Ev1", "who owns x", json!({}))).unsigned(),
+        ),
+        (
+            "interactions wrong secret",
+            Signed::interaction(&block_actions(&fake, TEAM, TEAM, "backline.ask.0", "who owns x", true))
+                .signed("nope", now()),
+        ),
     ];
     for (name, req) in cases {
         let resp = s.http.send(&req).await;
@@ -71,7 +78,12 @@ async fn oversized_bodies_are_refused() {
     assert_eq!(s.http.send(&req).await.status, 413);
     // Without Content-Length (chunked), the cap still holds.
     let body = slash_form(&fake, TEAM, &text, "1");
-    let chunks = futures_util::stream::iter(body.into_bytes().chunks(1024).map(|c| Ok::<_, std::io::Error>(hyper::body::Frame::data(bytes::Bytes::copy_from_slice(c)))).collect::<Vec<_>>());
+    let chunks = futures_util::stream::iter(
+        body.into_bytes()
+            .chunks(1024)
+            .map(|c| Ok::<_, std::io::Error>(hyper::body::Frame::data(bytes::Bytes::copy_from_slice(c))))
+            .collect::<Vec<_>>(),
+    );
     let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new()).build_http();
     let req = hyper::Request::post(format!("{}/slack/commands", s.http.base))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -101,13 +113,26 @@ async fn slash_command_answers_in_the_acknowledgement() {
     assert_eq!(body["response_type"], "ephemeral", "private by default");
     assert_within_limits(&body);
     let text = all_text(&body);
-    for needle in ["payments-api", "Payments Team", "P4YM3NT", "#payments-oncall", "mailto:payments@northwind.example", "Runbook", "Ada Lovelace"] {
+    for needle in [
+        "payments-api",
+        "Payments Team",
+        "P4YM3NT",
+        "#payments-oncall",
+        "mailto:payments@northwind.example",
+        "Runbook",
+        "Ada Lovelace",
+    ] {
         assert!(text.contains(needle), "missing {needle}: {text}");
     }
     // Catalog text is escaped: the description's <!channel> cannot ping.
     assert!(!text.contains("<!channel>"));
     // A share button carries the structured question.
-    let share = body["blocks"].as_array().unwrap().iter().flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default()).find(|e| e["action_id"] == "backline.share");
+    let share = body["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["action_id"] == "backline.share");
     let share = share.expect("share button");
     let value: Ask = serde_json::from_str(share["value"].as_str().unwrap()).unwrap();
     assert_eq!(value, Ask::Query(Query::Owner { name: "payments-api".into() }));
@@ -120,7 +145,8 @@ async fn slash_command_answers_in_the_acknowledgement() {
 #[tokio::test]
 async fn slash_subcommands_reach_the_engine_as_queries_or_questions() {
     let (fake, engine, s) = setup().await;
-    for text in ["help", "impact orders-db", "find tag:python2 lifecycle:production", "who owns the checkout", "owner"] {
+    for text in ["help", "impact orders-db", "find tag:python2 lifecycle:production", "who owns the checkout", "owner"]
+    {
         let resp = s.http.send(&Signed::form("/slack/commands", slash_form(&fake, TEAM, text, "1"))).await;
         assert_eq!(resp.status, 200, "{text}");
         assert_within_limits(&resp.json());
@@ -129,7 +155,10 @@ async fn slash_subcommands_reach_the_engine_as_queries_or_questions() {
         engine.asked(),
         vec![
             Ask::Query(Query::Help),
-            Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_core::query::engine::IMPACT_DEPTH }),
+            Ask::Query(Query::Dependents {
+                name: "orders-db".into(),
+                depth: backline_core::query::engine::IMPACT_DEPTH
+            }),
             Ask::Question("find tag:python2 lifecycle:production".into()),
             Ask::Question("who owns the checkout".into()),
         ],
@@ -141,15 +170,38 @@ async fn slash_subcommands_reach_the_engine_as_queries_or_questions() {
 #[tokio::test]
 async fn foreign_workspaces_are_refused() {
     let (fake, engine, s) = setup().await;
-    let resp = s.http.send(&Signed::form("/slack/commands", slash_form(&fake, FOREIGN_TEAM, "owner payments-api", "1"))).await;
+    let resp =
+        s.http.send(&Signed::form("/slack/commands", slash_form(&fake, FOREIGN_TEAM, "owner payments-api", "1"))).await;
     assert_eq!(resp.status, 200);
     let body = resp.json();
     assert_eq!(body["response_type"], "ephemeral");
     assert!(all_text(&body).contains("not enabled for this workspace"));
     assert!(!all_text(&body).contains("Payments Team"));
     // Events and buttons from a foreign workspace: acknowledged, not answered.
-    assert_eq!(s.http.send(&Signed::json("/slack/events", &mention_event(FOREIGN_TEAM, "EvF1", "who owns payments-api", json!({})))).await.status, 200);
-    assert_eq!(s.http.send(&Signed::interaction(&block_actions(&fake, FOREIGN_TEAM, FOREIGN_TEAM, "backline.ask.0", "who owns payments-api", true))).await.status, 200);
+    assert_eq!(
+        s.http
+            .send(&Signed::json(
+                "/slack/events",
+                &mention_event(FOREIGN_TEAM, "EvF1", "who owns payments-api", json!({}))
+            ))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        s.http
+            .send(&Signed::interaction(&block_actions(
+                &fake,
+                FOREIGN_TEAM,
+                FOREIGN_TEAM,
+                "backline.ask.0",
+                "who owns payments-api",
+                true
+            )))
+            .await
+            .status,
+        200
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(engine.asked().is_empty());
     assert!(fake.calls().is_empty());
@@ -159,7 +211,10 @@ async fn foreign_workspaces_are_refused() {
 #[tokio::test]
 async fn mention_is_answered_in_a_thread() {
     let (fake, engine, s) = setup().await;
-    let resp = s.http.send(&Signed::json("/slack/events", &mention_event(TEAM, "Ev0PV52K21", "who owns payments-api", json!({})))).await;
+    let resp = s
+        .http
+        .send(&Signed::json("/slack/events", &mention_event(TEAM, "Ev0PV52K21", "who owns payments-api", json!({}))))
+        .await;
     assert_eq!(resp.status, 200);
     assert!(resp.body.is_empty());
     let posts = fake.wait_for("/api/chat.postMessage", 1, WAIT).await;
@@ -179,7 +234,9 @@ async fn retries_are_answered_once() {
     let ev = mention_event(TEAM, "Ev0RETRY01", "who owns payments-api", json!({}));
     assert_eq!(s.http.send(&Signed::json("/slack/events", &ev)).await.status, 200);
     for n in 1..=3 {
-        let retry = Signed::json("/slack/events", &ev).header("x-slack-retry-num", &n.to_string()).header("x-slack-retry-reason", "http_timeout");
+        let retry = Signed::json("/slack/events", &ev)
+            .header("x-slack-retry-num", &n.to_string())
+            .header("x-slack-retry-reason", "http_timeout");
         assert_eq!(s.http.send(&retry).await.status, 200, "retry {n} acknowledged");
     }
     fake.wait_for("/api/chat.postMessage", 1, WAIT).await;
@@ -194,7 +251,10 @@ async fn retries_are_answered_once() {
 #[tokio::test]
 async fn direct_messages_are_answered_and_bot_messages_ignored() {
     let (fake, engine, s) = setup().await;
-    assert_eq!(s.http.send(&Signed::json("/slack/events", &dm_event(TEAM, "EvDM1", "who owns payments-api"))).await.status, 200);
+    assert_eq!(
+        s.http.send(&Signed::json("/slack/events", &dm_event(TEAM, "EvDM1", "who owns payments-api"))).await.status,
+        200
+    );
     let posts = fake.wait_for("/api/chat.postMessage", 1, WAIT).await;
     assert_eq!(posts[0].body["channel"], "D024BE91L");
     assert!(posts[0].body.get("thread_ts").is_none(), "DMs are answered in place");
@@ -242,11 +302,24 @@ async fn ambiguous_names_get_buttons_and_a_press_answers_in_place() {
     let resp = s.http.send(&Signed::form("/slack/commands", slash_form(&fake, TEAM, "owner payments", "1"))).await;
     let body = resp.json();
     assert_within_limits(&body);
-    let buttons: Vec<Value> = body["blocks"].as_array().unwrap().iter().filter(|b| b["type"] == "actions").flat_map(|b| b["elements"].as_array().cloned().unwrap()).collect();
+    let buttons: Vec<Value> = body["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap())
+        .collect();
     assert_eq!(buttons.len(), 2, "one per candidate, no share button on a question: {body}");
     assert_eq!(buttons[0]["value"], "who owns component:default/payments-api");
     // The user presses the first candidate.
-    let press = block_actions(&fake, TEAM, TEAM, buttons[0]["action_id"].as_str().unwrap(), buttons[0]["value"].as_str().unwrap(), true);
+    let press = block_actions(
+        &fake,
+        TEAM,
+        TEAM,
+        buttons[0]["action_id"].as_str().unwrap(),
+        buttons[0]["value"].as_str().unwrap(),
+        true,
+    );
     let resp = s.http.send(&Signed::interaction(&press)).await;
     assert_eq!(resp.status, 200);
     let hooks = fake.wait_for("/hooks/", 1, WAIT).await;
@@ -279,12 +352,21 @@ async fn rate_limited_posts_wait_for_retry_after() {
     let (fake, _engine, s) = setup().await;
     fake.script("/api/chat.postMessage", vec![Scripted::RateLimited { retry_after: 1 }]);
     let started = std::time::Instant::now();
-    assert_eq!(s.http.send(&Signed::json("/slack/events", &mention_event(TEAM, "Ev429", "who owns payments-api", json!({})))).await.status, 200);
+    assert_eq!(
+        s.http
+            .send(&Signed::json("/slack/events", &mention_event(TEAM, "Ev429", "who owns payments-api", json!({}))))
+            .await
+            .status,
+        200
+    );
     let posts = fake.wait_for("/api/chat.postMessage", 2, WAIT).await;
     assert!(started.elapsed() >= Duration::from_millis(950), "waited for Retry-After: {:?}", started.elapsed());
     assert_eq!(posts[0].body, posts[1].body, "the same message is retried");
     let metrics = s.http.get("/metrics").await.text();
-    assert!(metrics.contains(r#"backline_slack_outbound_total{method="chat.postMessage",outcome="rate_limited"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(r#"backline_slack_outbound_total{method="chat.postMessage",outcome="rate_limited"} 1"#),
+        "{metrics}"
+    );
     // response_url posts too.
     fake.script("/hooks/commands/T0001/action/secret-token-action", vec![Scripted::RateLimited { retry_after: 1 }]);
     let value = serde_json::to_string(&Ask::Query(Query::Owner { name: "payments-api".into() })).unwrap();
@@ -299,7 +381,8 @@ async fn slow_answers_are_acknowledged_then_sent_to_the_response_url() {
     let engine = FakeEngine::slow(Duration::from_millis(1200));
     let s = start_server(slack_config(&fake, Mode::Http), engine.clone()).await;
     let started = std::time::Instant::now();
-    let resp = s.http.send(&Signed::form("/slack/commands", slash_form(&fake, TEAM, "owner payments-api", "slow"))).await;
+    let resp =
+        s.http.send(&Signed::form("/slack/commands", slash_form(&fake, TEAM, "owner payments-api", "slow"))).await;
     let acked_in = started.elapsed();
     assert_eq!(resp.status, 200);
     assert!(acked_in < Duration::from_millis(1000), "acknowledged within the budget: {acked_in:?}");

@@ -53,14 +53,28 @@ async fn secrets_never_reach_the_logs() {
     let cmd = Signed::form("/slack/commands", slash_form(&fake, TEAM, "owner payments-api", "logs1"));
     let signature = cmd.headers.iter().find(|(k, _)| k == "x-slack-signature").unwrap().1.clone();
     s.http.send(&cmd).await;
-    s.http.send(&Signed::form("/slack/commands", slash_form(&fake, TEAM, "owner payments-api", "logs2")).signed("wrong", now())).await;
+    s.http
+        .send(
+            &Signed::form("/slack/commands", slash_form(&fake, TEAM, "owner payments-api", "logs2"))
+                .signed("wrong", now()),
+        )
+        .await;
     s.http.send(&Signed::form("/slack/commands", slash_form(&fake, FOREIGN_TEAM, "owner payments-api", "logs3"))).await;
-    fake.script("/api/chat.postMessage", vec![Scripted::Error("invalid_auth"), Scripted::RateLimited { retry_after: 0 }]);
-    s.http.send(&Signed::json("/slack/events", &mention_event(TEAM, "EvLOG1", "who owns payments-api", json!({})))).await;
-    s.http.send(&Signed::json("/slack/events", &mention_event(TEAM, "EvLOG2", "who owns payments-api", json!({})))).await;
+    fake.script(
+        "/api/chat.postMessage",
+        vec![Scripted::Error("invalid_auth"), Scripted::RateLimited { retry_after: 0 }],
+    );
+    s.http
+        .send(&Signed::json("/slack/events", &mention_event(TEAM, "EvLOG1", "who owns payments-api", json!({}))))
+        .await;
+    s.http
+        .send(&Signed::json("/slack/events", &mention_event(TEAM, "EvLOG2", "who owns payments-api", json!({}))))
+        .await;
     fake.wait_for("/api/chat.postMessage", 3, Duration::from_secs(10)).await;
     fake.script("/hooks/commands/T0001/action/secret-token-action", vec![Scripted::Error("expired_url")]);
-    s.http.send(&Signed::interaction(&block_actions(&fake, TEAM, TEAM, "backline.ask.0", "who owns payments-api", true))).await;
+    s.http
+        .send(&Signed::interaction(&block_actions(&fake, TEAM, TEAM, "backline.ask.0", "who owns payments-api", true)))
+        .await;
     fake.wait_for("/hooks/", 1, Duration::from_secs(10)).await;
     s.stop().await;
 
@@ -75,7 +89,8 @@ async fn secrets_never_reach_the_logs() {
         ws.send(Message::Text(json!({"type": "hello", "num_connections": 1, "debug_info": {"host": "h"}, "connection_info": {"app_id": "A1"}}).to_string().into())).await.unwrap();
         let form = slash_form(&fake, TEAM, "owner payments-api", "sock");
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&form).unwrap();
-        let payload: serde_json::Map<String, serde_json::Value> = pairs.into_iter().map(|(k, v)| (k, json!(v))).collect();
+        let payload: serde_json::Map<String, serde_json::Value> =
+            pairs.into_iter().map(|(k, v)| (k, json!(v))).collect();
         ws.send(Message::Text(json!({"type": "slash_commands", "envelope_id": format!("e{round}"), "payload": payload, "accepts_response_payload": true}).to_string().into()))
             .await
             .unwrap();
@@ -93,7 +108,15 @@ async fn secrets_never_reach_the_logs() {
     let logs = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
     assert!(logs.contains("Slack call failed"), "failures are logged (by kind): {logs}");
     assert!(logs.contains("Socket Mode connected"), "{logs}");
-    for secret in [BOT_TOKEN, APP_TOKEN, SIGNING_SECRET, signature.as_str(), "secret-token-", "/hooks/commands", "secret-ticket-1234"] {
+    for secret in [
+        BOT_TOKEN,
+        APP_TOKEN,
+        SIGNING_SECRET,
+        signature.as_str(),
+        "secret-token-",
+        "/hooks/commands",
+        "secret-ticket-1234",
+    ] {
         assert!(!logs.contains(secret), "{secret} leaked into the logs:\n{logs}");
     }
 }

@@ -15,9 +15,14 @@ fn manifest(name: &str) -> Value {
 }
 
 fn check_common(m: &Value, name: &str) {
-    let mut scopes: Vec<&str> = m["oauth_config"]["scopes"]["bot"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let mut scopes: Vec<&str> =
+        m["oauth_config"]["scopes"]["bot"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
     scopes.sort();
-    assert_eq!(scopes, ["app_mentions:read", "chat:write", "commands", "im:history"], "{name}: exactly the scopes used");
+    assert_eq!(
+        scopes,
+        ["app_mentions:read", "chat:write", "commands", "im:history"],
+        "{name}: exactly the scopes used"
+    );
     assert!(m["oauth_config"]["scopes"].get("user").is_none(), "{name}: no user scopes");
     assert_eq!(m["settings"]["event_subscriptions"]["bot_events"], json!(["app_mention", "message.im"]), "{name}");
     assert_eq!(m["features"]["app_home"]["messages_tab_enabled"], true, "{name}: DMs need the Messages tab");
@@ -31,7 +36,10 @@ fn check_common(m: &Value, name: &str) {
     assert!(cmd["description"].as_str().unwrap().len() <= 100);
     let hint = cmd["usage_hint"].as_str().unwrap();
     for word in hint.split('|').map(|part| part.split_whitespace().next().unwrap()) {
-        assert!(SUBCOMMANDS.iter().any(|s| s.name == word), "{name}: usage hint names `{word}`, which is no subcommand");
+        assert!(
+            SUBCOMMANDS.iter().any(|s| s.name == word),
+            "{name}: usage hint names `{word}`, which is no subcommand"
+        );
     }
 }
 
@@ -54,5 +62,8 @@ fn socket_mode_manifest() {
     let m = manifest("manifest.socket.yaml");
     check_common(&m, "manifest.socket.yaml");
     assert_eq!(m["settings"]["socket_mode_enabled"], true);
-    assert!(!m.to_string().contains("request_url") && m["features"]["slash_commands"][0].get("url").is_none(), "no URLs in Socket Mode");
+    assert!(
+        !m.to_string().contains("request_url") && m["features"]["slash_commands"][0].get("url").is_none(),
+        "no URLs in Socket Mode"
+    );
 }

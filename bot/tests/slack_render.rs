@@ -11,7 +11,10 @@ use proptest::prelude::*;
 use serde_json::json;
 
 fn message(answer: &Answer, share: bool) -> serde_json::Value {
-    let opts = Options { share_value: share.then(|| "x".repeat(100)), catalog_url: Some("https://backstage.example.com".into()) };
+    let opts = Options {
+        share_value: share.then(|| "x".repeat(100)),
+        catalog_url: Some("https://backstage.example.com".into()),
+    };
     let r = render(answer, &opts);
     json!({ "text": r.text, "blocks": r.blocks })
 }
@@ -21,7 +24,10 @@ fn hostile_text() -> impl Strategy<Value = String> {
     prop_oneof![
         "[a-z-]{1,40}",
         ".{0,400}",
-        Just("<!channel> <!here> <!everyone> <@U123> <!subteam^S123|@oncall> <https://evil.example|docs> & more".to_owned()),
+        Just(
+            "<!channel> <!here> <!everyone> <@U123> <!subteam^S123|@oncall> <https://evil.example|docs> & more"
+                .to_owned()
+        ),
         "[<>&|*_~`]{1,3000}",
         "[a-zé ]{2000,5000}",
     ]
@@ -39,16 +45,45 @@ fn summary(name: String, description: Option<String>, owner: Option<String>) -> 
 
 fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
     let e = || summary(name.clone(), Some(desc.clone()), Some(format!("group:default/{name}")));
-    let many: Vec<EntitySummary> = (0..n).map(|i| summary(format!("{name}-{i}"), Some(desc.clone()), Some(format!("group:default/team-{}", i % 7)))).collect();
+    let many: Vec<EntitySummary> = (0..n)
+        .map(|i| summary(format!("{name}-{i}"), Some(desc.clone()), Some(format!("group:default/team-{}", i % 7))))
+        .collect();
     let contacts: Vec<Contact> = (0..n.min(40))
-        .map(|i| Contact { channel: ContactChannel::SlackChannel, value: format!("#{name}-{i}"), url: Some(format!("{url}/{i}")), label: Some(desc.clone()), from: e().entity_ref })
+        .map(|i| Contact {
+            channel: ContactChannel::SlackChannel,
+            value: format!("#{name}-{i}"),
+            url: Some(format!("{url}/{i}")),
+            label: Some(desc.clone()),
+            from: e().entity_ref,
+        })
         .collect();
-    let links: Vec<LinkInfo> =
-        (0..n.min(40)).map(|i| LinkInfo { url: format!("{url}/l{i}"), title: Some(desc.clone()), link_type: Some("runbook".into()), icon: None, from: e().entity_ref }).collect();
+    let links: Vec<LinkInfo> = (0..n.min(40))
+        .map(|i| LinkInfo {
+            url: format!("{url}/l{i}"),
+            title: Some(desc.clone()),
+            link_type: Some("runbook".into()),
+            icon: None,
+            from: e().entity_ref,
+        })
+        .collect();
     let on_call: Vec<OnCall> = (0..n.min(20))
-        .map(|i| OnCall { provider: "pagerduty".into(), annotation: "pagerduty.com/service-id".into(), value: format!("{desc}{i}"), url: Some(url.clone()), from: e().entity_ref })
+        .map(|i| OnCall {
+            provider: "pagerduty".into(),
+            annotation: "pagerduty.com/service-id".into(),
+            value: format!("{desc}{i}"),
+            url: Some(url.clone()),
+            from: e().entity_ref,
+        })
         .collect();
-    let people: Vec<Person> = many.iter().map(|m| Person { entity: m.clone(), display_name: Some(desc.clone()), email: Some(format!("{name}@example.com")), contacts: vec![] }).collect();
+    let people: Vec<Person> = many
+        .iter()
+        .map(|m| Person {
+            entity: m.clone(),
+            display_name: Some(desc.clone()),
+            email: Some(format!("{name}@example.com")),
+            contacts: vec![],
+        })
+        .collect();
     let reach = Reach { contacts, on_call, links: links.clone() };
     let finding = FindingSummary {
         code: "BS0401".into(),
@@ -63,7 +98,8 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
         body,
         stale_sources: vec![StaleSource { name: name.clone(), error: desc.clone(), last_success: Some(desc.clone()) }],
     };
-    let candidates: Vec<Candidate> = many.iter().map(|m| Candidate { entity: m.clone(), follow_up: format!("who owns {}", m.entity_ref) }).collect();
+    let candidates: Vec<Candidate> =
+        many.iter().map(|m| Candidate { entity: m.clone(), follow_up: format!("who owns {}", m.entity_ref) }).collect();
     vec![
         wrap(AnswerBody::Ownership(OwnershipAnswer {
             entity: e(),
@@ -73,7 +109,12 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
             reach: reach.clone(),
             findings: vec![finding.clone(); n.min(5)],
         })),
-        wrap(AnswerBody::Contact(ContactAnswer { subject: e(), team: Some(many.first().cloned().unwrap_or_else(e)), members: people.clone(), reach: reach.clone() })),
+        wrap(AnswerBody::Contact(ContactAnswer {
+            subject: e(),
+            team: Some(many.first().cloned().unwrap_or_else(e)),
+            members: people.clone(),
+            reach: reach.clone(),
+        })),
         wrap(AnswerBody::Entity(EntityAnswer {
             entity: e(),
             tags: vec![desc.clone(); n.min(30)],
@@ -88,7 +129,11 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
             root: e(),
             direction: Direction::Dependents,
             max_depth: 10,
-            nodes: many.iter().enumerate().map(|(i, m)| DependencyNode { entity: m.clone(), depth: (i % 10) as u32 + 1, path: vec![] }).collect(),
+            nodes: many
+                .iter()
+                .enumerate()
+                .map(|(i, m)| DependencyNode { entity: m.clone(), depth: (i % 10) as u32 + 1, path: vec![] })
+                .collect(),
             truncated: true,
         })),
         wrap(AnswerBody::Team(TeamAnswer {
@@ -117,15 +162,23 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
             missing_owners: many.iter().map(|m| MissingOwner { entity: m.clone(), owner_ref: desc.clone() }).collect(),
             groups_without_members: many.clone(),
             users_without_group: many.clone(),
-            deprecated_in_use: many.iter().map(|m| DeprecatedInUse { entity: m.clone(), dependents: many.clone() }).collect(),
-            entities_with_findings: many.iter().map(|m| EntityFindings { entity: m.clone(), findings: vec![finding.clone()] }).collect(),
+            deprecated_in_use: many
+                .iter()
+                .map(|m| DeprecatedInUse { entity: m.clone(), dependents: many.clone() })
+                .collect(),
+            entities_with_findings: many
+                .iter()
+                .map(|m| EntityFindings { entity: m.clone(), findings: vec![finding.clone()] })
+                .collect(),
             file_findings: vec![finding.clone(); n.min(50)],
         })),
         wrap(AnswerBody::Ambiguous(Ambiguous { name: desc.clone(), candidates: candidates.clone() })),
         wrap(AnswerBody::NotFound(NotFound { name: desc.clone(), closest: candidates })),
         wrap(AnswerBody::Help(Help {
             reason: Some(desc.clone()),
-            examples: (0..n.min(30)).map(|_| HelpExample { question: desc.clone(), explanation: desc.clone() }).collect(),
+            examples: (0..n.min(30))
+                .map(|_| HelpExample { question: desc.clone(), explanation: desc.clone() })
+                .collect(),
         })),
     ]
 }

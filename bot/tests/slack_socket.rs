@@ -67,7 +67,11 @@ async fn socket_mode_answers_acknowledges_and_reconnects() {
     let mut ws = accept(&ws_listener).await;
     let opens = fake.calls_to("/api/apps.connections.open");
     assert_eq!(opens.len(), 1);
-    assert_eq!(opens[0].authorization.as_deref(), Some(format!("Bearer {APP_TOKEN}").as_str()), "the app-level token opens connections");
+    assert_eq!(
+        opens[0].authorization.as_deref(),
+        Some(format!("Bearer {APP_TOKEN}").as_str()),
+        "the app-level token opens connections"
+    );
     assert_eq!(s.http.get("/readyz").await.status, 503);
     send(&mut ws, hello()).await;
 
@@ -81,24 +85,41 @@ async fn socket_mode_answers_acknowledges_and_reconnects() {
     assert_eq!(s.http.get("/readyz").await.status, 200);
 
     // A foreign workspace's command is acknowledged with a refusal.
-    send(&mut ws, envelope("slash_commands", "env-cmd-2", slash_payload(&fake, FOREIGN_TEAM, "owner payments-api"))).await;
+    send(&mut ws, envelope("slash_commands", "env-cmd-2", slash_payload(&fake, FOREIGN_TEAM, "owner payments-api")))
+        .await;
     let ack = recv(&mut ws).await;
     assert_eq!(ack["envelope_id"], "env-cmd-2");
     assert!(ack["payload"].to_string().contains("not enabled"));
 
     // A mention: acknowledged at once, answered with chat.postMessage.
-    send(&mut ws, envelope("events_api", "env-ev-1", mention_event(TEAM, "EvSOCK1", "who owns payments-api", json!({})))).await;
+    send(
+        &mut ws,
+        envelope("events_api", "env-ev-1", mention_event(TEAM, "EvSOCK1", "who owns payments-api", json!({}))),
+    )
+    .await;
     assert_eq!(recv(&mut ws).await, json!({"envelope_id": "env-ev-1"}));
     let posts = fake.wait_for("/api/chat.postMessage", 1, WAIT).await;
     assert_eq!(posts[0].authorization.as_deref(), Some(format!("Bearer {BOT_TOKEN}").as_str()), "the bot token posts");
     assert_eq!(posts[0].body["thread_ts"], "1515449522.000016");
 
     // The same event redelivered is acknowledged but not answered twice.
-    send(&mut ws, envelope("events_api", "env-ev-2", mention_event(TEAM, "EvSOCK1", "who owns payments-api", json!({})))).await;
+    send(
+        &mut ws,
+        envelope("events_api", "env-ev-2", mention_event(TEAM, "EvSOCK1", "who owns payments-api", json!({}))),
+    )
+    .await;
     assert_eq!(recv(&mut ws).await, json!({"envelope_id": "env-ev-2"}));
 
     // A button press: acknowledged, answered through the response_url.
-    send(&mut ws, envelope("interactive", "env-int-1", block_actions(&fake, TEAM, TEAM, "backline.ask.0", "who owns component:default/payments-api", true))).await;
+    send(
+        &mut ws,
+        envelope(
+            "interactive",
+            "env-int-1",
+            block_actions(&fake, TEAM, TEAM, "backline.ask.0", "who owns component:default/payments-api", true),
+        ),
+    )
+    .await;
     assert_eq!(recv(&mut ws).await, json!({"envelope_id": "env-int-1"}));
     let hooks = fake.wait_for("/hooks/", 1, WAIT).await;
     assert_eq!(hooks[0].body["replace_original"], true);
@@ -119,7 +140,8 @@ async fn socket_mode_answers_acknowledges_and_reconnects() {
     assert!(ack["payload"].to_string().contains("P4YM3NT"));
 
     // Slack asks for a reconnect (its URLs refresh regularly): the bot does.
-    send(&mut ws, json!({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "applink-fake"}})).await;
+    send(&mut ws, json!({"type": "disconnect", "reason": "refresh_requested", "debug_info": {"host": "applink-fake"}}))
+        .await;
     let mut ws = accept(&ws_listener).await;
     send(&mut ws, hello()).await;
     send(&mut ws, envelope("slash_commands", "env-cmd-4", slash_payload(&fake, TEAM, "help"))).await;
@@ -132,6 +154,10 @@ async fn socket_mode_answers_acknowledges_and_reconnects() {
 
     let asked = engine.asked();
     assert_eq!(asked[0], Ask::Query(Query::Owner { name: "payments-api".into() }));
-    assert_eq!(asked.len(), 5, "owner, mention, button, oncall, help (the foreign command and the redelivery are not asked): {asked:?}");
+    assert_eq!(
+        asked.len(),
+        5,
+        "owner, mention, button, oncall, help (the foreign command and the redelivery are not asked): {asked:?}"
+    );
     s.stop().await;
 }

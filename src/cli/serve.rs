@@ -36,9 +36,11 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         None => PathBuf::from("."),
     };
     let env = |key: &str| std::env::var(key).ok();
-    let overrides = Overrides { listen: args.listen, refresh_secs: args.refresh, no_watch: args.no_watch, no_index: args.no_index };
+    let overrides =
+        Overrides { listen: args.listen, refresh_secs: args.refresh, no_watch: args.no_watch, no_index: args.no_index };
     let opts = ServeOptions::resolve(&config, &overrides, &env)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(backline_bot::run::serve(&config, &base, opts, &env, |addr| {
         // On stderr like every log line; tests and scripts read the port from it.
         anstream::eprintln!("backline serve: listening on http://{addr}");

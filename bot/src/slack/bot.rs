@@ -37,7 +37,11 @@ pub struct CommandReply {
 
 impl CommandReply {
     fn new(rendered: Rendered, ephemeral: bool) -> CommandReply {
-        CommandReply { response_type: if ephemeral { "ephemeral" } else { "in_channel" }, text: rendered.text, blocks: rendered.blocks }
+        CommandReply {
+            response_type: if ephemeral { "ephemeral" } else { "in_channel" },
+            text: rendered.text,
+            blocks: rendered.blocks,
+        }
     }
 }
 
@@ -63,7 +67,8 @@ impl EventOutcome {
     }
 }
 
-const REFUSED_TEXT: &str = "Backline is not enabled for this workspace, or for people outside the organisation that runs it.";
+const REFUSED_TEXT: &str =
+    "Backline is not enabled for this workspace, or for people outside the organisation that runs it.";
 
 pub struct SlackBot {
     cfg: SlackConfig,
@@ -78,7 +83,14 @@ pub struct SlackBot {
 impl SlackBot {
     pub fn new(cfg: SlackConfig, engine: SharedEngine, out: Outbound) -> SlackBot {
         let policy = Policy::new(cfg.allowed_teams.clone(), cfg.allowed_enterprises.clone(), cfg.allow_external_users);
-        SlackBot { cfg, policy, dedup: Dedup::new(std::time::Duration::from_secs(3600), 100_000), engine, out, permits: Semaphore::new(64) }
+        SlackBot {
+            cfg,
+            policy,
+            dedup: Dedup::new(std::time::Duration::from_secs(3600), 100_000),
+            engine,
+            out,
+            permits: Semaphore::new(64),
+        }
     }
 
     pub fn config(&self) -> &SlackConfig {
@@ -86,7 +98,10 @@ impl SlackBot {
     }
 
     fn options(&self, share: Option<&Ask>) -> Options {
-        Options { share_value: share.and_then(|a| serde_json::to_string(a).ok()), catalog_url: self.cfg.catalog_url.clone() }
+        Options {
+            share_value: share.and_then(|a| serde_json::to_string(a).ok()),
+            catalog_url: self.cfg.catalog_url.clone(),
+        }
     }
 
     /// Runs the engine and renders its answer (or why there is none).
@@ -111,14 +126,21 @@ impl SlackBot {
     /// A slash command: returns the acknowledgement, which carries the answer when the engine is
     /// fast enough; otherwise the answer follows through the `response_url`.
     pub async fn command(self: &Arc<Self>, cmd: SlashCommand) -> (CommandReply, EventOutcome) {
-        let origin = Origin { team_id: Some(&cmd.team_id), enterprise_id: cmd.enterprise_id.as_deref(), user_team: None, ext_shared: false };
+        let origin = Origin {
+            team_id: Some(&cmd.team_id),
+            enterprise_id: cmd.enterprise_id.as_deref(),
+            user_team: None,
+            ext_shared: false,
+        };
         if let Err(refusal) = self.policy.check(origin) {
             debug!(team = %cmd.team_id, reason = refusal.label(), "slash command refused");
             return (CommandReply::new(render::notice(REFUSED_TEXT), true), EventOutcome::Refused(refusal));
         }
         let ephemeral = self.cfg.ephemeral;
         let ask = match command::parse(&to_plain(&cmd.text)) {
-            Parsed::Usage(sub) => return (CommandReply::new(render::usage(&cmd.command, sub), true), EventOutcome::Answering),
+            Parsed::Usage(sub) => {
+                return (CommandReply::new(render::usage(&cmd.command, sub), true), EventOutcome::Answering);
+            }
             Parsed::Ask(ask) => ask,
         };
         debug!(team = %cmd.team_id, user = %cmd.user_id, "slash command");

@@ -43,7 +43,9 @@ pub const SUBCOMMANDS: &[Subcommand] = &[
     Subcommand { name: "deps", args: "<name> [depth]", about: "what it depends on" },
     Subcommand { name: "team", args: "<team>", about: "what a team owns, its members and channels" },
     Subcommand { name: "search", args: "<words>", about: "search names, titles, descriptions, tags" },
-    Subcommand { name: "find", args: "<field:value>…", about: "filter, e.g. `find tag:python2 lifecycle:production`" },
+    Subcommand {
+        name: "find", args: "<field:value>…", about: "filter, e.g. `find tag:python2 lifecycle:production`"
+    },
     Subcommand { name: "health", args: "", about: "what needs attention in the catalog" },
     Subcommand { name: "help", args: "", about: "this list" },
 ];
@@ -87,11 +89,7 @@ pub fn parse(text: &str) -> Parsed {
         "deps" | "impact" => {
             let default = if verb == "deps" { DEPS_DEPTH } else { IMPACT_DEPTH };
             let (name, depth) = split_depth(rest, default);
-            if verb == "deps" {
-                Query::Dependencies { name, depth }
-            } else {
-                Query::Dependents { name, depth }
-            }
+            if verb == "deps" { Query::Dependencies { name, depth } } else { Query::Dependents { name, depth } }
         }
         // `find` filters are parsed by the engine, like `backline ask "find ..."`.
         _ => return Parsed::Ask(Ask::Question(format!("find {rest}"))),
@@ -112,7 +110,12 @@ fn split_depth(rest: &str, default: u32) -> (String, u32) {
 
 /// The one-line usage hint of the slash command (also used in the manifest).
 pub fn usage_hint() -> String {
-    SUBCOMMANDS.iter().filter(|s| !s.args.is_empty()).map(|s| format!("{} {}", s.name, s.args)).collect::<Vec<_>>().join(" | ")
+    SUBCOMMANDS
+        .iter()
+        .filter(|s| !s.args.is_empty())
+        .map(|s| format!("{} {}", s.name, s.args))
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 #[cfg(test)]
@@ -134,7 +137,10 @@ mod tests {
             ("HELP", q(Query::Help)),
             ("health", q(Query::Health)),
             ("owner payments-api", q(Query::Owner { name: "payments-api".into() })),
-            ("  owner   component:default/payments-api ", q(Query::Owner { name: "component:default/payments-api".into() })),
+            (
+                "  owner   component:default/payments-api ",
+                q(Query::Owner { name: "component:default/payments-api".into() }),
+            ),
             ("oncall orders-service", q(Query::Contact { name: "orders-service".into() })),
             ("team team-payments", q(Query::Team { name: "team-payments".into() })),
             ("search fraud detection", q(Query::Search { text: "fraud detection".into(), limit: SEARCH_LIMIT })),

@@ -110,7 +110,10 @@ fn list(v: &str) -> Vec<String> {
 impl SlackConfig {
     /// Resolves the table and the environment. `Ok(None)` when Slack is not configured at all
     /// (no `[slack]` table, no Slack token in the environment) or is disabled.
-    pub fn resolve(table: Option<&toml::Table>, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<SlackConfig>, SlackConfigError> {
+    pub fn resolve(
+        table: Option<&toml::Table>,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<SlackConfig>, SlackConfigError> {
         let t: SlackTable = match table {
             Some(t) => toml::Value::Table(t.clone()).try_into()?,
             None => SlackTable::default(),
@@ -126,16 +129,29 @@ impl SlackConfig {
         let mode = match env(ENV_MODE).as_deref().map(str::to_ascii_lowercase).as_deref() {
             Some("socket") => Mode::Socket,
             Some("http") => Mode::Http,
-            Some(other) => return Err(SlackConfigError::Invalid(format!("mode `{other}` (from {ENV_MODE}) is neither `socket` nor `http`"))),
+            Some(other) => {
+                return Err(SlackConfigError::Invalid(format!(
+                    "mode `{other}` (from {ENV_MODE}) is neither `socket` nor `http`"
+                )));
+            }
             None => t.mode.unwrap_or(if app_token.is_some() { Mode::Socket } else { Mode::Http }),
         };
-        let bot_token = bot_token.ok_or(SlackConfigError::Missing("the bot token (xoxb-…)", ENV_BOT_TOKEN, "bot_token"))?;
+        let bot_token =
+            bot_token.ok_or(SlackConfigError::Missing("the bot token (xoxb-…)", ENV_BOT_TOKEN, "bot_token"))?;
         match mode {
             Mode::Http if signing_secret.is_none() => {
-                return Err(SlackConfigError::Missing("the signing secret (HTTP mode)", ENV_SIGNING_SECRET, "signing_secret"));
+                return Err(SlackConfigError::Missing(
+                    "the signing secret (HTTP mode)",
+                    ENV_SIGNING_SECRET,
+                    "signing_secret",
+                ));
             }
             Mode::Socket if app_token.is_none() => {
-                return Err(SlackConfigError::Missing("the app-level token (xapp-…, Socket Mode)", ENV_APP_TOKEN, "app_token"));
+                return Err(SlackConfigError::Missing(
+                    "the app-level token (xapp-…, Socket Mode)",
+                    ENV_APP_TOKEN,
+                    "app_token",
+                ));
             }
             _ => {}
         }
@@ -150,7 +166,9 @@ impl SlackConfig {
         }
         let budget_ms = t.answer_budget_ms.unwrap_or(2000);
         if budget_ms > 2500 {
-            return Err(SlackConfigError::Invalid("answer_budget_ms must be at most 2500: Slack gives 3 s to acknowledge".into()));
+            return Err(SlackConfigError::Invalid(
+                "answer_budget_ms must be at most 2500: Slack gives 3 s to acknowledge".into(),
+            ));
         }
         Ok(Some(SlackConfig {
             mode,
@@ -187,12 +205,16 @@ mod tests {
     #[test]
     fn not_configured_is_none() {
         assert!(resolve(None, &[]).unwrap().is_none());
-        assert!(resolve(Some("enabled = false\nallowed_teams = [\"T1\"]"), &[(ENV_BOT_TOKEN, "xoxb-1")]).unwrap().is_none());
+        assert!(
+            resolve(Some("enabled = false\nallowed_teams = [\"T1\"]"), &[(ENV_BOT_TOKEN, "xoxb-1")]).unwrap().is_none()
+        );
     }
 
     #[test]
     fn env_only_http() {
-        let c = resolve(None, &[(ENV_BOT_TOKEN, "xoxb-1"), (ENV_SIGNING_SECRET, "s"), (ENV_ALLOWED_TEAMS, "T1, T2")]).unwrap().unwrap();
+        let c = resolve(None, &[(ENV_BOT_TOKEN, "xoxb-1"), (ENV_SIGNING_SECRET, "s"), (ENV_ALLOWED_TEAMS, "T1, T2")])
+            .unwrap()
+            .unwrap();
         assert_eq!(c.mode, Mode::Http);
         assert_eq!(c.allowed_teams, ["T1", "T2"]);
         assert_eq!(c.api_url, SLACK_API_URL);
@@ -204,21 +226,35 @@ mod tests {
 
     #[test]
     fn app_token_means_socket_mode_and_env_wins() {
-        let c = resolve(Some("allowed_teams = [\"T1\"]\nbot_token = \"xoxb-file\""), &[(ENV_BOT_TOKEN, "xoxb-env"), (ENV_APP_TOKEN, "xapp-1")]).unwrap().unwrap();
+        let c = resolve(
+            Some("allowed_teams = [\"T1\"]\nbot_token = \"xoxb-file\""),
+            &[(ENV_BOT_TOKEN, "xoxb-env"), (ENV_APP_TOKEN, "xapp-1")],
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(c.mode, Mode::Socket);
         assert_eq!(c.bot_token.expose(), "xoxb-env");
     }
 
     #[test]
     fn errors_say_what_to_set() {
-        let cases: &[(Option<&str>, &[(&str, &str)], &str)] = &[
+        type Case<'a> = (Option<&'a str>, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case<'_>] = &[
             (Some("allowed_teams = [\"T1\"]"), &[], ENV_BOT_TOKEN),
             (Some("allowed_teams = [\"T1\"]\nmode = \"http\""), &[(ENV_BOT_TOKEN, "x")], ENV_SIGNING_SECRET),
             (Some("allowed_teams = [\"T1\"]\nmode = \"socket\""), &[(ENV_BOT_TOKEN, "x")], ENV_APP_TOKEN),
             (Some("mode = \"http\""), &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s")], "allowed_teams"),
             (Some("allowed_teams = [\"T1\"]\nbogus = 1"), &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s")], "bogus"),
-            (Some("allowed_teams = [\"T1\"]"), &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s"), (ENV_MODE, "carrier-pigeon")], "carrier-pigeon"),
-            (Some("allowed_teams = [\"T1\"]\nanswer_budget_ms = 5000"), &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s")], "3 s"),
+            (
+                Some("allowed_teams = [\"T1\"]"),
+                &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s"), (ENV_MODE, "carrier-pigeon")],
+                "carrier-pigeon",
+            ),
+            (
+                Some("allowed_teams = [\"T1\"]\nanswer_budget_ms = 5000"),
+                &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s")],
+                "3 s",
+            ),
         ];
         for (toml_text, env, needle) in cases {
             let err = resolve(*toml_text, env).unwrap_err().to_string();

@@ -46,8 +46,14 @@ pub fn router(bot: Arc<SlackBot>, verifier: Verifier) -> Router {
 }
 
 /// Reads at most `max` bytes and checks the signature. `Err` is the response to send.
-async fn authentic(endpoint: &'static str, state: &HttpState, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+async fn authentic(
+    endpoint: &'static str,
+    state: &HttpState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Bytes, Response> {
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > state.max_body) {
         m::slack_request(endpoint, "too_large");
         return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
@@ -60,7 +66,9 @@ async fn authentic(endpoint: &'static str, state: &HttpState, headers: &HeaderMa
         }
     };
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Err(e) = state.verifier.verify(header_str(TIMESTAMP_HEADER), header_str(SIGNATURE_HEADER), &bytes, unix_now()) {
+    if let Err(e) =
+        state.verifier.verify(header_str(TIMESTAMP_HEADER), header_str(SIGNATURE_HEADER), &bytes, unix_now())
+    {
         debug!(endpoint, reason = %e, "refused unsigned or badly signed Slack request");
         m::slack_request(endpoint, e.label());
         return Err(StatusCode::UNAUTHORIZED.into_response());
@@ -93,7 +101,10 @@ async fn events(State(state): State<HttpState>, headers: HeaderMap, body: Body) 
             StatusCode::OK.into_response()
         }
         PushPayload::AppRateLimited { team_id } => {
-            tracing::warn!(team = team_id.as_deref().unwrap_or("?"), "Slack is rate-limiting events to this app (app_rate_limited)");
+            tracing::warn!(
+                team = team_id.as_deref().unwrap_or("?"),
+                "Slack is rate-limiting events to this app (app_rate_limited)"
+            );
             m::slack_request("events", "ignored");
             StatusCode::OK.into_response()
         }

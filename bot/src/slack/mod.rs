@@ -26,8 +26,8 @@ use std::sync::{Arc, OnceLock};
 use axum::Router;
 use futures_util::future::BoxFuture;
 
-pub use self::config::{Mode, SlackConfig};
 use self::bot::SlackBot;
+pub use self::config::{Mode, SlackConfig};
 use self::outbound::{Client, Outbound, RetryPolicy};
 use self::socket::{SocketMode, SocketState};
 use self::verify::Verifier;
@@ -46,7 +46,11 @@ fn err(message: impl std::fmt::Display) -> ModuleError {
 
 impl SlackModule {
     /// `Ok(None)` when Slack is not configured.
-    pub fn from_config(table: Option<&toml::Table>, ctx: &ModuleContext, env: &dyn Fn(&str) -> Option<String>) -> Result<Option<SlackModule>, ModuleError> {
+    pub fn from_config(
+        table: Option<&toml::Table>,
+        ctx: &ModuleContext,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<SlackModule>, ModuleError> {
         match SlackConfig::resolve(table, env).map_err(err)? {
             Some(cfg) => SlackModule::new(cfg, ctx, RetryPolicy::default()).map(Some),
             None => Ok(None),

@@ -77,11 +77,7 @@ pub fn linkable(url: &str) -> bool {
 /// A link `<url|label>`, or the escaped label alone when the URL is not [`linkable`].
 pub fn link(url: &str, label: &str) -> String {
     let label = escape_cut(label, 200);
-    if linkable(url) {
-        format!("<{}|{}>", url.replace('&', "&amp;"), label)
-    } else {
-        label
-    }
+    if linkable(url) { format!("<{}|{}>", url.replace('&', "&amp;"), label) } else { label }
 }
 
 /// Turns the text of a Slack message or slash command back into what the user typed: strips the

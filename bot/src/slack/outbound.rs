@@ -134,7 +134,12 @@ impl Outbound {
     }
 
     /// Posts into a channel or DM, in a thread when `thread_ts` is set.
-    pub async fn post_message(&self, channel: &str, thread_ts: Option<&str>, msg: &Rendered) -> Result<(), OutboundError> {
+    pub async fn post_message(
+        &self,
+        channel: &str,
+        thread_ts: Option<&str>,
+        msg: &Rendered,
+    ) -> Result<(), OutboundError> {
         let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), msg.content())
             .opt_thread_ts(thread_ts.map(|t| SlackTs(t.to_owned())))
             .with_unfurl_links(false)
@@ -169,8 +174,18 @@ impl Outbound {
             let body = &body;
             async move {
                 let span = tracing::debug_span!("slack response_url");
-                let ctx = SlackClientApiCallContext { rate_control_params: None, token: None, tracing_span: &span, is_sensitive_url: true };
-                self.client.http_api.connector.http_post_uri::<_, SlackApiPostWebhookMessageResponse>(full, body, ctx).await.map(|_| ())
+                let ctx = SlackClientApiCallContext {
+                    rate_control_params: None,
+                    token: None,
+                    tracing_span: &span,
+                    is_sensitive_url: true,
+                };
+                self.client
+                    .http_api
+                    .connector
+                    .http_post_uri::<_, SlackApiPostWebhookMessageResponse>(full, body, ctx)
+                    .await
+                    .map(|_| ())
             }
         })
         .await
@@ -195,7 +210,11 @@ impl Outbound {
                         return Err(OutboundError::RateLimited);
                     }
                     let wait = e.retry_after.unwrap_or(self.retry.default_wait).min(self.retry.max_wait);
-                    debug!(method, wait_ms = wait.as_millis() as u64, "Slack answered 429; waiting as Retry-After says");
+                    debug!(
+                        method,
+                        wait_ms = wait.as_millis() as u64,
+                        "Slack answered 429; waiting as Retry-After says"
+                    );
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }

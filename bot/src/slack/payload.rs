@@ -208,7 +208,8 @@ mod tests {
     fn unknown_push_types_are_other() {
         let p: PushPayload = serde_json::from_str(r#"{"type":"something_new","x":1}"#).unwrap();
         assert!(matches!(p, PushPayload::Other));
-        let p: PushPayload = serde_json::from_str(r#"{"token":"t","challenge":"abc","type":"url_verification"}"#).unwrap();
+        let p: PushPayload =
+            serde_json::from_str(r#"{"token":"t","challenge":"abc","type":"url_verification"}"#).unwrap();
         assert!(matches!(p, PushPayload::UrlVerification { challenge } if challenge == "abc"));
     }
 }

@@ -46,8 +46,16 @@ pub struct Policy {
 }
 
 impl Policy {
-    pub fn new(teams: impl IntoIterator<Item = String>, enterprises: impl IntoIterator<Item = String>, allow_external_users: bool) -> Policy {
-        Policy { teams: teams.into_iter().collect(), enterprises: enterprises.into_iter().collect(), allow_external_users }
+    pub fn new(
+        teams: impl IntoIterator<Item = String>,
+        enterprises: impl IntoIterator<Item = String>,
+        allow_external_users: bool,
+    ) -> Policy {
+        Policy {
+            teams: teams.into_iter().collect(),
+            enterprises: enterprises.into_iter().collect(),
+            allow_external_users,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -69,7 +77,9 @@ impl Policy {
         }
         match origin.user_team {
             // Someone from a workspace we do not know: another organisation.
-            Some(user_team) if Some(user_team) != origin.team_id && !self.team_allowed(user_team) => Err(Refusal::ExternalUser),
+            Some(user_team) if Some(user_team) != origin.team_id && !self.team_allowed(user_team) => {
+                Err(Refusal::ExternalUser)
+            }
             // A shared channel and Slack did not say whose user this is: fail closed.
             None if origin.ext_shared => Err(Refusal::ExternalUser),
             _ => Ok(()),
@@ -85,11 +95,8 @@ mod tests {
     fn verdicts() {
         let p = Policy::new(["T1".to_owned(), "T2".to_owned()], ["E1".to_owned()], false);
         let open = Policy::new(["T1".to_owned()], [], true);
-        let o = |team: Option<&'static str>, ent: Option<&'static str>, user_team: Option<&'static str>, ext: bool| Origin {
-            team_id: team,
-            enterprise_id: ent,
-            user_team,
-            ext_shared: ext,
+        let o = |team: Option<&'static str>, ent: Option<&'static str>, user_team: Option<&'static str>, ext: bool| {
+            Origin { team_id: team, enterprise_id: ent, user_team, ext_shared: ext }
         };
         let cases = [
             (&p, o(Some("T1"), None, None, false), Ok(())),

@@ -12,9 +12,9 @@
 use std::collections::{BTreeMap, HashSet};
 
 use backline_core::query::answer::{
-    Ambiguous, Answer, AnswerBody, Candidate, Contact, ContactAnswer, ContactChannel, DependencyAnswer, Direction, EntityAnswer,
-    EntitySummary, FindAnswer, FindingSummary, HealthAnswer, Help, LinkInfo, NotFound, OnCall, OwnershipAnswer, Person, Reach,
-    SearchAnswer, StaleSource, TeamAnswer,
+    Ambiguous, Answer, AnswerBody, Candidate, Contact, ContactAnswer, ContactChannel, DependencyAnswer, Direction,
+    EntityAnswer, EntitySummary, FindAnswer, FindingSummary, HealthAnswer, Help, LinkInfo, NotFound, OnCall,
+    OwnershipAnswer, Person, Reach, SearchAnswer, StaleSource, TeamAnswer,
 };
 use slack_morphism::prelude::*;
 
@@ -136,7 +136,8 @@ impl<'o> Msg<'o> {
     }
 
     fn room(&mut self, chars: usize) -> bool {
-        let ok = self.blocks.len() + RESERVED_BLOCKS < limits::MAX_BLOCKS && self.used + chars + RESERVED_TEXT <= limits::TOTAL_TEXT;
+        let ok = self.blocks.len() + RESERVED_BLOCKS < limits::MAX_BLOCKS
+            && self.used + chars + RESERVED_TEXT <= limits::TOTAL_TEXT;
         if !ok {
             self.cut = true;
         }
@@ -172,7 +173,11 @@ impl<'o> Msg<'o> {
 
     /// A section of two-column fields (label/value pairs), at most 10.
     fn fields(&mut self, fields: Vec<String>) {
-        let fields: Vec<String> = fields.into_iter().filter(|f| !f.is_empty() && f.chars().count() <= limits::FIELD_TEXT).take(limits::MAX_FIELDS).collect();
+        let fields: Vec<String> = fields
+            .into_iter()
+            .filter(|f| !f.is_empty() && f.chars().count() <= limits::FIELD_TEXT)
+            .take(limits::MAX_FIELDS)
+            .collect();
         let n: usize = fields.iter().map(|f| f.chars().count()).sum();
         if fields.is_empty() || !self.room(n) {
             return;
@@ -199,7 +204,8 @@ impl<'o> Msg<'o> {
             return;
         }
         self.used += buttons.len() * 40;
-        self.blocks.push(SlackActionsBlock::new(buttons.into_iter().map(SlackActionBlockElement::Button).collect()).into());
+        self.blocks
+            .push(SlackActionsBlock::new(buttons.into_iter().map(SlackActionBlockElement::Button).collect()).into());
     }
 
     fn finish(mut self, summary: &str, shareable: bool) -> Rendered {
@@ -209,13 +215,13 @@ impl<'o> Msg<'o> {
                     .into(),
             );
         }
-        if let (true, Some(value)) = (shareable, &self.opts.share_value) {
-            if value.len() <= limits::BUTTON_VALUE {
-                let button = SlackBlockButtonElement::new("Share in channel".into())
-                    .with_action_id(SlackActionId(ACTION_SHARE.into()))
-                    .with_value(value.clone());
-                self.blocks.push(SlackActionsBlock::new(vec![SlackActionBlockElement::Button(button)]).into());
-            }
+        if let (true, Some(value)) = (shareable, &self.opts.share_value)
+            && value.len() <= limits::BUTTON_VALUE
+        {
+            let button = SlackBlockButtonElement::new("Share in channel".into())
+                .with_action_id(SlackActionId(ACTION_SHARE.into()))
+                .with_value(value.clone());
+            self.blocks.push(SlackActionsBlock::new(vec![SlackActionBlockElement::Button(button)]).into());
         }
         let text = cut(&escape(summary.trim()), limits::FALLBACK_TEXT);
         let text = if text.is_empty() { "Backline".to_owned() } else { text };
@@ -257,7 +263,11 @@ fn join_list(items: &[String], sep: &str, show: usize, total: usize, max: usize)
 
 /// `payments-api`, or `ns/name` outside the default namespace.
 fn short_name(e: &EntitySummary) -> String {
-    if e.namespace.is_empty() || e.namespace == "default" { e.name.clone() } else { format!("{}/{}", e.namespace, e.name) }
+    if e.namespace.is_empty() || e.namespace == "default" {
+        e.name.clone()
+    } else {
+        format!("{}/{}", e.namespace, e.name)
+    }
 }
 
 /// Short form of a canonical reference `kind:ns/name`.
@@ -277,7 +287,13 @@ fn named(e: &EntitySummary, opts: &Options) -> String {
     let title = e.title.as_deref().filter(|t| !t.trim().is_empty() && *t != name);
     let main = match (&opts.catalog_url, e.exists) {
         (Some(base), true) => {
-            let url = format!("{}/catalog/{}/{}/{}", base.trim_end_matches('/'), e.namespace, e.kind.to_ascii_lowercase(), e.name);
+            let url = format!(
+                "{}/catalog/{}/{}/{}",
+                base.trim_end_matches('/'),
+                e.namespace,
+                e.kind.to_ascii_lowercase(),
+                e.name
+            );
             format!("*{}*", link(&url, title.unwrap_or(&name)))
         }
         _ => format!("*{}*", escape_cut(title.unwrap_or(&name), 120)),
@@ -359,7 +375,11 @@ fn contact_keys(c: &Contact) -> Vec<String> {
 /// (works in any workspace), then a channel mention `<#C…>` (renders as #name, pings nobody),
 /// then the text as written. Member ids are never turned into `<@U…>`, which would notify.
 fn contact_group_text(group: &[&Contact]) -> String {
-    let name = group.iter().map(|c| c.value.trim()).chain(group.iter().filter_map(|c| c.label.as_deref())).find(|v| v.starts_with('#'));
+    let name = group
+        .iter()
+        .map(|c| c.value.trim())
+        .chain(group.iter().filter_map(|c| c.label.as_deref()))
+        .find(|v| v.starts_with('#'));
     if let Some(c) = group.iter().find(|c| c.url.as_deref().is_some_and(linkable)) {
         let url = c.url.as_deref().unwrap_or_default();
         let label = c.label.as_deref().or(name).unwrap_or(c.value.trim());
@@ -403,12 +423,16 @@ fn contacts_text(contacts: &[Contact]) -> (Vec<String>, HashSet<String>) {
             None => groups.push(merged),
         }
     }
-    let shown = groups.iter().flat_map(|(_, cs)| cs.iter().filter_map(|c| c.url.as_deref().map(str::to_lowercase))).collect();
+    let shown =
+        groups.iter().flat_map(|(_, cs)| cs.iter().filter_map(|c| c.url.as_deref().map(str::to_lowercase))).collect();
     (groups.iter().map(|(_, cs)| contact_group_text(cs)).collect(), shown)
 }
 
 fn is_slack_id(s: &str, first: char) -> bool {
-    s.len() >= 9 && s.len() <= 20 && s.starts_with(first) && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    s.len() >= 9
+        && s.len() <= 20
+        && s.starts_with(first)
+        && s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
 }
 
 fn provider_name(p: &str) -> &str {
@@ -429,7 +453,8 @@ fn on_call_text(o: &OnCall, subject: &str) -> String {
         Some(other) => other,
         None => "",
     };
-    let whose = if o.from != subject { format!(" (of {})", escape_cut(&short_ref(&o.from), 60)) } else { String::new() };
+    let whose =
+        if o.from != subject { format!(" (of {})", escape_cut(&short_ref(&o.from), 60)) } else { String::new() };
     let label = format!("{} {} {}", provider_name(&o.provider), what, o.value.trim());
     let text = match o.url.as_deref() {
         // An integration key is a secret for sending alerts; never shown.
@@ -459,8 +484,10 @@ fn link_rank(l: &LinkInfo) -> u8 {
 
 fn links_text(links: &[LinkInfo], skip: &HashSet<String>, max: usize) -> String {
     let mut seen = skip.clone();
-    let mut sorted: Vec<&LinkInfo> =
-        links.iter().filter(|l| linkable(&l.url) && l.url.len() <= limits::BUTTON_URL && seen.insert(l.url.to_lowercase())).collect();
+    let mut sorted: Vec<&LinkInfo> = links
+        .iter()
+        .filter(|l| linkable(&l.url) && l.url.len() <= limits::BUTTON_URL && seen.insert(l.url.to_lowercase()))
+        .collect();
     sorted.sort_by_key(|l| link_rank(l));
     let items: Vec<String> = sorted
         .iter()
@@ -534,17 +561,27 @@ fn stale(m: &mut Msg<'_>, stale: &[StaleSource]) {
     let items: Vec<String> = stale
         .iter()
         .map(|s| {
-            let since = s.last_success.as_deref().map(|t| format!(", last good index {}", escape_cut(t, 40))).unwrap_or_default();
+            let since = s
+                .last_success
+                .as_deref()
+                .map(|t| format!(", last good index {}", escape_cut(t, 40)))
+                .unwrap_or_default();
             format!("`{}` ({}{since})", escape_cut(&s.name, 60), escape_cut(&s.error, 200))
         })
         .collect();
-    m.context(vec![format!(":warning: Possibly out of date: source {} failed to index.", join_list(&items, ", ", 3, items.len(), 1500))]);
+    m.context(vec![format!(
+        ":warning: Possibly out of date: source {} failed to index.",
+        join_list(&items, ", ", 3, items.len(), 1500)
+    )]);
 }
 
 fn owner_line(owner: Option<&EntitySummary>, opts: &Options) -> String {
     match owner {
         None => ":warning: *Owner:* none in the catalog".to_owned(),
-        Some(o) if !o.exists => format!(":warning: *Owner:* `{}`, which is not defined in the catalog", escape_cut(&short_ref(&o.entity_ref), 200)),
+        Some(o) if !o.exists => format!(
+            ":warning: *Owner:* `{}`, which is not defined in the catalog",
+            escape_cut(&short_ref(&o.entity_ref), 200)
+        ),
         Some(o) => format!("*Owner:* {}", named(o, opts)),
     }
 }
@@ -602,8 +639,15 @@ fn entity(m: &mut Msg<'_>, a: &EntityAnswer) {
             _ => format!("*Owner*\n`{}`", escape_cut(&short_ref(owner_ref), 200)),
         });
     }
-    for (relation, label) in [("partOf", "Part of"), ("providesApi", "Provides"), ("consumesApi", "Consumes"), ("dependsOn", "Depends on")] {
-        let targets: Vec<String> = a.relations.iter().filter(|r| r.relation == relation).map(|r| format!("`{}`", escape_cut(&short_name(&r.target), 80))).collect();
+    for (relation, label) in
+        [("partOf", "Part of"), ("providesApi", "Provides"), ("consumesApi", "Consumes"), ("dependsOn", "Depends on")]
+    {
+        let targets: Vec<String> = a
+            .relations
+            .iter()
+            .filter(|r| r.relation == relation)
+            .map(|r| format!("`{}`", escape_cut(&short_name(&r.target), 80)))
+            .collect();
         if !targets.is_empty() {
             fields.push(format!("*{label}*\n{}", join_list(&targets, ", ", 5, targets.len(), 600)));
         }
@@ -648,7 +692,9 @@ fn dependencies(m: &mut Msg<'_>, a: &DependencyAnswer) {
             // Who to tell: the owners of everything that breaks, most affected first.
             let mut owners: BTreeMap<String, usize> = BTreeMap::new();
             for n in &a.nodes {
-                *owners.entry(n.entity.owner.as_deref().map(short_ref).unwrap_or_else(|| "no owner".into())).or_default() += 1;
+                *owners
+                    .entry(n.entity.owner.as_deref().map(short_ref).unwrap_or_else(|| "no owner".into()))
+                    .or_default() += 1;
             }
             let mut owners: Vec<(String, usize)> = owners.into_iter().collect();
             owners.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
@@ -668,7 +714,10 @@ fn dependencies(m: &mut Msg<'_>, a: &DependencyAnswer) {
         }
     }
     if a.truncated {
-        m.context(vec![format!("More entities are reachable beyond depth {}; ask again with a larger depth.", a.max_depth)]);
+        m.context(vec![format!(
+            "More entities are reachable beyond depth {}; ask again with a larger depth.",
+            a.max_depth
+        )]);
     }
     m.context(vec![facts(&a.root), where_defined(&a.root)]);
 }
@@ -702,7 +751,12 @@ fn team(m: &mut Msg<'_>, a: &TeamAnswer) {
         }
         let mut lines = vec![format!("*Owns {} entit{}:*", a.owns.len(), if a.owns.len() == 1 { "y" } else { "ies" })];
         for (kind, items) in &by_kind {
-            lines.push(format!("• {} ({}): {}", escape_cut(kind, 40), items.len(), join_list(items, ", ", 12, items.len(), 600)));
+            lines.push(format!(
+                "• {} ({}): {}",
+                escape_cut(kind, 40),
+                items.len(),
+                join_list(items, ", ", 12, items.len(), 600)
+            ));
         }
         let text = join_list(&lines, "\n", 12, lines.len(), m.budget());
         m.section(text);
@@ -715,7 +769,12 @@ fn search(m: &mut Msg<'_>, a: &SearchAnswer) {
         m.section(format!("Nothing in the catalog matches “{}”.", escape_cut(&a.text, 200)));
         return;
     }
-    m.section(format!("*{}* result{} for “{}”", a.total, if a.total == 1 { "" } else { "s" }, escape_cut(&a.text, 200)));
+    m.section(format!(
+        "*{}* result{} for “{}”",
+        a.total,
+        if a.total == 1 { "" } else { "s" },
+        escape_cut(&a.text, 200)
+    ));
     let items: Vec<String> = a
         .hits
         .iter()
@@ -739,7 +798,8 @@ fn filters_text(a: &FindAnswer) -> String {
     a.filters
         .iter()
         .map(|f| {
-            let field = serde_json::to_value(f.field).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+            let field =
+                serde_json::to_value(f.field).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             match (&f.key, &f.value) {
                 (Some(k), Some(v)) => format!("{field}:{k}={v}"),
                 (Some(k), None) => format!("{field}:{k}"),
@@ -773,7 +833,8 @@ fn find(m: &mut Msg<'_>, a: &FindAnswer) {
                 Some(o) => format!("`{}` _(not defined)_", escape_cut(&short_ref(&o.entity_ref), 80)),
                 None => "_no owner_".to_owned(),
             };
-            let items: Vec<String> = g.entities.iter().map(|e| format!("`{}`", escape_cut(&short_name(e), 80))).collect();
+            let items: Vec<String> =
+                g.entities.iter().map(|e| format!("`{}`", escape_cut(&short_name(e), 80))).collect();
             format!("• {owner} ({}): {}", items.len(), join_list(&items, ", ", 10, items.len(), 500))
         })
         .collect();
@@ -783,7 +844,13 @@ fn find(m: &mut Msg<'_>, a: &FindAnswer) {
 
 fn health(m: &mut Msg<'_>, a: &HealthAnswer) {
     m.header("Catalog health");
-    m.section(format!("{} entities in {} files from {} source{}.", a.entity_count, a.file_count, a.source_count, if a.source_count == 1 { "" } else { "s" }));
+    m.section(format!(
+        "{} entities in {} files from {} source{}.",
+        a.entity_count,
+        a.file_count,
+        a.source_count,
+        if a.source_count == 1 { "" } else { "s" }
+    ));
     let item = |m: &mut Msg<'_>, title: &str, entries: Vec<String>| {
         if entries.is_empty() {
             return;
@@ -791,19 +858,49 @@ fn health(m: &mut Msg<'_>, a: &HealthAnswer) {
         let list = join_list(&entries, ", ", LIST_ITEMS, entries.len(), m.budget().saturating_sub(80));
         m.section(format!("*{title}* ({}): {list}", entries.len()));
     };
-    item(m, "Owner not defined", a.missing_owners.iter().map(|x| format!("`{}` → `{}`", escape_cut(&short_name(&x.entity), 80), escape_cut(&short_ref(&x.owner_ref), 80))).collect());
+    item(
+        m,
+        "Owner not defined",
+        a.missing_owners
+            .iter()
+            .map(|x| {
+                format!("`{}` → `{}`", escape_cut(&short_name(&x.entity), 80), escape_cut(&short_ref(&x.owner_ref), 80))
+            })
+            .collect(),
+    );
     item(
         m,
         "Deprecated but still used in production",
-        a.deprecated_in_use.iter().map(|x| format!("`{}` (used by {})", escape_cut(&short_name(&x.entity), 80), x.dependents.len())).collect(),
+        a.deprecated_in_use
+            .iter()
+            .map(|x| format!("`{}` (used by {})", escape_cut(&short_name(&x.entity), 80), x.dependents.len()))
+            .collect(),
     );
-    item(m, "Groups without members", a.groups_without_members.iter().map(|x| format!("`{}`", escape_cut(&short_name(x), 80))).collect());
-    item(m, "Users in no group", a.users_without_group.iter().map(|x| format!("`{}`", escape_cut(&short_name(x), 80))).collect());
-    item(m, "Entities with findings", a.entities_with_findings.iter().map(|x| format!("`{}` ({})", escape_cut(&short_name(&x.entity), 80), x.findings.len())).collect());
+    item(
+        m,
+        "Groups without members",
+        a.groups_without_members.iter().map(|x| format!("`{}`", escape_cut(&short_name(x), 80))).collect(),
+    );
+    item(
+        m,
+        "Users in no group",
+        a.users_without_group.iter().map(|x| format!("`{}`", escape_cut(&short_name(x), 80))).collect(),
+    );
+    item(
+        m,
+        "Entities with findings",
+        a.entities_with_findings
+            .iter()
+            .map(|x| format!("`{}` ({})", escape_cut(&short_name(&x.entity), 80), x.findings.len()))
+            .collect(),
+    );
     item(
         m,
         "Files with errors",
-        a.file_findings.iter().map(|f| format!("`{}:{}` {}", escape_cut(&f.location.file, 120), f.location.line, escape_cut(&f.code, 12))).collect(),
+        a.file_findings
+            .iter()
+            .map(|f| format!("`{}:{}` {}", escape_cut(&f.location.file, 120), f.location.line, escape_cut(&f.code, 12)))
+            .collect(),
     );
 }
 
@@ -815,7 +912,9 @@ fn candidate_buttons(candidates: &[Candidate]) -> Vec<SlackBlockButtonElement> {
         .filter(|(_, c)| !c.follow_up.is_empty() && c.follow_up.len() <= limits::BUTTON_VALUE)
         .map(|(i, c)| {
             let label = cut(&format!("{} ({})", short_name(&c.entity), c.entity.kind), limits::BUTTON_TEXT);
-            SlackBlockButtonElement::new(label.into()).with_action_id(SlackActionId(format!("{ACTION_ASK}.{i}"))).with_value(c.follow_up.clone())
+            SlackBlockButtonElement::new(label.into())
+                .with_action_id(SlackActionId(format!("{ACTION_ASK}.{i}")))
+                .with_value(c.follow_up.clone())
         })
         .collect()
 }
@@ -848,7 +947,10 @@ fn ambiguous(m: &mut Msg<'_>, a: &Ambiguous) {
 
 fn not_found(m: &mut Msg<'_>, a: &NotFound) {
     if a.closest.is_empty() {
-        m.section(format!("Nothing in the catalog is called “{}”. Try `search` with part of the name.", escape_cut(&a.name, 200)));
+        m.section(format!(
+            "Nothing in the catalog is called “{}”. Try `search` with part of the name.",
+            escape_cut(&a.name, 200)
+        ));
         return;
     }
     m.section(format!("Nothing in the catalog is called “{}”. Did you mean:", escape_cut(&a.name, 200)));
@@ -861,11 +963,25 @@ fn help(m: &mut Msg<'_>, a: &Help) {
     if let Some(reason) = &a.reason {
         m.section(escape_cut(reason, 500));
     }
-    let subs: Vec<String> =
-        SUBCOMMANDS.iter().map(|s| format!("• `/backline {}{}{}` — {}", s.name, if s.args.is_empty() { "" } else { " " }, escape(s.args), s.about)).collect();
+    let subs: Vec<String> = SUBCOMMANDS
+        .iter()
+        .map(|s| {
+            format!(
+                "• `/backline {}{}{}` — {}",
+                s.name,
+                if s.args.is_empty() { "" } else { " " },
+                escape(s.args),
+                s.about
+            )
+        })
+        .collect();
     m.section(format!("*Ask me with `/backline`:*\n{}", subs.join("\n")));
     if !a.examples.is_empty() {
-        let items: Vec<String> = a.examples.iter().map(|e| format!("• “{}” — {}", escape_cut(&e.question, 200), escape_cut(&e.explanation, 200))).collect();
+        let items: Vec<String> = a
+            .examples
+            .iter()
+            .map(|e| format!("• “{}” — {}", escape_cut(&e.question, 200), escape_cut(&e.explanation, 200)))
+            .collect();
         let list = join_list(&items, "\n", 12, items.len(), m.budget().saturating_sub(80));
         m.section(format!("*Or mention me, or DM me, in plain words:*\n{list}"));
     }

@@ -156,7 +156,10 @@ impl SlackSocketModeClientListener for Listener {
 /// failing). Its default prints the error with `{:?}`; ours prints the kind.
 fn error_handler(err: BoxError, _client: Arc<Client>, _state: SlackClientEventsUserState) -> HttpStatusCode {
     m::socket("error");
-    warn!(kind = if err.is::<slack_morphism::errors::SlackClientError>() { "client" } else { "other" }, "Socket Mode error");
+    warn!(
+        kind = if err.is::<slack_morphism::errors::SlackClientError>() { "client" } else { "other" },
+        "Socket Mode error"
+    );
     HttpStatusCode::OK
 }
 
@@ -169,9 +172,19 @@ pub struct SocketMode {
 impl SocketMode {
     /// Opens `connections` WebSockets with the app-level token (Slack spreads envelopes across
     /// them; each reconnects on its own after `reconnect`).
-    pub async fn start(bot: Arc<SlackBot>, client: Arc<Client>, app_token: &Secret, connections: u32, reconnect_secs: u64) -> Result<SocketMode, BoxError> {
-        let env = Arc::new(SlackClientEventsListenerEnvironment::new(Arc::clone(&client)).with_error_handler(error_handler));
-        let manager = <Connector as SlackSocketModeClientsManagerFactory<Connector>>::new_clients_manager(&client.http_api.connector, env);
+    pub async fn start(
+        bot: Arc<SlackBot>,
+        client: Arc<Client>,
+        app_token: &Secret,
+        connections: u32,
+        reconnect_secs: u64,
+    ) -> Result<SocketMode, BoxError> {
+        let env =
+            Arc::new(SlackClientEventsListenerEnvironment::new(Arc::clone(&client)).with_error_handler(error_handler));
+        let manager = <Connector as SlackSocketModeClientsManagerFactory<Connector>>::new_clients_manager(
+            &client.http_api.connector,
+            env,
+        );
         let state = Arc::new(SocketState::default());
         let listener = Arc::new(Listener { bot, manager: Arc::downgrade(&manager), state: Arc::clone(&state) });
         let config = SlackClientSocketModeConfig::new()

@@ -68,7 +68,13 @@ impl Verifier {
     }
 
     /// Checks one request. `now` is Unix seconds.
-    pub fn verify(&self, timestamp: Option<&str>, signature: Option<&str>, body: &[u8], now: i64) -> Result<(), VerifyError> {
+    pub fn verify(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+        now: i64,
+    ) -> Result<(), VerifyError> {
         let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
             return Err(VerifyError::MissingHeaders);
         };
@@ -105,10 +111,7 @@ pub fn sign(signing_secret: &str, timestamp: &str, body: &[u8]) -> String {
 
 /// Unix seconds now.
 pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -134,7 +137,8 @@ mod tests {
     fn verdicts() {
         let now: i64 = TS.parse().unwrap();
         let v = verifier();
-        let cases: &[(Option<&str>, Option<&str>, &[u8], i64, Result<(), VerifyError>)] = &[
+        type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a [u8], i64, Result<(), VerifyError>);
+        let cases: &[Case<'_>] = &[
             (Some(TS), Some(SIG), b"test-body", now, Ok(())),
             (Some(TS), Some(SIG), b"test-body", now + 300, Ok(())),
             (Some(TS), Some(SIG), b"test-body", now - 300, Ok(())),
@@ -144,10 +148,28 @@ mod tests {
             (None, Some(SIG), b"test-body", now, Err(VerifyError::MissingHeaders)),
             (Some(TS), None, b"test-body", now, Err(VerifyError::MissingHeaders)),
             (Some("soon"), Some(SIG), b"test-body", now, Err(VerifyError::BadTimestamp)),
-            (Some(TS), Some("baa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f666"), b"test-body", now, Err(VerifyError::Malformed)),
+            (
+                Some(TS),
+                Some("baa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f666"),
+                b"test-body",
+                now,
+                Err(VerifyError::Malformed),
+            ),
             (Some(TS), Some("v0=zz"), b"test-body", now, Err(VerifyError::Malformed)),
-            (Some(TS), Some("v0=baa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f66g"), b"test-body", now, Err(VerifyError::Malformed)),
-            (Some(TS), Some("v0=caa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f666"), b"test-body", now, Err(VerifyError::Mismatch)),
+            (
+                Some(TS),
+                Some("v0=baa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f66g"),
+                b"test-body",
+                now,
+                Err(VerifyError::Malformed),
+            ),
+            (
+                Some(TS),
+                Some("v0=caa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f666"),
+                b"test-body",
+                now,
+                Err(VerifyError::Mismatch),
+            ),
         ];
         for (i, (ts, sig, body, at, want)) in cases.iter().enumerate() {
             assert_eq!(v.verify(*ts, *sig, body, *at), *want, "case {i}");
@@ -171,6 +193,8 @@ mod tests {
         let sig = sign("s3cr3t", &ts, body.as_bytes());
         let theirs = SlackEventSignatureVerifier::new(&SlackSigningSecret::new("s3cr3t".into()));
         assert!(theirs.verify(&sig, body, &ts).is_ok());
-        assert!(Verifier::new(&Secret::new("s3cr3t")).verify(Some(&ts), Some(&sig), body.as_bytes(), unix_now()).is_ok());
+        assert!(
+            Verifier::new(&Secret::new("s3cr3t")).verify(Some(&ts), Some(&sig), body.as_bytes(), unix_now()).is_ok()
+        );
     }
 }

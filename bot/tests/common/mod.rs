@@ -148,24 +148,38 @@ fn scripted_response(s: Scripted) -> Response {
             r#"{"ok":false,"error":"ratelimited"}"#,
         )
             .into_response(),
-        Scripted::Error(code) => ([("content-type", "application/json")], json!({"ok": false, "error": code}).to_string()).into_response(),
+        Scripted::Error(code) => {
+            ([("content-type", "application/json")], json!({"ok": false, "error": code}).to_string()).into_response()
+        }
     }
 }
 
-async fn api(State(state): State<Arc<FakeState>>, Path(method): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn api(
+    State(state): State<Arc<FakeState>>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = format!("/api/{method}");
     if let Some(s) = record(&state, path, &headers, &body) {
         return scripted_response(s);
     }
     let reply = match method.as_str() {
         "apps.connections.open" => json!({"ok": true, "url": state.ws_url.lock().unwrap().clone().unwrap_or_default()}),
-        "chat.postMessage" => json!({"ok": true, "channel": "C1", "ts": "1700000000.000100", "message": {"text": "x", "ts": "1700000000.000100"}}),
+        "chat.postMessage" => {
+            json!({"ok": true, "channel": "C1", "ts": "1700000000.000100", "message": {"text": "x", "ts": "1700000000.000100"}})
+        }
         _ => json!({"ok": true}),
     };
     ([("content-type", "application/json")], reply.to_string()).into_response()
 }
 
-async fn hook(State(state): State<Arc<FakeState>>, Path(rest): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn hook(
+    State(state): State<Arc<FakeState>>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let path = format!("/hooks/{rest}");
     if let Some(s) = record(&state, path, &headers, &body) {
         return scripted_response(s);
@@ -258,7 +272,14 @@ pub fn dm_event(team: &str, event_id: &str, text: &str) -> Value {
 }
 
 /// A `block_actions` payload for a button press.
-pub fn block_actions(fake: &FakeSlack, team: &str, user_team: &str, action_id: &str, value: &str, ephemeral: bool) -> Value {
+pub fn block_actions(
+    fake: &FakeSlack,
+    team: &str,
+    user_team: &str,
+    action_id: &str,
+    value: &str,
+    ephemeral: bool,
+) -> Value {
     json!({
         "type": "block_actions",
         "team": {"id": team, "domain": "northwind"},
@@ -339,7 +360,8 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn text(&self) -> String {
@@ -353,7 +375,8 @@ impl HttpClient {
     }
 
     pub async fn send(&self, req: &Signed) -> HttpResponse {
-        let mut builder = hyper::Request::post(format!("{}{}", self.base, req.path)).header("content-type", req.content_type);
+        let mut builder =
+            hyper::Request::post(format!("{}{}", self.base, req.path)).header("content-type", req.content_type);
         for (k, v) in &req.headers {
             builder = builder.header(k.as_str(), v.as_str());
         }
@@ -423,7 +446,13 @@ pub fn entity(kind: &str, name: &str) -> EntitySummary {
         owner: None,
         exists: true,
         valid: true,
-        defined_at: Some(SourceLocation { source: "examples".into(), file: format!("services/{name}/catalog-info.yaml"), line: 4, column: 9, stale: false }),
+        defined_at: Some(SourceLocation {
+            source: "examples".into(),
+            file: format!("services/{name}/catalog-info.yaml"),
+            line: 4,
+            column: 9,
+            stale: false,
+        }),
         error_count: 0,
         warning_count: 0,
         first_error: None,
@@ -448,7 +477,10 @@ pub fn ownership(name: &str) -> Answer {
         body: AnswerBody::Ownership(OwnershipAnswer {
             entity: e,
             owner: Some(team_payments()),
-            parents: vec![EntitySummary { title: Some("Commerce Engineering".into()), ..entity("Group", "commerce-engineering") }],
+            parents: vec![EntitySummary {
+                title: Some("Commerce Engineering".into()),
+                ..entity("Group", "commerce-engineering")
+            }],
             members: vec![Person {
                 entity: entity("User", "ada.lovelace"),
                 display_name: Some("Ada Lovelace".into()),
@@ -514,7 +546,10 @@ pub fn help_answer() -> Answer {
         summary: "Ask who owns a service, what depends on it, or search the catalog.".into(),
         body: AnswerBody::Help(Help {
             reason: None,
-            examples: vec![HelpExample { question: "who owns payments-api".into(), explanation: "its owner and how to reach them".into() }],
+            examples: vec![HelpExample {
+                question: "who owns payments-api".into(),
+                explanation: "its owner and how to reach them".into(),
+            }],
         }),
         stale_sources: vec![],
     }
@@ -525,7 +560,9 @@ pub fn answer_for(ask: &Ask) -> Answer {
     let name = match ask {
         Ask::Query(Query::Owner { name }) | Ask::Query(Query::Contact { name }) => name.clone(),
         Ask::Query(Query::Help) => return help_answer(),
-        Ask::Question(q) => q.rsplit(' ').next().unwrap_or_default().trim_start_matches("component:default/").to_owned(),
+        Ask::Question(q) => {
+            q.rsplit(' ').next().unwrap_or_default().trim_start_matches("component:default/").to_owned()
+        }
         _ => "payments-api".to_owned(),
     };
     if name == "payments" { ambiguous(&name) } else { ownership(&name) }
