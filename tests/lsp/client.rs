@@ -295,7 +295,11 @@ pub fn capabilities(utf8: bool) -> Value {
         "general": {"positionEncodings": encodings},
         "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}, "workspaceFolders": true},
         "textDocument": {
-            "completion": {"completionItem": {"snippetSupport": true, "labelDetailsSupport": true}},
+            "completion": {"completionItem": {
+                "snippetSupport": true,
+                "labelDetailsSupport": true,
+                "resolveSupport": {"properties": ["documentation", "detail"]}
+            }},
             "hover": {"contentFormat": ["markdown", "plaintext"]},
             "documentSymbol": {"hierarchicalDocumentSymbolSupport": true},
             "publishDiagnostics": {"relatedInformation": true},

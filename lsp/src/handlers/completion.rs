@@ -23,7 +23,7 @@ use crate::state::Snapshot;
 
 /// Beyond this many entity references the list is cut to the best matches of what is typed and
 /// marked incomplete (the client asks again as the user types).
-const MAX_REFERENCES: usize = 200;
+const MAX_REFERENCES: usize = 100;
 /// Up to this many items carry their documentation; longer lists have it resolved on demand.
 const INLINE_DOCUMENTATION: usize = 30;
 

@@ -1,5 +1,7 @@
 //! `textDocument/documentSymbol`: one symbol per entity (per document of a multi-document file),
-//! with its key fields and references as children.
+//! with its key fields (type, lifecycle, owner, system and the other single references) as
+//! children. Files with more than [`CHILDREN_LIMIT`] entities get entities only: the full outline
+//! of a 19,000-line file is megabytes of JSON, slower to send than the whole analysis takes.
 
 use backline_core::{Entity, LineIndex, TextRange};
 use tower_lsp_server::ls_types::{DocumentSymbol, DocumentSymbolResponse, Location, SymbolInformation, SymbolKind, Uri};
@@ -7,6 +9,8 @@ use tower_lsp_server::ls_types::{DocumentSymbol, DocumentSymbolResponse, Locatio
 use crate::convert;
 use crate::document::Document;
 use crate::state::Snapshot;
+
+pub(crate) const CHILDREN_LIMIT: usize = 300;
 
 pub(crate) fn symbol_kind(kind: &str) -> SymbolKind {
     match kind {
@@ -36,14 +40,15 @@ fn children(e: &Entity, index: &LineIndex, snap: &Snapshot, within: TextRange) -
             out.push(symbol(name, Some(value), kind, r, r, None));
         }
     };
-    field("kind".into(), e.kind().to_owned(), e.kind_range, SymbolKind::ENUM_MEMBER);
     if let Some(t) = &e.spec_type {
         field("type".into(), t.value.clone(), t.range, SymbolKind::ENUM_MEMBER);
     }
     if let Some(l) = &e.lifecycle {
         field("lifecycle".into(), l.value.clone(), l.range, SymbolKind::ENUM_MEMBER);
     }
-    for r in &e.references {
+    // Single-valued references only: lists (`dependsOn`, `members`...) can be long, and an
+    // outline of a large file must stay small enough to send in milliseconds.
+    for r in e.references.iter().filter(|r| !r.field.many) {
         field(r.field.field.to_owned(), r.raw.clone(), r.range, SymbolKind::KEY);
     }
     out
@@ -54,6 +59,7 @@ pub(crate) fn document_symbol(snap: &Snapshot, doc: &Document) -> Option<Documen
     let parsed = doc.parsed();
     let index = &parsed.line_index;
     if snap.caps.hierarchical_symbols {
+        let with_children = parsed.entities().count() <= CHILDREN_LIMIT;
         let symbols = parsed
             .documents
             .iter()
@@ -70,7 +76,7 @@ pub(crate) fn document_symbol(snap: &Snapshot, doc: &Document) -> Option<Documen
                     symbol_kind(e.kind()),
                     convert::range(index, range, snap.encoding),
                     convert::range(index, e.name_range, snap.encoding),
-                    Some(children(e, index, snap, range)),
+                    with_children.then(|| children(e, index, snap, range)),
                 ))
             })
             .collect();
