@@ -197,7 +197,7 @@ fn escape_cut(s: &str, max: usize) -> String {
 /// Inline code: backticks cannot be escaped inside, so they are replaced; `@` gets a zero-width
 /// space after it, so not even a client that renders mentions in code sees `@everyone`.
 fn code(s: &str, max: usize) -> String {
-    let s = cut(s.trim(), max).replace('`', "'").replace(['\n', '\r'], " ").replace('@', "@\u{200b}");
+    let s = cut(&s.trim().replace('`', "'").replace(['\n', '\r'], " ").replace('@', "@\u{200b}"), max);
     if s.is_empty() { String::new() } else { format!("`{s}`") }
 }
 
@@ -341,7 +341,9 @@ impl<'o> Msg<'o> {
     }
 
     fn title(&mut self, text: &str, url: Option<String>) {
-        let t = cut(text.trim(), limits::TITLE);
+        // Titles render no markdown, but a zero-width space after `@` keeps `@everyone` inert
+        // for any client that would render mentions there.
+        let t = cut(&text.trim().replace('@', "@\u{200b}"), limits::TITLE);
         if !t.is_empty() {
             self.embed.title = Some(t);
             self.embed.url = url.filter(|u| linkable(u) && u.len() <= limits::URL);
