@@ -291,6 +291,7 @@ async fn start_in_process(secret: &str, team: &str) -> (String, backline_bot::se
         catalog_url: None,
         max_body_bytes: 64 * 1024,
         answer_budget: Duration::from_secs(2),
+        max_pending: 256,
         socket_connections: 1,
         socket_reconnect: Duration::from_secs(5),
     };

@@ -12,7 +12,8 @@
 //!   `outcome` is `ok`, `unsigned`, `stale`, `bad_signature`, `malformed`, `too_large`,
 //!   `foreign_workspace`, `external_user`, `duplicate`, `ignored`.
 //! - `slack_ack_seconds{endpoint}`: time from request to acknowledgement (the HTTP response).
-//! - `engine_seconds{platform}` and `engine_errors_total{platform}`: question engine calls.
+//! - `engine_seconds{platform}` and `engine_errors_total{platform}`: question engine calls;
+//!   `engine_busy_total{platform}`: questions turned away because the engine was saturated.
 //! - `slack_outbound_total{method, outcome}`: `chat.postMessage` and `response_url` posts,
 //!   `outcome` `ok`, `rate_limited`, `error`.
 //! - `slack_socket_connections_total{event}`: Socket Mode `hello`, `disconnect`, `error`.
@@ -56,6 +57,11 @@ pub fn engine(platform: &'static str, elapsed: Duration, ok: bool) {
     if !ok {
         metrics::counter!("backline_engine_errors_total", "platform" => platform).increment(1);
     }
+}
+
+/// A question turned away because too many were already waiting for the engine.
+pub fn engine_busy(platform: &'static str) {
+    metrics::counter!("backline_engine_busy_total", "platform" => platform).increment(1);
 }
 
 pub fn outbound(method: &'static str, outcome: &'static str) {

@@ -421,3 +421,42 @@ async fn health_readiness_and_metrics() {
     }
     s.stop().await;
 }
+
+#[tokio::test]
+async fn overload_is_turned_away_at_once() {
+    let fake = FakeSlack::start().await;
+    let engine = FakeEngine::slow(Duration::from_secs(3));
+    let mut cfg = slack_config(&fake, Mode::Http);
+    cfg.max_pending = 3;
+    let s = std::sync::Arc::new(start_server(cfg, engine.clone()).await);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..8 {
+        let (s, fake) = (std::sync::Arc::clone(&s), fake.clone());
+        tasks.spawn(async move {
+            let started = std::time::Instant::now();
+            let resp = s
+                .http
+                .send(&Signed::form(
+                    "/slack/commands",
+                    slash_form(&fake, TEAM, "owner payments-api", &format!("busy{i}")),
+                ))
+                .await;
+            (resp.status, resp.text(), started.elapsed())
+        });
+    }
+    let mut busy = 0;
+    while let Some(r) = tasks.join_next().await {
+        let (status, body, took) = r.unwrap();
+        assert_eq!(status, 200);
+        assert!(took < Duration::from_millis(1500), "every request is acknowledged within the budget: {took:?}");
+        if body.contains("busy right now") {
+            busy += 1;
+        } else {
+            assert!(body.contains("Looking that up"), "{body}");
+        }
+    }
+    assert_eq!(busy, 5, "three accepted, five turned away");
+    assert_eq!(engine.asked().len(), 3, "the engine only sees what was accepted");
+    let metrics = s.http.get("/metrics").await.text();
+    assert!(metrics.contains(r#"backline_engine_busy_total{platform="slack"} 5"#), "{metrics}");
+}

@@ -8,6 +8,7 @@
 //! text of questions above debug level.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use backline_core::query::answer::{Answer, Query};
@@ -69,6 +70,19 @@ impl EventOutcome {
 
 const REFUSED_TEXT: &str =
     "Backline is not enabled for this workspace, or for people outside the organisation that runs it.";
+const BUSY_TEXT: &str = "Backline is busy right now; please ask again in a few seconds.";
+
+/// Engine calls running at once.
+const MAX_RUNNING: usize = 64;
+
+/// Counts a question as accepted until dropped.
+struct Accepted<'a>(&'a AtomicUsize);
+
+impl Drop for Accepted<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 pub struct SlackBot {
     cfg: SlackConfig,
@@ -78,6 +92,8 @@ pub struct SlackBot {
     out: Outbound,
     /// Bounds concurrent engine calls, so a burst queues instead of exhausting the store.
     permits: Semaphore,
+    /// Questions running or waiting for a permit.
+    accepted: AtomicUsize,
 }
 
 impl SlackBot {
@@ -89,7 +105,8 @@ impl SlackBot {
             dedup: Dedup::new(std::time::Duration::from_secs(3600), 100_000),
             engine,
             out,
-            permits: Semaphore::new(64),
+            permits: Semaphore::new(MAX_RUNNING),
+            accepted: AtomicUsize::new(0),
         }
     }
 
@@ -106,6 +123,13 @@ impl SlackBot {
 
     /// Runs the engine and renders its answer (or why there is none).
     async fn answer(&self, ask: &Ask, share: bool) -> Rendered {
+        let before = self.accepted.fetch_add(1, Ordering::AcqRel);
+        let _accepted = Accepted(&self.accepted);
+        // Under overload a quick "busy" beats a queue that answers everyone late.
+        if before >= self.cfg.max_pending {
+            m::engine_busy("slack");
+            return render::notice(BUSY_TEXT);
+        }
         let _permit = self.permits.acquire().await;
         let start = Instant::now();
         let result = self.engine.answer(ask).await;

@@ -52,6 +52,7 @@ struct SlackTable {
     catalog_url: Option<String>,
     max_body_bytes: Option<usize>,
     answer_budget_ms: Option<u64>,
+    max_pending: Option<usize>,
     socket_connections: Option<u32>,
     socket_reconnect_secs: Option<u64>,
 }
@@ -77,6 +78,8 @@ pub struct SlackConfig {
     /// How long a slash command waits for the engine before acknowledging with "looking it up"
     /// and answering through the `response_url` instead (Slack allows 3 s in all).
     pub answer_budget: Duration,
+    /// Questions running or waiting for the engine before new ones get "busy" at once.
+    pub max_pending: usize,
     pub socket_connections: u32,
     pub socket_reconnect: Duration,
 }
@@ -184,6 +187,7 @@ impl SlackConfig {
             catalog_url: t.catalog_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
             max_body_bytes: t.max_body_bytes.unwrap_or(64 * 1024).clamp(4 * 1024, 1024 * 1024),
             answer_budget: Duration::from_millis(budget_ms),
+            max_pending: t.max_pending.unwrap_or(256).max(1),
             socket_connections: t.socket_connections.unwrap_or(2).clamp(1, 10),
             socket_reconnect: Duration::from_secs(t.socket_reconnect_secs.unwrap_or(5).clamp(1, 300)),
         }))

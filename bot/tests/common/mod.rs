@@ -586,6 +586,7 @@ pub fn slack_config(fake: &FakeSlack, mode: Mode) -> SlackConfig {
         catalog_url: None,
         max_body_bytes: 16 * 1024,
         answer_budget: Duration::from_millis(500),
+        max_pending: 256,
         socket_connections: 1,
         socket_reconnect: Duration::from_secs(1),
     }
