@@ -23,7 +23,6 @@ use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, Ter
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::indexer::NoMergePolicy;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::IndexError;
@@ -34,10 +33,6 @@ use crate::query::answer::MatchKind;
 /// Bumped when the schema or the text analysis changes: older indexes are rebuilt.
 const SCHEMA_VERSION: &str = "backline-search-1";
 const WRITER_BUDGET: usize = 64 * 1024 * 1024;
-/// tantivy's minimum per writer thread.
-const SMALL_WRITER_BUDGET: usize = 15_000_000;
-/// Small updates add a segment each; past this many, the next update merges.
-const MAX_SEGMENTS_WITHOUT_MERGE: usize = 12;
 const MAX_PREFIX: usize = 20;
 
 #[derive(Clone, Copy)]
@@ -186,24 +181,11 @@ impl SearchIndex {
         rows: Vec<SearchRow>,
     ) -> Result<bool, IndexError> {
         let _guard = self.write.lock().map_err(|_| IndexError::Search("search writer poisoned".into()))?;
-        // A big batch gets a writer per core; a small update one thread at the minimum budget
-        // (creating the writer is most of its cost) and no merging unless segments pile up, so
-        // a one-file change does not wait for a merge of the whole index.
-        let small = !full && rows.len() < 1_000;
-        let writer = if small {
-            self.index.writer_with_num_threads(1, SMALL_WRITER_BUDGET)
-        } else {
-            self.index.writer(WRITER_BUDGET)
-        };
-        let mut writer: IndexWriter<TantivyDocument> = match writer {
+        let mut writer: IndexWriter<TantivyDocument> = match self.index.writer(WRITER_BUDGET) {
             Ok(w) => w,
             Err(tantivy::TantivyError::LockFailure(..)) => return Ok(false),
             Err(e) => return Err(err(e)),
         };
-        let merge = !small || self.index.searchable_segment_ids().map_or(0, |s| s.len()) > MAX_SEGMENTS_WITHOUT_MERGE;
-        if !merge {
-            writer.set_merge_policy(Box::new(NoMergePolicy));
-        }
         if full {
             writer.delete_all_documents().map_err(err)?;
         } else {
@@ -217,9 +199,7 @@ impl SearchIndex {
         let mut prepared = writer.prepare_commit().map_err(err)?;
         prepared.set_payload(&format!("{SCHEMA_VERSION} {store_id} {generation}"));
         prepared.commit().map_err(err)?;
-        if merge {
-            writer.wait_merging_threads().map_err(err)?;
-        }
+        writer.wait_merging_threads().map_err(err)?;
         self.reader.reload().map_err(err)?;
         Ok(true)
     }
@@ -289,10 +269,11 @@ impl SearchIndex {
                 (Occur::Should, boost_q(term_q(f.prefix, w), 1.5)),
                 (Occur::Should, boost_q(term_q(f.text, w), 1.0)),
             ];
-            // Typos are tolerated in names (a small vocabulary), not in free text.
             if fuzzy && let Some(d) = fuzzy_distance(w) {
                 let term = Term::from_field_text(f.words, w);
                 g.push((Occur::Should, boost_q(Box::new(FuzzyTermQuery::new(term, d, true)), 0.8)));
+                let term = Term::from_field_text(f.text, w);
+                g.push((Occur::Should, boost_q(Box::new(FuzzyTermQuery::new(term, d, true)), 0.3)));
             }
             Box::new(BooleanQuery::new(g))
         };
@@ -325,9 +306,7 @@ impl SearchIndex {
             seen.insert(r.clone());
             hits.push(RawHit { entity_ref: r, score, matched });
         }
-        // Typo tolerance only when the words as typed find nothing: it is the slow part, and
-        // an exact word should not be drowned by near misses.
-        if hits.is_empty() {
+        if hits.len() < limit {
             let (top, total) =
                 searcher.search(&*build(true), &(TopDocs::with_limit(limit).order_by_score(), Count)).map_err(err)?;
             total_out = total;

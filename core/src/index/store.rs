@@ -91,12 +91,10 @@ macro_rules! on_tx {
 /// A JSON-array parameter used as a list: `IN (SELECT ... FROM <list>)`.
 macro_rules! list {
     (sqlite) => {
-        "IN (SELECT value FROM json_each($1))"
+        "(SELECT value FROM json_each($1))"
     };
-    // `IN (SELECT jsonb_array_elements_text(..))` makes PostgreSQL hash-join over a sequential
-    // scan; `= ANY(ARRAY(..))` evaluates the list once and uses the index.
     (pg) => {
-        "= ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))"
+        "(SELECT jsonb_array_elements_text($1::jsonb))"
     };
 }
 
@@ -349,7 +347,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true)
-                .pragma("cache_size", "-65536")
+                .pragma("cache_size", "-32000")
                 .pragma("temp_store", "memory")
                 // Our own reports time the runs; sqlx's per-statement logs would flood stderr.
                 .disable_statement_logging();
@@ -480,18 +478,6 @@ impl Store {
         Ok(out)
     }
 
-    /// `(name, error, last success)` of sources whose latest run failed: checked on every
-    /// answer, so it must stay cheap (no counts).
-    pub(crate) async fn stale_sources(&self) -> Result<Vec<(String, String, Option<i64>)>, IndexError> {
-        Ok(on_pool!(&self.pool, c, _pg => {
-            sqlx::query_as::<_, (String, String, Option<i64>)>(
-                "SELECT name, last_error, last_success FROM sources WHERE last_error IS NOT NULL ORDER BY position, name",
-            )
-            .fetch_all(c)
-            .await?
-        }))
-    }
-
     pub(crate) async fn counts(&self) -> Result<(i64, i64), IndexError> {
         Ok(on_pool!(&self.pool, c, _pg => {
             let entities: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM entities WHERE active").fetch_one(c).await?;
@@ -518,8 +504,8 @@ impl Store {
         if refs.len() == 1 {
             return Ok(self.entity(&refs[0]).await?.into_iter().collect());
         }
-        const SQLITE: &str = concat!(entity_select!(), "WHERE e.active AND e.ref ", list!(sqlite));
-        const PG: &str = concat!(entity_select!(), "WHERE e.active AND e.ref ", list!(pg));
+        const SQLITE: &str = concat!(entity_select!(), "WHERE e.active AND e.ref IN ", list!(sqlite));
+        const PG: &str = concat!(entity_select!(), "WHERE e.active AND e.ref IN ", list!(pg));
         let json = serde_json::to_string(refs).unwrap_or_default();
         let mut out = Vec::with_capacity(refs.len());
         on_pool!(&self.pool, c, pg => {
@@ -547,8 +533,8 @@ impl Store {
         if owners.is_empty() {
             return Ok(Vec::new());
         }
-        const SQLITE: &str = concat!(entity_select!(), "WHERE e.active AND e.owner_ref ", list!(sqlite));
-        const PG: &str = concat!(entity_select!(), "WHERE e.active AND e.owner_ref ", list!(pg));
+        const SQLITE: &str = concat!(entity_select!(), "WHERE e.active AND e.owner_ref IN ", list!(sqlite));
+        const PG: &str = concat!(entity_select!(), "WHERE e.active AND e.owner_ref IN ", list!(pg));
         let json = serde_json::to_string(owners).unwrap_or_default();
         let mut out = Vec::new();
         on_pool!(&self.pool, c, pg => {
@@ -559,71 +545,35 @@ impl Store {
         Ok(out)
     }
 
-    /// Active entities `entity_ref` points at with `relation` (members, children, groups of a
-    /// user), sorted by ref: one query.
-    pub(crate) async fn related(&self, entity_ref: &str, relation: &str) -> Result<Vec<EntityRecord>, IndexError> {
-        const SQL: &str = concat!(
-            entity_select!(),
-            "WHERE e.active AND e.ref IN (SELECT target_ref FROM relations WHERE source_ref = $1 AND type = $2 AND active) \
-             ORDER BY e.ref"
-        );
-        let mut out = Vec::new();
-        on_pool!(&self.pool, c, _pg => {
-            for r in sqlx::query(SQL).bind(entity_ref).bind(relation).fetch_all(c).await? {
-                out.push(entity_record!(&r));
-            }
-        });
-        Ok(out)
-    }
-
-    /// Entities reached from `entity_ref` by following `relation` repeatedly (e.g. `childOf`:
-    /// parent groups up to the root), nearest first: one recursive query, cycle-safe.
-    pub(crate) async fn closure(&self, entity_ref: &str, relation: &str) -> Result<Vec<EntityRecord>, IndexError> {
-        const SQL: &str = concat!(
-            "WITH RECURSIVE walk(ref, depth) AS (SELECT CAST($1 AS TEXT), 0 UNION \
-             SELECT r.target_ref, walk.depth + 1 FROM relations r JOIN walk ON r.source_ref = walk.ref \
-             WHERE r.type = $2 AND r.active AND walk.depth < 32) ",
-            entity_select!(),
-            "JOIN (SELECT ref, MIN(depth) AS depth FROM walk WHERE depth > 0 GROUP BY ref) w ON w.ref = e.ref \
-             WHERE e.active AND e.ref <> $1 ORDER BY w.depth, e.ref"
-        );
-        let mut out = Vec::new();
-        on_pool!(&self.pool, c, _pg => {
-            for r in sqlx::query(SQL).bind(entity_ref).bind(relation).fetch_all(c).await? {
-                out.push(entity_record!(&r));
-            }
-        });
-        Ok(out)
-    }
-
-    /// Refs reached from `entity_ref` by following `relation` repeatedly, defined or not.
-    pub(crate) async fn closure_refs(&self, entity_ref: &str, relation: &str) -> Result<Vec<String>, IndexError> {
-        const SQL: &str = "WITH RECURSIVE walk(ref, depth) AS (SELECT CAST($1 AS TEXT), 0 UNION \
-             SELECT r.target_ref, walk.depth + 1 FROM relations r JOIN walk ON r.source_ref = walk.ref \
-             WHERE r.type = $2 AND r.active AND walk.depth < 32) \
-             SELECT DISTINCT ref FROM walk WHERE ref <> $1 ORDER BY ref";
-        Ok(on_pool!(&self.pool, c, _pg => {
-            sqlx::query_scalar::<_, String>(SQL).bind(entity_ref).bind(relation).fetch_all(c).await?
-        }))
-    }
-
-    /// Every edge `(source, target)` of `relation` within `depth` steps of `entity_ref`,
-    /// including the edges leaving the last step (so callers can tell whether there is more):
-    /// one recursive query, the shortest paths are computed by the caller.
-    pub(crate) async fn edges_within(
+    /// `(source, target)` of active relations of type `relation` from any of `sources`.
+    pub(crate) async fn relations_from(
         &self,
-        entity_ref: &str,
+        sources: &[String],
         relation: &str,
-        depth: i64,
     ) -> Result<Vec<(String, String)>, IndexError> {
-        const SQL: &str = "WITH RECURSIVE walk(ref, depth) AS (SELECT CAST($1 AS TEXT), 0 UNION \
-             SELECT r.target_ref, walk.depth + 1 FROM relations r JOIN walk ON r.source_ref = walk.ref \
-             WHERE r.type = $2 AND r.active AND walk.depth < $3) \
-             SELECT DISTINCT r.source_ref, r.target_ref FROM relations r \
-             WHERE r.type = $2 AND r.active AND r.source_ref IN (SELECT ref FROM walk) \
-             ORDER BY r.source_ref, r.target_ref";
-        Ok(on_pool!(&self.pool, c, _pg => {
-            sqlx::query_as::<_, (String, String)>(SQL).bind(entity_ref).bind(relation).bind(depth).fetch_all(c).await?
+        if sources.is_empty() {
+            return Ok(Vec::new());
+        }
+        if sources.len() == 1 {
+            const SQL: &str = "SELECT DISTINCT source_ref, target_ref FROM relations \
+                 WHERE source_ref = $1 AND type = $2 AND active ORDER BY target_ref";
+            return Ok(on_pool!(&self.pool, c, _pg => {
+                sqlx::query_as::<_, (String, String)>(SQL).bind(&sources[0]).bind(relation).fetch_all(c).await?
+            }));
+        }
+        const SQLITE: &str = concat!(
+            "SELECT DISTINCT source_ref, target_ref FROM relations WHERE type = $2 AND active AND source_ref IN ",
+            list!(sqlite),
+            " ORDER BY source_ref, target_ref"
+        );
+        const PG: &str = concat!(
+            "SELECT DISTINCT source_ref, target_ref FROM relations WHERE type = $2 AND active AND source_ref IN ",
+            list!(pg),
+            " ORDER BY source_ref, target_ref"
+        );
+        let json = serde_json::to_string(sources).unwrap_or_default();
+        Ok(on_pool!(&self.pool, c, pg => {
+            sqlx::query_as::<_, (String, String)>(if pg { PG } else { SQLITE }).bind(json).bind(relation).fetch_all(c).await?
         }))
     }
 
@@ -798,30 +748,18 @@ impl Store {
         Ok(out)
     }
 
-    /// How many active entities a `find` condition matches (when [`Self::find`] hit its limit).
-    pub(crate) async fn count_find(&self, where_sql: &str, params: &[String]) -> Result<i64, IndexError> {
-        let sql = format!("SELECT COUNT(*) FROM entities e WHERE e.active AND {where_sql}");
-        Ok(on_pool!(&self.pool, c, _pg => {
-            let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
-            for p in params {
-                q = q.bind(p.as_str());
-            }
-            q.fetch_one(c).await?
-        }))
-    }
-
     /// Search documents of `refs` (active rows only; refs without one were deleted).
     pub(crate) async fn search_rows(&self, refs: Option<&[String]>) -> Result<Vec<SearchRow>, IndexError> {
         const ALL: &str = "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
              e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active";
         const SQLITE: &str = concat!(
             "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
-             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active AND e.ref ",
+             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active AND e.ref IN ",
             list!(sqlite)
         );
         const PG: &str = concat!(
             "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
-             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active AND e.ref ",
+             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active AND e.ref IN ",
             list!(pg)
         );
         let mut out = Vec::new();
@@ -994,27 +932,6 @@ impl Batch {
     }
 }
 
-/// A value in PostgreSQL's COPY text format.
-fn copy_value(out: &mut Vec<u8>, v: &Val) {
-    let text = |out: &mut Vec<u8>, s: &str| {
-        for b in s.bytes() {
-            match b {
-                b'\\' => out.extend_from_slice(b"\\\\"),
-                b'\t' => out.extend_from_slice(b"\\t"),
-                b'\n' => out.extend_from_slice(b"\\n"),
-                b'\r' => out.extend_from_slice(b"\\r"),
-                _ => out.push(b),
-            }
-        }
-    };
-    match v {
-        Val::I(i) | Val::OptI(Some(i)) => out.extend_from_slice(i.to_string().as_bytes()),
-        Val::S(s) | Val::OptS(Some(s)) => text(out, s),
-        Val::OptI(None) | Val::OptS(None) => out.extend_from_slice(b"\\N"),
-        Val::B(b) => out.push(if *b { b't' } else { b'f' }),
-    }
-}
-
 const ENTITY_COLUMNS: &[&str] = &[
     "file_id",
     "doc_index",
@@ -1110,23 +1027,6 @@ pub(crate) struct Writer {
 
 impl Writer {
     async fn flush_batch(tx: &mut Tx, batch: &mut Batch, all: bool) -> Result<(), IndexError> {
-        if let Tx::Postgres(t) = tx {
-            // PostgreSQL: one COPY per batch, an order of magnitude faster than INSERTs.
-            if batch.rows() == 0 || !(all || batch.is_full()) {
-                return Ok(());
-            }
-            let mut data = Vec::with_capacity(batch.values.len() * 16);
-            let n = batch.columns.len();
-            for (i, v) in batch.values.drain(..).enumerate() {
-                copy_value(&mut data, &v);
-                data.push(if (i + 1) % n == 0 { b'\n' } else { b'\t' });
-            }
-            let statement = format!("COPY {} ({}) FROM STDIN", batch.table, batch.columns.join(", "));
-            let mut copy = (&mut **t).copy_in_raw(&statement).await?;
-            copy.send(data).await?;
-            copy.finish().await?;
-            return Ok(());
-        }
         while batch.rows() > 0 && (all || batch.is_full()) {
             let rows = batch.rows().min(batch.rows_per_insert);
             let take = rows * batch.columns.len();
@@ -1176,6 +1076,11 @@ impl Writer {
         Self::flush_batch(&mut self.tx, &mut self.tags, true).await?;
         Self::flush_batch(&mut self.tx, &mut self.metadata, true).await?;
         Self::flush_batch(&mut self.tx, &mut self.findings, true).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn execute(&mut self, sql: &'static str) -> Result<(), IndexError> {
+        on_tx!(&mut self.tx, c, _pg => { sqlx::query(sql).execute(c).await?; });
         Ok(())
     }
 
@@ -1250,40 +1155,6 @@ impl Writer {
             .collect())
     }
 
-    /// The given paths of a source from earlier runs (for an update of known files).
-    pub(crate) async fn prior_files_at(
-        &mut self,
-        source_id: i64,
-        paths: &[String],
-    ) -> Result<std::collections::HashMap<String, PriorFile>, IndexError> {
-        let json = serde_json::to_string(paths).unwrap_or_default();
-        let rows = on_tx!(&mut self.tx, c, pg => {
-            let sql = if pg {
-                concat!("SELECT id, path, hash, fingerprint, locations FROM files WHERE source_id = $2 AND path ", list!(pg))
-            } else {
-                concat!("SELECT id, path, hash, fingerprint, locations FROM files WHERE source_id = $2 AND path ", list!(sqlite))
-            };
-            sqlx::query_as::<_, (i64, String, String, Option<String>, Option<String>)>(sql)
-                .bind(json)
-                .bind(source_id)
-                .fetch_all(c)
-                .await?
-        });
-        Ok(rows
-            .into_iter()
-            .map(|(id, path, hash, fingerprint, locations)| (path, PriorFile { id, hash, fingerprint, locations }))
-            .collect())
-    }
-
-    /// Drops the run's transaction: nothing it wrote is kept.
-    pub(crate) async fn rollback(self) -> Result<(), IndexError> {
-        match self.tx {
-            Tx::Sqlite(t) => t.rollback().await?,
-            Tx::Postgres(t) => t.rollback().await?,
-        }
-        Ok(())
-    }
-
     /// Deletes files (and, by cascade, everything read from them), remembering their refs.
     pub(crate) async fn delete_files(&mut self, ids: &[i64]) -> Result<(), IndexError> {
         if ids.is_empty() {
@@ -1297,7 +1168,7 @@ impl Writer {
                     sqlx::query_scalar(concat!("SELECT ref FROM entities WHERE file_id IN (SELECT CAST(jsonb_array_elements_text($1::jsonb) AS BIGINT))"))
                         .bind(&json).fetch_all(&mut *c).await?
                 } else {
-                    sqlx::query_scalar(concat!("SELECT ref FROM entities WHERE file_id ", list!(sqlite)))
+                    sqlx::query_scalar(concat!("SELECT ref FROM entities WHERE file_id IN ", list!(sqlite)))
                         .bind(&json).fetch_all(&mut *c).await?
                 };
                 self.touched.extend(refs);
@@ -1305,7 +1176,7 @@ impl Writer {
                     sqlx::query("DELETE FROM files WHERE id IN (SELECT CAST(jsonb_array_elements_text($1::jsonb) AS BIGINT))")
                         .bind(&json).execute(&mut *c).await?;
                 } else {
-                    sqlx::query(concat!("DELETE FROM files WHERE id ", list!(sqlite))).bind(&json).execute(&mut *c).await?;
+                    sqlx::query(concat!("DELETE FROM files WHERE id IN ", list!(sqlite))).bind(&json).execute(&mut *c).await?;
                 }
             });
         }
@@ -1557,6 +1428,25 @@ impl Writer {
         self.flush(false).await
     }
 
+    pub(crate) async fn savepoint(&mut self) -> Result<(), IndexError> {
+        self.flush(true).await?;
+        self.execute("SAVEPOINT backline_source").await
+    }
+
+    pub(crate) async fn release_savepoint(&mut self) -> Result<(), IndexError> {
+        self.flush(true).await?;
+        self.execute("RELEASE SAVEPOINT backline_source").await
+    }
+
+    pub(crate) async fn rollback_savepoint(&mut self, touched_before: HashSet<String>) -> Result<(), IndexError> {
+        // Drop what was queued for the failed source, then undo what was written.
+        for b in [&mut self.files, &mut self.entities, &mut self.relations, &mut self.tags, &mut self.metadata, &mut self.findings] {
+            b.values.clear();
+        }
+        self.touched = touched_before;
+        self.execute("ROLLBACK TO SAVEPOINT backline_source").await
+    }
+
     /// Resolves duplicates among touched refs (exactly one active row per ref, valid first,
     /// then source order, path, and the later document of a file), records the changes, bumps
     /// the generation and commits. Returns the new generation (unchanged if nothing changed).
@@ -1580,10 +1470,10 @@ impl Writer {
                 for chunk in touched.chunks(20_000) {
                     let json = serde_json::to_string(chunk).unwrap_or_default();
                     let dup_sql = if pg {
-                        concat!("SELECT ref FROM entities WHERE ref ", list!(pg),
+                        concat!("SELECT ref FROM entities WHERE ref IN ", list!(pg),
                             " GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1")
                     } else {
-                        concat!("SELECT ref FROM entities WHERE ref ", list!(sqlite),
+                        concat!("SELECT ref FROM entities WHERE ref IN ", list!(sqlite),
                             " GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1")
                     };
                     let dups: Vec<String> = sqlx::query_scalar(dup_sql).bind(&json).fetch_all(&mut *c).await?;
