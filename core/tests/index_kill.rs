@@ -84,6 +84,13 @@ async fn kill_child(t: &TestIndex, source: &Path, phase: &str) {
         .spawn()
         .expect("spawn child");
     let stdout = child.stdout.take().unwrap();
+    // Watchdog: a child that never reaches its stop point is killed after two minutes, so a
+    // regression fails this test instead of hanging the suite (CI has a time limit).
+    let pid = child.id();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(120));
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+    });
     let mut lines = BufReader::new(stdout).lines();
     let line = loop {
         match lines.next() {
