@@ -87,9 +87,14 @@ async fn kill_child(t: &TestIndex, source: &Path, phase: &str) {
     // Watchdog: a child that never reaches its stop point is killed after two minutes, so a
     // regression fails this test instead of hanging the suite (CI has a time limit).
     let pid = child.id();
+    let reaped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watchdog_reaped = reaped.clone();
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_secs(120));
-        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        // Only while the child is still ours: after `wait` its pid may belong to someone else.
+        if !watchdog_reaped.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        }
     });
     let mut lines = BufReader::new(stdout).lines();
     let line = loop {
@@ -103,6 +108,7 @@ async fn kill_child(t: &TestIndex, source: &Path, phase: &str) {
     assert!(line.contains("stopping at"), "the child must be stopped mid-run, got {line}");
     child.kill().expect("kill");
     let status = child.wait().unwrap();
+    reaped.store(true, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(status.signal(), Some(9), "killed with SIGKILL");
 }
 
