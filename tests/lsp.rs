@@ -610,3 +610,22 @@ fn an_index_file_from_the_settings_adds_an_org_wide_catalog() {
     let diags = f.settled_diagnostics(&org_ws, |_| true);
     assert!(!diags.iter().any(|d| d["code"] == "BL0102"), "{diags:?}");
 }
+
+#[test]
+fn long_completion_lists_resolve_documentation_on_demand() {
+    let mut f = fixture();
+    // Forty more teams: the owner list is long enough to leave documentation for later.
+    let uri = f.uri("teams.yaml");
+    let teams: String = (0..40)
+        .map(|i| format!("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: squad-{i:02}\n  title: Squad {i}\nspec:\n  type: team\n  children: []\n  members: [alice]\n---\n"))
+        .collect();
+    f.server.open(&uri, &teams);
+    f.server.diagnostics(&uri);
+    let payments = f.open("catalog-info.yaml");
+    f.settled_diagnostics(&payments, has_code("BL0101"));
+    let c = f.server.request("textDocument/completion", tdp(&payments, 7, 9));
+    let squad = item(&c, "squad-07").clone();
+    assert!(squad.get("documentation").is_none() && squad["data"]["entity"] == "group:default/squad-07", "{squad}");
+    let resolved = f.server.request("completionItem/resolve", squad);
+    assert!(resolved["documentation"]["value"].as_str().unwrap().contains("Squad 7"), "{resolved}");
+}

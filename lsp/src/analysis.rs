@@ -281,6 +281,7 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
             }
         }
         let files = disk.files.len();
+        tracing::info!("scan read {files} files in {:?}; RSS {:?} MiB", started.elapsed(), rss_mib());
         {
             let mut st = shared.lock();
             st.disk = Arc::new(disk);
@@ -292,7 +293,7 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
         };
         if rebuilt.is_ok() {
             let entities = shared.lock().catalog.index.len();
-            tracing::info!("scanned {files} catalog files ({entities} entities) in {:?}", started.elapsed());
+            tracing::info!("indexed {files} catalog files ({entities} entities) in {:?}; RSS {:?} MiB", started.elapsed(), rss_mib());
             log(
                 &shared,
                 MessageType::INFO,
@@ -300,6 +301,13 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
             );
         }
     });
+}
+
+/// Resident memory of this process (Linux), for the log.
+pub(crate) fn rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib: u64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }
 
 pub(crate) fn redact(url: &str) -> String {

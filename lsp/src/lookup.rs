@@ -45,8 +45,8 @@ fn matches_in(file: &Arc<ParsedFile>, target: &EntityRef, out: &mut Vec<Found>) 
 pub(crate) fn definitions(snap: &Snapshot, target: &EntityRef) -> Vec<Found> {
     let mut out = Vec::new();
     let mut done: HashSet<&str> = HashSet::new();
-    if let Some(locs) = snap.catalog.entities.get(&target.canonical()) {
-        for &(fi, di) in locs {
+    {
+        for (fi, di) in snap.catalog.locate(&target.canonical()) {
             let file = &snap.catalog.files[fi as usize];
             match snap.docs.get(&file.path) {
                 Some(doc) => {

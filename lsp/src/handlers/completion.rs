@@ -264,16 +264,18 @@ fn reference_items(
     let name_needle = typed_lower.rsplit([':', '/']).next().unwrap_or_default();
     let catalog = &snap.catalog;
     let mut cut = false;
-    let mut found: Vec<(String, &Entity, &str, u32, &str)> = Vec::new();
+    let mut found: Vec<(String, &Entity, &str, u32, String)> = Vec::new();
     'kinds: for kind in offered_kinds(&field) {
         let Some(refs) = catalog.sorted_by_kind.get(&kind.to_lowercase()) else { continue };
-        for canonical in refs {
-            if !canonical.rsplit('/').next().is_some_and(|n| n.contains(name_needle)) || own.as_deref() == Some(canonical.as_str()) {
+        for &at in refs {
+            let Some((file, entity)) = catalog.entity(at) else { continue };
+            if !contains_ignore_case(entity.name(), name_needle) {
                 continue;
             }
-            let Some(&(fi, di)) = catalog.entities.get(canonical).and_then(|v| v.first()) else { continue };
-            let file = &catalog.files[fi as usize];
-            let Some(entity) = file.documents.get(di as usize).and_then(|d| d.entity.as_ref()) else { continue };
+            let canonical = entity.entity_ref.canonical();
+            if own.as_deref() == Some(canonical.as_str()) {
+                continue;
+            }
             let written = reference_text(entity, &field, own_ns);
             if !typed_lower.is_empty() && !written.to_lowercase().contains(&typed_lower) {
                 continue;
@@ -283,7 +285,7 @@ fn reference_items(
                 break 'kinds;
             }
             let line = file.line_index.line_col(entity.name_range.start).line;
-            found.push((written, entity, &file.path, line, canonical.as_str()));
+            found.push((written, entity, &file.path, line, canonical));
         }
     }
     // Documentation is inline for short lists; long ones let the client ask for the item it shows.
@@ -310,6 +312,13 @@ fn reference_items(
         });
     }
     cut
+}
+
+/// Whether `haystack` contains `needle` (already lowercase), ignoring ASCII case, without
+/// allocating: this runs for every Group of the organisation on a keystroke.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.iter().zip(n).all(|(a, b)| a.to_ascii_lowercase() == *b))
 }
 
 /// `completionItem/resolve`: the documentation of an entity reference, when it was left out.

@@ -110,9 +110,8 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
             .filter(|r| r.field.field == "members")
             .filter_map(|r| r.target.clone())
             .collect();
-        for canonical in snap.catalog.index.entities_of_kind("user") {
-            let Some(&(fi, di)) = snap.catalog.entities.get(canonical).and_then(|v| v.first()) else { continue };
-            let Some(u) = snap.catalog.files[fi as usize].documents[di as usize].entity.as_ref() else { continue };
+        for &at in snap.catalog.sorted_by_kind.get("user").map_or(&[][..], Vec::as_slice) {
+            let Some((_, u)) = snap.catalog.entity(at) else { continue };
             let belongs = u
                 .references
                 .iter()
