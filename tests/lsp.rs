@@ -629,3 +629,22 @@ fn long_completion_lists_resolve_documentation_on_demand() {
     let resolved = f.server.request("completionItem/resolve", squad);
     assert!(resolved["documentation"]["value"].as_str().unwrap().contains("Squad 7"), "{resolved}");
 }
+
+#[test]
+fn a_request_overtaken_by_an_edit_is_answered_content_modified() {
+    let mut f = fixture();
+    let uri = f.uri("many.catalog-info.yaml");
+    // Big enough that parsing it takes far longer than the pipe's round trip.
+    let text: String = (0..600)
+        .map(|i| format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c-{i}\n  description: Component {i}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n---\n"))
+        .collect();
+    f.server.open(&uri, &text);
+    // A hover needs the parse of version 1; the edit makes version 2 while it waits for it.
+    let id = f.server.send_request("textDocument/hover", tdp(&uri, 8, 10));
+    f.server.change(&uri, 2, json!([{"range": {"start": pos(8, 9), "end": pos(8, 15)}, "text": "team-b"}]));
+    let r = f.server.response(id);
+    assert_eq!(r["error"]["code"], -32801, "{r}");
+    // The latest version is answered normally.
+    let h = f.server.request("textDocument/hover", tdp(&uri, 8, 10));
+    assert!(h["contents"]["value"].as_str().unwrap().contains("team-b"), "{h}");
+}

@@ -165,6 +165,42 @@ async fn incremental_updates(db: Db) {
     t.cleanup().await;
 }
 
+/// The watcher path: known files updated without walking the tree.
+async fn update_known_files(db: Db) {
+    let src = tempfile::tempdir().unwrap();
+    let root = src.path();
+    write_tree(
+        root,
+        &[
+            ("org.catalog-info.yaml", TEAM),
+            ("a.catalog-info.yaml", &component("alpha-service", "Alpha.", &[])),
+            ("b.catalog-info.yaml", &component("beta-service", "Beta.", &["alpha-service"])),
+        ],
+    );
+    let Some(t) = TestIndex::new(db, vec![SourceSettings::dir("local", root)]).await else { return };
+    let ix = t.open().await;
+    ix.index(&RunOptions::default()).await.unwrap();
+
+    write_tree(root, &[("a.catalog-info.yaml", &component("alpha-service", "Now about plums.", &[]))]);
+    write_tree(root, &[("c.catalog-info.yaml", &component("gamma-service", "New.", &["beta-service"]))]);
+    std::fs::remove_file(root.join("b.catalog-info.yaml")).unwrap();
+    let paths = ["a.catalog-info.yaml", "b.catalog-info.yaml", "c.catalog-info.yaml"].map(|p| root.join(p));
+    let r = ix.update_files("local", &paths, &RunOptions::default()).await.unwrap();
+    let s = &r.sources[0];
+    assert_eq!((s.files_seen, s.files_parsed, s.files_deleted), (2, 2, 1), "{r:?}");
+    assert_eq!(search_names(&ix.search("plums", 5).await.unwrap()), ["alpha-service"]);
+    assert!(matches!(ix.ask("who owns beta-service").await.unwrap().body, AnswerBody::NotFound(_) | AnswerBody::Ambiguous(_)));
+    assert_eq!(ownership(&ix.ask("who owns gamma-service").await.unwrap()).owner.as_ref().unwrap().name, "team-a");
+    // Unchanged files are not parsed; a full run afterwards finds nothing to do.
+    let r = ix.update_files("local", &paths[..1], &RunOptions::default()).await.unwrap();
+    assert_eq!(r.sources[0].files_parsed, 0);
+    let r = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!((r.sources[0].files_parsed, r.sources[0].files_deleted), (0, 0), "{r:?}");
+    assert!(ix.update_files("nope", &paths, &RunOptions::default()).await.is_err());
+    ix.close().await;
+    t.cleanup().await;
+}
+
 async fn invalid_entities_and_yaml_errors(db: Db) {
     let src = tempfile::tempdir().unwrap();
     let root = src.path();
@@ -384,6 +420,7 @@ async fn readers_during_a_run(db: Db) {
 
 both_backends!(
     incremental_updates,
+    update_known_files,
     invalid_entities_and_yaml_errors,
     failing_source_is_stale,
     git_source,

@@ -441,3 +441,17 @@ both_backends!(
     ambiguity_and_not_found,
     structured_queries,
 );
+
+/// The bots share one `Index` between tasks and spawn its futures: they must be `Send`, and the
+/// index `Send + Sync`.
+#[allow(dead_code, reason = "compile-time check only")]
+fn futures_are_send(ix: &'static Index) {
+    fn send<T: Send>(_: T) {}
+    fn sync<T: Send + Sync>(_: &T) {}
+    sync(ix);
+    send(ix.ask("who owns payments-api"));
+    send(ix.answer(&Query::Health));
+    send(ix.index(&backline_core::index::RunOptions::default()));
+    send(ix.sync_search());
+    send(ix.lock(false));
+}

@@ -9,7 +9,7 @@
 //!
 //! Failure model: the run holds the [`super::IndexLock`] and writes in one transaction, so a
 //! killed run leaves the previous index as it was. A source that fails (its directory is gone,
-//! its git revision unreadable) is rolled back to a savepoint: it keeps its last good rows and
+//! its git revision unreadable) is detected before anything of it is written: it keeps its last good rows and
 //! is marked stale (`sources.last_error`); the other sources are unaffected. After the commit
 //! the search index catches up from the store's change log.
 //!
@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::source::{DirFs, GitFs, SourceFs};
-use super::store::{EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
+use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
 use crate::codes::{Code, Stage};
 use crate::config::LintLevels;
@@ -37,6 +37,8 @@ use crate::validate::parse_file;
 
 /// Files handed to the parser at once.
 const CHUNK: usize = 512;
+/// Runs that change at least this many entities refresh the planner's statistics.
+const ANALYZE_AFTER: usize = 1_000;
 
 /// Called as a run makes progress (from the run's task; keep it cheap).
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -84,6 +86,12 @@ pub struct SourceReport {
     pub revision: Option<String>,
     /// Why the source failed; it then keeps its last good index and is stale.
     pub error: Option<String>,
+    /// Time spent waiting for files to be read and parsed (not overlapped with writing).
+    #[serde(with = "millis")]
+    pub parse_wait: Duration,
+    /// Time spent writing rows into the run's transaction.
+    #[serde(with = "millis")]
+    pub write_time: Duration,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -144,7 +152,7 @@ impl StoredLocation {
 enum Outcome {
     /// Nothing to rewrite; maybe a new fingerprint.
     Unchanged { id: i64, new_fingerprint: Option<Option<String>> },
-    Changed { prior: Option<i64>, hash: String, rows: Vec<EntityRow>, findings: Vec<FindingRow>, carry: Option<(StoredFinding, i64)> },
+    Changed { prior: Option<i64>, hash: String, rows: Vec<EncodedEntity>, findings: Vec<FindingRow>, carry: Option<(StoredFinding, i64)> },
     Unreadable { prior: Option<i64>, findings: Vec<FindingRow> },
 }
 
@@ -158,18 +166,57 @@ struct FileOutcome {
     outcome: Outcome,
 }
 
-/// Why a source could not be read at all.
-struct SourceFailure(String);
-
-enum SourceError {
-    Failure(SourceFailure),
-    Store(IndexError),
+/// A source ready to be read: its file system, where to start, what paths are relative to.
+struct OpenSource {
+    fs: Arc<dyn SourceFs + Sync>,
+    roots: Vec<PathBuf>,
+    base: PathBuf,
+    revision: Option<String>,
 }
 
-impl From<IndexError> for SourceError {
-    fn from(e: IndexError) -> SourceError {
-        SourceError::Store(e)
-    }
+/// Checks that a source can be read at all, before anything is written: a source that fails
+/// here keeps its rows untouched (and becomes stale). Failures later in the run (a file that
+/// cannot be read) are findings on that file, so no partial source is ever written.
+async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, String>, IndexError> {
+    Ok(match &source.kind {
+        SourceKind::Dir { path } => {
+            let path = normalize(path);
+            if path.is_dir() {
+                Ok(OpenSource { fs: Arc::new(DirFs), roots: vec![path.clone()], base: path, revision: None })
+            } else if path.is_file() {
+                let base = path.parent().map(Path::to_owned).unwrap_or_default();
+                Ok(OpenSource { fs: Arc::new(DirFs), roots: vec![path], base, revision: None })
+            } else {
+                Err(format!("{} does not exist", path.display()))
+            }
+        }
+        SourceKind::Git { repo, rev, paths } => {
+            let (repo, rev) = (repo.clone(), rev.clone());
+            match tokio::task::spawn_blocking(move || GitFs::open(&repo, &rev))
+                .await
+                .map_err(|e| IndexError::Internal(e.to_string()))?
+            {
+                Err(e) => Err(e.to_string()),
+                Ok(git) => {
+                    let roots: Vec<PathBuf> = if paths.is_empty() {
+                        vec![PathBuf::new()]
+                    } else {
+                        paths.iter().map(|p| normalize(Path::new(p))).collect()
+                    };
+                    let missing = roots.iter().find(|r| {
+                        !crate::discover::FileSystem::is_dir(&git, r) && !crate::discover::FileSystem::is_file(&git, r)
+                    });
+                    match missing {
+                        Some(r) => Err(format!("{} not found in {} at {}", r.display(), source.location(), git.commit())),
+                        None => {
+                            let revision = Some(git.commit().to_owned());
+                            Ok(OpenSource { fs: Arc::new(git), roots, base: PathBuf::new(), revision })
+                        }
+                    }
+                }
+            }
+        }
+    })
 }
 
 pub(crate) async fn run(index: &Index, sources: &[SourceSettings], options: &RunOptions) -> Result<IndexReport, IndexError> {
@@ -183,21 +230,17 @@ pub(crate) async fn run(index: &Index, sources: &[SourceSettings], options: &Run
             SourceKind::Git { .. } => "git",
         };
         let source_id = w.upsert_source(&source.name, kind, &source.location(), position as i64).await?;
-        let touched_before = w.touched.clone();
-        w.savepoint().await?;
         let mut source_report = SourceReport { name: source.name.clone(), ..SourceReport::default() };
-        match index_source(&mut w, source_id, source, options, &mut source_report).await {
-            Ok(()) => {
-                w.release_savepoint().await?;
+        match open_source(source).await? {
+            Ok(open) => {
+                source_report.revision = open.revision.clone();
+                index_source(&mut w, source_id, source, open, options, &mut source_report).await?;
                 w.source_status(source_id, super::now(), source_report.revision.as_deref(), None).await?;
             }
-            Err(SourceError::Failure(SourceFailure(message))) => {
-                w.rollback_savepoint(touched_before).await?;
-                w.release_savepoint().await?;
+            Err(message) => {
                 w.source_status(source_id, super::now(), None, Some(&message)).await?;
                 source_report.error = Some(message);
             }
-            Err(SourceError::Store(e)) => return Err(e),
         }
         report.sources.push(source_report);
     }
@@ -211,6 +254,10 @@ pub(crate) async fn run(index: &Index, sources: &[SourceSettings], options: &Run
         }
     }
     let (generation, touched) = w.commit().await?;
+    index.invalidate();
+    if touched.len() >= ANALYZE_AFTER {
+        index.store().analyze().await?;
+    }
     report.generation = generation;
     report.changed_entities = touched.len();
     report.store_time = started.elapsed();
@@ -224,6 +271,85 @@ pub(crate) async fn run(index: &Index, sources: &[SourceSettings], options: &Run
     Ok(report)
 }
 
+/// Updates the given files of one source: each is re-read (and re-parsed if its content
+/// changed), removed if it no longer exists, or added if it is new, in one transaction, and
+/// search follows. No tree is walked, so this is what a file watcher calls. A changed file that
+/// holds a Location (whose targets may now reach other files) and git sources fall back to a
+/// full run of the source.
+pub(crate) async fn update(
+    index: &Index,
+    source_name: &str,
+    paths: &[PathBuf],
+    options: &RunOptions,
+) -> Result<IndexReport, IndexError> {
+    let position = index
+        .settings()
+        .sources
+        .iter()
+        .position(|s| s.name == source_name)
+        .ok_or_else(|| IndexError::Config(format!("no source named `{source_name}`")))?;
+    let source = &index.settings().sources[position];
+    if !matches!(source.kind, SourceKind::Dir { .. }) {
+        return run(index, std::slice::from_ref(source), options).await;
+    }
+    let lock = index.lock(options.wait_for_lock).await?.ok_or(IndexError::Busy)?;
+    let started = Instant::now();
+    let mut w = index.store().begin().await?;
+    let source_id = w.upsert_source(&source.name, "dir", &source.location(), position as i64).await?;
+    let open = match open_source(source).await? {
+        Ok(open) => open,
+        Err(_) => {
+            // The source itself is gone: a full run records it as stale.
+            w.rollback().await?;
+            drop(lock);
+            return run(index, std::slice::from_ref(source), options).await;
+        }
+    };
+    let base = open.base.clone();
+    let paths: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).collect();
+    let rels: Vec<String> = paths.iter().map(|p| relative(p, &base)).collect();
+    let prior = Arc::new(w.prior_files_at(source_id, &rels).await?);
+    let (fs, prior2, levels) = (open.fs.clone(), prior.clone(), options.lint_levels.clone());
+    let follow = source.follow_locations;
+    let existing: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
+    let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
+        existing.par_iter().map(|p| process_file(&*fs, p, &base, &prior2, follow, levels.as_ref())).collect()
+    })
+    .await
+    .map_err(|e| IndexError::Internal(e.to_string()))?;
+    let location_changed = outcomes.iter().any(|o| o.locations.is_some() && matches!(o.outcome, Outcome::Changed { .. }));
+    if location_changed {
+        w.rollback().await?;
+        drop(lock);
+        return run(index, std::slice::from_ref(source), options).await;
+    }
+    let mut report = SourceReport { name: source.name.clone(), ..SourceReport::default() };
+    let mut seen: HashSet<String> = HashSet::new();
+    for o in outcomes {
+        report.files_seen += 1;
+        seen.insert(o.rel.clone());
+        apply(&mut w, source_id, o, &mut report).await?;
+    }
+    let gone: Vec<i64> = rels.iter().filter(|r| !seen.contains(*r)).filter_map(|r| prior.get(r).map(|p| p.id)).collect();
+    report.files_deleted = gone.len();
+    w.delete_files(&gone).await?;
+    w.source_status(source_id, super::now(), None, None).await?;
+    let (generation, touched) = w.commit().await?;
+    index.invalidate();
+    let mut out = IndexReport {
+        sources: vec![report],
+        generation,
+        changed_entities: touched.len(),
+        store_time: started.elapsed(),
+        ..IndexReport::default()
+    };
+    let search_started = Instant::now();
+    index.sync_search().await?;
+    out.search_time = search_started.elapsed();
+    lock.release().await;
+    Ok(out)
+}
+
 fn relative(path: &Path, base: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
     let s = rel.to_string_lossy().replace('\\', "/");
@@ -234,39 +360,11 @@ async fn index_source(
     w: &mut Writer,
     source_id: i64,
     source: &SourceSettings,
+    open: OpenSource,
     options: &RunOptions,
     report: &mut SourceReport,
-) -> Result<(), SourceError> {
-    let failure = |m: String| SourceError::Failure(SourceFailure(m));
-    let (fs, roots, base): (Arc<dyn SourceFs + Sync>, Vec<PathBuf>, PathBuf) = match &source.kind {
-        SourceKind::Dir { path } => {
-            let path = &normalize(path);
-            if path.is_dir() {
-                (Arc::new(DirFs), vec![path.clone()], path.clone())
-            } else if path.is_file() {
-                (Arc::new(DirFs), vec![path.clone()], path.parent().map(Path::to_owned).unwrap_or_default())
-            } else {
-                return Err(failure(format!("{} does not exist", path.display())));
-            }
-        }
-        SourceKind::Git { repo, rev, paths } => {
-            let (repo, rev) = (repo.clone(), rev.clone());
-            let git = tokio::task::spawn_blocking(move || GitFs::open(&repo, &rev))
-                .await
-                .map_err(|e| IndexError::Internal(e.to_string()))?
-                .map_err(|e| failure(e.to_string()))?;
-            let roots: Vec<PathBuf> =
-                if paths.is_empty() { vec![PathBuf::new()] } else { paths.iter().map(|p| normalize(Path::new(p))).collect() };
-            for r in &roots {
-                if !crate::discover::FileSystem::is_dir(&git, r) && !crate::discover::FileSystem::is_file(&git, r) {
-                    return Err(failure(format!("{} not found in {} at {}", r.display(), source.location(), git.commit())));
-                }
-            }
-            report.revision = Some(git.commit().to_owned());
-            (Arc::new(git), roots, PathBuf::new())
-        }
-    };
-
+) -> Result<(), IndexError> {
+    let OpenSource { fs, roots, base, .. } = open;
     let prior = Arc::new(w.prior_files(source_id).await?);
     // The first wave: catalog files found by walking the roots.
     let walk_fs = fs.clone();
@@ -302,27 +400,45 @@ async fn index_source(
     let mut visited: HashSet<String> = HashSet::new();
     let follow = source.follow_locations;
     let levels = options.lint_levels.clone().map(Arc::new);
-    while !queue.is_empty() {
+    // Pipelined: the next chunk is read and parsed (blocking pool, rayon) while this one is
+    // written (the store's connection), so both cores stay busy on a full index.
+    let spawn_chunk = |queue: &mut VecDeque<PathBuf>| {
         let chunk: Vec<PathBuf> = queue.drain(..queue.len().min(CHUNK)).collect();
         let (fs2, prior2, base2, levels2) = (fs.clone(), prior.clone(), base.clone(), levels.clone());
-        let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || -> Vec<FileOutcome> {
             chunk.par_iter().map(|p| process_file(&*fs2, p, &base2, &prior2, follow, levels2.as_deref())).collect()
         })
-        .await
-        .map_err(|e| IndexError::Internal(e.to_string()))?;
-        for o in outcomes {
-            report.files_seen += 1;
+    };
+    let mut pending = None;
+    loop {
+        let handle = match pending.take() {
+            Some(h) => h,
+            None if queue.is_empty() => break,
+            None => spawn_chunk(&mut queue),
+        };
+        let waited = Instant::now();
+        let outcomes: Vec<FileOutcome> = handle.await.map_err(|e| IndexError::Internal(e.to_string()))?;
+        report.parse_wait += waited.elapsed();
+        for o in &outcomes {
             for t in &o.targets {
                 if seen.insert(t.clone()) {
                     queue.push_back(t.clone());
                 }
             }
+        }
+        if !queue.is_empty() {
+            pending = Some(spawn_chunk(&mut queue));
+        }
+        let writing = Instant::now();
+        for o in outcomes {
+            report.files_seen += 1;
             if !visited.insert(o.rel.clone()) {
                 continue;
             }
             apply(w, source_id, o, report).await?;
             w.maybe_flush().await?;
         }
+        report.write_time += writing.elapsed();
         if let Some(progress) = &options.progress {
             progress(&Progress {
                 phase: Phase::Reading,
@@ -536,6 +652,7 @@ fn process_file(
     out.locations = if locations.is_empty() { None } else { serde_json::to_string(&locations).ok() };
 
     let (rows, finding_rows) = rows_of(&parsed, &findings);
+    let rows: Vec<EncodedEntity> = rows.into_iter().map(EntityRow::encode).collect();
     // A file that stopped parsing keeps the entities it had (Backstage keeps their last good
     // state); they are carried over, marked with the first YAML error.
     let carry = prior_file.and_then(|_| {

@@ -18,10 +18,14 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use super::IndexError;
 use super::store::{Pool, Store};
 
-const SQLITE: &[(i64, &str, &str)] =
-    &[(1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql"))];
-const POSTGRES: &[(i64, &str, &str)] =
-    &[(1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql")),
+    (2, "drop relations_target", include_str!("../../../migrations/sqlite/0002_drop_relations_target.sql")),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
+    (2, "drop relations_target", include_str!("../../../migrations/postgres/0002_drop_relations_target.sql")),
+];
 
 fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     let migrations = list

@@ -88,9 +88,14 @@ pub struct Index {
     search: SearchIndex,
     settings: IndexSettings,
     store_id: String,
-    /// When search was last checked against the store, and the generation it had then.
+    /// When search was last checked against the store.
     last_sync: Mutex<Option<Instant>>,
+    /// Stale sources as of a moment: every answer reports them, so they are read at most once
+    /// per [`SYNC_INTERVAL`] (and right after this process indexed).
+    stale: Mutex<Option<(Instant, StaleList)>>,
 }
+
+type StaleList = Vec<(String, String, Option<i64>)>;
 
 impl std::fmt::Debug for Index {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -105,7 +110,7 @@ impl Index {
         let store = Store::open(&settings.store).await?;
         let search = SearchIndex::open(&settings.store.search)?;
         let store_id = store.store_id().await?;
-        let index = Index { store, search, settings, store_id, last_sync: Mutex::new(None) };
+        let index = Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
         index.sync_search().await?;
         Ok(index)
     }
@@ -204,6 +209,28 @@ impl Index {
         Ok(())
     }
 
+    /// `(name, error, last success)` of stale sources, at most [`SYNC_INTERVAL`] old.
+    pub(crate) async fn stale_sources_cached(&self) -> Result<StaleList, IndexError> {
+        if let Ok(guard) = self.stale.lock()
+            && let Some((at, list)) = guard.as_ref()
+            && at.elapsed() < SYNC_INTERVAL
+        {
+            return Ok(list.clone());
+        }
+        let list = self.store.stale_sources().await?;
+        if let Ok(mut guard) = self.stale.lock() {
+            *guard = Some((Instant::now(), list.clone()));
+        }
+        Ok(list)
+    }
+
+    /// Forgets cached state after this process changed the store.
+    pub(crate) fn invalidate(&self) {
+        if let Ok(mut guard) = self.stale.lock() {
+            *guard = None;
+        }
+    }
+
     /// [`Self::sync_search`] at most once per second: what queries call.
     pub(crate) async fn maybe_sync_search(&self) -> Result<(), IndexError> {
         let due = self.last_sync.lock().map(|t| t.is_none_or(|t| t.elapsed() >= SYNC_INTERVAL)).unwrap_or(true);
@@ -219,6 +246,17 @@ impl Index {
     /// `options.prune` is set).
     pub async fn index_sources(&self, sources: &[SourceSettings], options: &RunOptions) -> Result<IndexReport, IndexError> {
         indexer::run(self, sources, options).await
+    }
+
+    /// Updates known changed, added or deleted files of one configured source without walking
+    /// it (see [`indexer::update`]): the fast path for file watchers.
+    pub async fn update_files(
+        &self,
+        source: &str,
+        paths: &[PathBuf],
+        options: &RunOptions,
+    ) -> Result<IndexReport, IndexError> {
+        indexer::update(self, source, paths, options).await
     }
 
     /// Sources as the store knows them, with their status.

@@ -421,8 +421,9 @@ pub enum MatchKind {
 pub struct FindAnswer {
     pub filters: Vec<Filter>,
     /// Matching entities grouped by owner; groups sorted by owner reference (entities without an
-    /// owner last), entities by reference.
+    /// owner last), entities by reference. At most 10,000 entities are listed.
     pub groups: Vec<OwnerGroup>,
+    /// How many entities match (may exceed what `groups` lists).
     pub total: u32,
 }
 
@@ -441,9 +442,9 @@ pub struct HealthAnswer {
     pub source_count: u32,
     /// Entities whose owner is defined nowhere.
     pub missing_owners: Vec<MissingOwner>,
-    /// Groups that own something or are owners but have no members, directly or in sub-groups.
+    /// Groups that own entities but have no members, directly or in sub-groups.
     pub groups_without_members: Vec<EntitySummary>,
-    /// Users that belong to no Group.
+    /// Users that own entities but belong to no Group.
     pub users_without_group: Vec<EntitySummary>,
     /// Deprecated entities that production entities still depend on.
     pub deprecated_in_use: Vec<DeprecatedInUse>,

@@ -368,12 +368,13 @@ impl Index {
 
     async fn stale_sources_for(&self, body: &AnswerBody) -> Result<Vec<StaleSource>, IndexError> {
         let stale: Vec<StaleSource> = self
-            .store()
-            .sources()
+            .stale_sources_cached()
             .await?
             .into_iter()
-            .filter_map(|s| {
-                Some(StaleSource { name: s.name, error: s.last_error?, last_success: s.last_success.map(crate::index::rfc3339) })
+            .map(|(name, error, last_success)| StaleSource {
+                name,
+                error,
+                last_success: last_success.map(crate::index::rfc3339),
             })
             .collect();
         if stale.is_empty() {
@@ -467,26 +468,11 @@ impl Index {
 
     /// Parent groups, nearest first (following `childOf`), cycle-safe.
     async fn parents(&self, group_ref: &str) -> Result<Vec<EntityRecord>, IndexError> {
-        let mut out = Vec::new();
-        let mut seen: HashSet<String> = HashSet::from([group_ref.to_owned()]);
-        let mut frontier = vec![group_ref.to_owned()];
-        while !frontier.is_empty() {
-            let edges = self.store().relations_from(&frontier, "childOf").await?;
-            let next: Vec<String> = edges.into_iter().map(|(_, p)| p).filter(|p| seen.insert(p.clone())).collect();
-            let mut recs = self.store().entities(&next).await?;
-            recs.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
-            out.extend(recs);
-            frontier = next;
-        }
-        Ok(out)
+        self.store().closure(group_ref, "childOf").await
     }
 
     async fn members(&self, group_ref: &str) -> Result<Vec<Person>, IndexError> {
-        let edges = self.store().relations_from(&[group_ref.to_owned()], "hasMember").await?;
-        let refs: Vec<String> = edges.into_iter().map(|(_, u)| u).collect();
-        let mut recs = self.store().entities(&refs).await?;
-        recs.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
-        Ok(recs.iter().map(person).collect())
+        Ok(self.store().related(group_ref, "hasMember").await?.iter().map(person).collect())
     }
 
     /// The owner record, or a summary of a missing owner.
@@ -520,11 +506,7 @@ impl Index {
                 members = self.members(&o.entity_ref).await?;
             } else if o.kind.eq_ignore_ascii_case("user") {
                 members = vec![person(o)];
-                let groups = self.store().relations_from(&[o.entity_ref.clone()], "memberOf").await?;
-                let refs: Vec<String> = groups.into_iter().map(|(_, g)| g).collect();
-                let mut recs = self.store().entities(&refs).await?;
-                recs.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
-                parents = recs.iter().map(summary).collect();
+                parents = self.store().related(&o.entity_ref, "memberOf").await?.iter().map(summary).collect();
             }
         }
         let findings = if rec.error_count + rec.warning_count > 0 || !rec.valid {
@@ -567,6 +549,11 @@ impl Index {
             Direction::Dependents => "dependencyOf",
         };
         let root = rec.entity_ref.clone();
+        // One query for every edge within reach, then a breadth-first walk for shortest paths.
+        let mut adjacency: HashMap<String, Vec<String>> = HashMap::new();
+        for (from, to) in self.store().edges_within(&root, relation, i64::from(depth)).await? {
+            adjacency.entry(from).or_default().push(to);
+        }
         let mut paths: HashMap<String, Vec<String>> = HashMap::from([(root.clone(), vec![root.clone()])]);
         let mut order: Vec<(String, u32)> = Vec::new();
         let mut frontier = vec![root.clone()];
@@ -574,25 +561,23 @@ impl Index {
             if frontier.is_empty() {
                 break;
             }
-            let edges = self.store().relations_from(&frontier, relation).await?;
             let mut next = Vec::new();
-            for (from, to) in edges {
-                if paths.contains_key(&to) {
-                    continue;
+            for from in &frontier {
+                for to in adjacency.get(from).into_iter().flatten() {
+                    if paths.contains_key(to) {
+                        continue;
+                    }
+                    let mut p = paths.get(from).cloned().unwrap_or_default();
+                    p.push(to.clone());
+                    paths.insert(to.clone(), p);
+                    order.push((to.clone(), d));
+                    next.push(to.clone());
                 }
-                let mut p = paths.get(&from).cloned().unwrap_or_default();
-                p.push(to.clone());
-                paths.insert(to.clone(), p);
-                order.push((to.clone(), d));
-                next.push(to);
             }
             frontier = next;
         }
-        let truncated = if frontier.is_empty() {
-            false
-        } else {
-            self.store().relations_from(&frontier, relation).await?.iter().any(|(_, t)| !paths.contains_key(t))
-        };
+        let truncated =
+            frontier.iter().any(|f| adjacency.get(f).into_iter().flatten().any(|t| !paths.contains_key(t)));
         let refs: Vec<String> = order.iter().map(|(r, _)| r.clone()).collect();
         let found: HashMap<String, EntityRecord> =
             self.store().entities(&refs).await?.into_iter().map(|r| (r.entity_ref.clone(), r)).collect();
@@ -614,35 +599,16 @@ impl Index {
         let is_group = rec.kind.eq_ignore_ascii_case("group");
         let (parents, children, members, owners) = if is_group {
             let parents = self.parents(&rec.entity_ref).await?;
-            let child_edges = self.store().relations_from(&[rec.entity_ref.clone()], "parentOf").await?;
-            let child_refs: Vec<String> = child_edges.into_iter().map(|(_, c)| c).collect();
-            let mut children = self.store().entities(&child_refs).await?;
-            children.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
-            // Every sub-group at any depth, remembering the direct child it hangs under.
+            let children = self.store().related(&rec.entity_ref, "parentOf").await?;
+            // The team itself, then every sub-group at any depth (what they own is "via" them).
             let mut owners: Vec<(String, Option<String>)> = vec![(rec.entity_ref.clone(), None)];
-            let mut seen: HashSet<String> = HashSet::from([rec.entity_ref.clone()]);
-            let mut frontier: Vec<String> = vec![rec.entity_ref.clone()];
-            while !frontier.is_empty() {
-                let edges = self.store().relations_from(&frontier, "parentOf").await?;
-                let mut next = Vec::new();
-                for (_, c) in edges {
-                    if seen.insert(c.clone()) {
-                        owners.push((c.clone(), None));
-                        next.push(c);
-                    }
-                }
-                frontier = next;
-            }
-            for o in owners.iter_mut().skip(1) {
-                o.1 = Some(o.0.clone());
+            for sub in self.store().closure_refs(&rec.entity_ref, "parentOf").await? {
+                owners.push((sub.clone(), Some(sub)));
             }
             let members = self.members(&rec.entity_ref).await?;
             (parents, children, members, owners)
         } else {
-            let groups = self.store().relations_from(&[rec.entity_ref.clone()], "memberOf").await?;
-            let refs: Vec<String> = groups.into_iter().map(|(_, g)| g).collect();
-            let mut parents = self.store().entities(&refs).await?;
-            parents.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
+            let parents = self.store().related(&rec.entity_ref, "memberOf").await?;
             (parents, Vec::new(), vec![person(rec)], vec![(rec.entity_ref.clone(), None)])
         };
         let via: HashMap<String, Option<String>> = owners.iter().cloned().collect();
@@ -740,7 +706,11 @@ impl Index {
         }
         let where_sql = if clauses.is_empty() { "TRUE".to_owned() } else { clauses.join(" AND ") };
         let recs = self.store().find(&where_sql, &params, FIND_LIMIT).await?;
-        let total = recs.len() as u32;
+        let total = if recs.len() as i64 >= FIND_LIMIT {
+            self.store().count_find(&where_sql, &params).await? as u32
+        } else {
+            recs.len() as u32
+        };
         let mut groups: BTreeMap<Option<String>, Vec<EntitySummary>> = BTreeMap::new();
         for r in &recs {
             groups.entry(r.owner_ref.clone()).or_default().push(summary(r));
