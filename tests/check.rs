@@ -5,7 +5,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn backline(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_backline")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().expect("run backline")
+    Command::new(env!("CARGO_BIN_EXE_backline"))
+        .args(args)
+        .current_dir(cwd)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run backline")
 }
 
 fn root() -> &'static Path {
@@ -13,7 +18,8 @@ fn root() -> &'static Path {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn codes(report: &serde_json::Value) -> Vec<String> {
@@ -97,7 +103,10 @@ fn sarif_is_2_1_0_with_rules_and_regions() {
 fn github_annotations() {
     let out = backline(&["check", "examples/broken/wrong-kind-case.yaml", "--no-follow", "--format", "github"], root());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.lines().any(|l| l.starts_with("::error file=examples/broken/wrong-kind-case.yaml,line=5,col=7,")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("::error file=examples/broken/wrong-kind-case.yaml,line=5,col=7,")),
+        "{text}"
+    );
 }
 
 #[test]

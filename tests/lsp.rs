@@ -77,7 +77,8 @@ fn fixture_with(caps: Value, options: Value) -> Fixture {
     // The workspace scan runs in the background; the server logs when the index is ready.
     server
         .wait_notification(client::TIMEOUT, |m| {
-            m["method"] == "window/logMessage" && m["params"]["message"].as_str().is_some_and(|s| s.contains("Backline: indexed"))
+            m["method"] == "window/logMessage"
+                && m["params"]["message"].as_str().is_some_and(|s| s.contains("Backline: indexed"))
         })
         .expect("the workspace is indexed");
     Fixture { _dir: dir, root, server }
@@ -110,15 +111,22 @@ fn labels(completion: &Value) -> Vec<String> {
 
 fn item<'a>(completion: &'a Value, label: &str) -> &'a Value {
     let items = completion.get("items").unwrap_or(completion);
-    items.as_array().unwrap().iter().find(|i| i["label"] == label).unwrap_or_else(|| panic!("no item {label}: {completion}"))
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == label)
+        .unwrap_or_else(|| panic!("no item {label}: {completion}"))
 }
 
 /// Applies LSP text edits (UTF-16 positions, ASCII-only tests) to a text.
 fn apply(text: &str, edits: &[Value]) -> String {
     let lines: Vec<usize> = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1)).collect();
     let off = |p: &Value| lines[p["line"].as_u64().unwrap() as usize] + p["character"].as_u64().unwrap() as usize;
-    let mut edits: Vec<(usize, usize, String)> =
-        edits.iter().map(|e| (off(&e["range"]["start"]), off(&e["range"]["end"]), e["newText"].as_str().unwrap().to_owned())).collect();
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| (off(&e["range"]["start"]), off(&e["range"]["end"]), e["newText"].as_str().unwrap().to_owned()))
+        .collect();
     edits.sort_by_key(|e| std::cmp::Reverse(e.0));
     let mut out = text.to_owned();
     for (s, e, t) in edits {
@@ -196,7 +204,10 @@ spec:
     assert!((9..=16).contains(&api["range"]["start"]["line"].as_u64().unwrap()), "{api}");
     let kind = diags.iter().find(|d| d["code"] == "BS0501").unwrap();
     assert_eq!(kind["range"]["start"], pos(19, 6), "{kind}");
-    assert!(diags.iter().all(|d| d["range"]["start"]["line"].as_u64().unwrap() >= 9), "the first document is clean: {diags:?}");
+    assert!(
+        diags.iter().all(|d| d["range"]["start"]["line"].as_u64().unwrap() >= 9),
+        "the first document is clean: {diags:?}"
+    );
 }
 
 #[test]
@@ -251,10 +262,16 @@ spec:
     f.server.diagnostics(&uri);
     // Annotation keys, without the one already written.
     let l = labels(&f.server.request("textDocument/completion", tdp(&uri, 6, 4)));
-    assert!(l.contains(&"backstage.io/techdocs-ref".to_owned()) && l.contains(&"pagerduty.com/service-id".to_owned()), "{l:?}");
+    assert!(
+        l.contains(&"backstage.io/techdocs-ref".to_owned()) && l.contains(&"pagerduty.com/service-id".to_owned()),
+        "{l:?}"
+    );
     assert!(!l.contains(&"github.com/project-slug".to_owned()));
     // Lifecycle values.
-    assert_eq!(labels(&f.server.request("textDocument/completion", tdp(&uri, 9, 13))), vec!["experimental", "production", "deprecated"]);
+    assert_eq!(
+        labels(&f.server.request("textDocument/completion", tdp(&uri, 9, 13))),
+        vec!["experimental", "production", "deprecated"]
+    );
     // A `dependsOn` item: Components, Resources and APIs, with their kind.
     let l = labels(&f.server.request("textDocument/completion", tdp(&uri, 12, 6)));
     for want in ["component:billing", "component:payments-api", "resource:orders-db", "api:payments-api"] {
@@ -271,7 +288,12 @@ spec:
     let empty = f.uri("empty.yaml");
     f.server.open(&empty, "");
     let l = labels(&f.server.request("textDocument/completion", tdp(&empty, 0, 0)));
-    assert!(l.contains(&"apiVersion".to_owned()) && l.contains(&"Component entity".to_owned()) && l.contains(&"Template entity".to_owned()), "{l:?}");
+    assert!(
+        l.contains(&"apiVersion".to_owned())
+            && l.contains(&"Component entity".to_owned())
+            && l.contains(&"Template entity".to_owned()),
+        "{l:?}"
+    );
     f.server.change(&empty, 2, json!([{"text": "kind: "}]));
     let l = labels(&f.server.request("textDocument/completion", tdp(&empty, 0, 6)));
     assert!(l.contains(&"Component".to_owned()) && l.contains(&"Group".to_owned()), "{l:?}");
@@ -311,7 +333,13 @@ fn hover_explains_references_keys_annotations_and_codes() {
     f.settled_diagnostics(&billing, has_code("BL0103"));
     let h = f.server.request("textDocument/hover", tdp(&billing, 8, 11));
     let text = h["contents"]["value"].as_str().unwrap();
-    assert!(text.contains("Team A") && text.contains("Group") && text.contains("Owns checkout") && text.contains("org.yaml:4"), "{text}");
+    assert!(
+        text.contains("Team A")
+            && text.contains("Group")
+            && text.contains("Owns checkout")
+            && text.contains("org.yaml:4"),
+        "{text}"
+    );
     assert_eq!(h["range"], json!({"start": pos(8, 9), "end": pos(8, 15)}));
     let h = f.server.request("textDocument/hover", tdp(&billing, 7, 4));
     let text = h["contents"]["value"].as_str().unwrap();
@@ -349,7 +377,12 @@ fn definition_references_and_rename_span_files() {
         .as_array_mut()
         .unwrap()
         .iter()
-        .map(|l| (l["uri"].as_str().unwrap().rsplit("/ws/").next().unwrap().to_owned(), l["range"]["start"]["line"].as_u64().unwrap()))
+        .map(|l| {
+            (
+                l["uri"].as_str().unwrap().rsplit("/ws/").next().unwrap().to_owned(),
+                l["range"]["start"]["line"].as_u64().unwrap(),
+            )
+        })
         .collect();
     found.sort();
     assert_eq!(
@@ -379,7 +412,13 @@ fn definition_references_and_rename_span_files() {
     let o = renamed("org.yaml", &f);
     assert!(o.contains("  name: team-alpha\n") && o.contains("  memberOf: [team-alpha]\n"), "{o}");
     assert_eq!(changes.len(), 3);
-    assert!(f.server.request_raw("textDocument/rename", json!({"textDocument": {"uri": billing}, "position": pos(8, 11), "newName": "not valid!"}))["error"].is_object());
+    assert!(
+        f.server.request_raw(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": billing}, "position": pos(8, 11), "newName": "not valid!"})
+        )["error"]
+            .is_object()
+    );
 }
 
 fn systems_uri_open(f: &mut Fixture) -> String {
@@ -399,10 +438,21 @@ fn symbols_per_entity_and_across_the_workspace() {
     let first = &s[0];
     assert_eq!(first["detail"], "System · Payments");
     assert_eq!(first["selectionRange"]["start"], pos(3, 8));
-    assert!(first["children"].as_array().unwrap().iter().any(|c| c["name"] == "owner" && c["detail"] == "group:default/team-a"));
+    assert!(
+        first["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "owner" && c["detail"] == "group:default/team-a")
+    );
 
     let ws = f.server.request("workspace/symbol", json!({"query": "paym"}));
-    let mut names: Vec<String> = ws.as_array().unwrap().iter().map(|x| format!("{} {}", x["name"].as_str().unwrap(), x["containerName"].as_str().unwrap())).collect();
+    let mut names: Vec<String> = ws
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| format!("{} {}", x["name"].as_str().unwrap(), x["containerName"].as_str().unwrap()))
+        .collect();
     names.sort();
     assert_eq!(names, vec!["payments System · Payments", "payments-api API", "payments-api Component"]);
 }
@@ -447,7 +497,10 @@ fn utf16_and_utf8_ranges_after_emoji() {
         let text = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {description: \"🚀🚀\", name: 42}\nspec:\n  type: team\n  children: []\n";
         f.server.open(&uri, text);
         let diags = f.settled_diagnostics(&uri, |d| !d.is_empty());
-        let name = diags.iter().find(|d| d["message"].as_str().unwrap().contains("metadata.name")).unwrap_or_else(|| panic!("{diags:?}"));
+        let name = diags
+            .iter()
+            .find(|d| d["message"].as_str().unwrap().contains("metadata.name"))
+            .unwrap_or_else(|| panic!("{diags:?}"));
         assert_eq!(name["range"], json!({"start": pos(2, column), "end": pos(2, column + 2)}), "{name}");
         // A hover after the emoji lands on the finding.
         let h = f.server.request("textDocument/hover", tdp(&uri, 2, column + 1));
@@ -467,7 +520,11 @@ fn a_burst_of_edits_ends_with_diagnostics_for_the_last_one() {
     let mut version = 2;
     for (i, c) in "team-b".chars().enumerate() {
         version += 1;
-        f.server.change(&uri, version, json!([{"range": {"start": pos(7, 9 + i as u32), "end": pos(7, 9 + i as u32)}, "text": c.to_string()}]));
+        f.server.change(
+            &uri,
+            version,
+            json!([{"range": {"start": pos(7, 9 + i as u32), "end": pos(7, 9 + i as u32)}, "text": c.to_string()}]),
+        );
     }
     let last = version;
     let p = f.server.diagnostics_where(&uri, |p| p["version"] == last);
@@ -480,7 +537,9 @@ fn a_burst_of_edits_ends_with_diagnostics_for_the_last_one() {
 fn cancellation_and_panics_become_error_responses() {
     let mut f = fixture();
     let started = Instant::now();
-    let id = f.server.send_request("workspace/executeCommand", json!({"command": "backline.test.sleep", "arguments": [10000]}));
+    let id = f
+        .server
+        .send_request("workspace/executeCommand", json!({"command": "backline.test.sleep", "arguments": [10000]}));
     f.server.notify("$/cancelRequest", json!({"id": id}));
     let r = f.server.response(id);
     assert_eq!(r["error"]["code"], -32800, "{r}");
@@ -533,7 +592,10 @@ fn settings_change_lint_levels_and_add_catalogs() {
         "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-ghost\nspec:\n  type: team\n  children: []\n  members: [casper]\n---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: casper\nspec:\n  memberOf: []\n",
     )
     .unwrap();
-    let mut f = fixture_with(capabilities(false), json!({"lints": {"BL0101": "error", "unknown-lifecycle": "off"}, "trace": "off"}));
+    let mut f = fixture_with(
+        capabilities(false),
+        json!({"lints": {"BL0101": "error", "unknown-lifecycle": "off"}, "trace": "off"}),
+    );
     let billing = f.open("billing/catalog-info.yaml");
     let diags = f.settled_diagnostics(&billing, has_code("BL0101"));
     assert_eq!(diags.iter().find(|d| d["code"] == "BL0101").unwrap()["severity"], 1);
@@ -556,7 +618,10 @@ fn watched_file_changes_update_the_catalog() {
     let mut f = fixture();
     let payments = f.open("catalog-info.yaml");
     f.settled_diagnostics(&payments, has_code("BL0101"));
-    assert!(f.server.server_requests.iter().any(|r| r["method"] == "client/registerCapability"), "the watcher is registered");
+    assert!(
+        f.server.server_requests.iter().any(|r| r["method"] == "client/registerCapability"),
+        "the watcher is registered"
+    );
     let ghost = f.root.join("ghost/catalog-info.yaml");
     std::fs::create_dir_all(ghost.parent().unwrap()).unwrap();
     std::fs::write(&ghost, "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-ghost\nspec:\n  type: team\n  children: []\n  members: [alice]\n").unwrap();
@@ -602,7 +667,10 @@ fn an_index_file_from_the_settings_adds_an_org_wide_catalog() {
     assert!(diags.is_empty(), "team-ghost comes from the index: {diags:?}");
     // Definition lands on the indexed file's line; hover shows the indexed title.
     let d = f.server.request("textDocument/definition", tdp(&payments, 7, 12));
-    assert_eq!(d, json!([{"uri": file_uri(&org.join("catalog-info.yaml")), "range": {"start": pos(11, 8), "end": pos(11, 18)}}]));
+    assert_eq!(
+        d,
+        json!([{"uri": file_uri(&org.join("catalog-info.yaml")), "range": {"start": pos(11, 8), "end": pos(11, 18)}}])
+    );
     let h = f.server.request("textDocument/hover", tdp(&payments, 7, 12));
     assert!(h["contents"]["value"].as_str().unwrap().contains("The Ghosts"), "{h}");
     // team-b is defined in the workspace too: the workspace's copy wins, no duplicate.

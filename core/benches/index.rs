@@ -37,7 +37,8 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { entities: 100_000, backend: "both".into(), catalog: None, queries: 2_000, phase: None, store: None };
+    let mut a =
+        Args { entities: 100_000, backend: "both".into(), catalog: None, queries: 2_000, phase: None, store: None };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut value = || it.next().unwrap_or_default();
@@ -184,20 +185,27 @@ async fn bench_backend(label: &str, settings: IndexSettings, catalog: &Path, que
         watch_search.push(r.search_time);
         assert_eq!(r.sources[0].files_parsed, 1);
         let s = ix.search(&word, 5).await.expect("search");
-        assert!(s.hits.first().is_some_and(|h| f.to_string_lossy().contains(&format!("/{}/", h.entity.name))), "{word}");
+        assert!(
+            s.hits.first().is_some_and(|h| f.to_string_lossy().contains(&format!("/{}/", h.entity.name))),
+            "{word}"
+        );
     }
     report("one changed file, update_files: total", watch, "target < 100 ms (store + search)");
     report("one changed file, update_files: search", watch_search, "");
 
     // Names to ask about.
     let a = ix
-        .answer(&Query::Find { filters: vec![Filter { field: FilterField::Kind, key: None, value: Some("component".into()) }] })
+        .answer(&Query::Find {
+            filters: vec![Filter { field: FilterField::Kind, key: None, value: Some("component".into()) }],
+        })
         .await
         .expect("find");
     let AnswerBody::Find(f) = a.body else { panic!() };
     let components: Vec<String> = f.groups.iter().flat_map(|g| &g.entities).map(|e| e.name.clone()).collect();
     let a = ix
-        .answer(&Query::Find { filters: vec![Filter { field: FilterField::Kind, key: None, value: Some("resource".into()) }] })
+        .answer(&Query::Find {
+            filters: vec![Filter { field: FilterField::Kind, key: None, value: Some("resource".into()) }],
+        })
         .await
         .expect("find");
     let AnswerBody::Find(f) = a.body else { panic!() };
@@ -244,7 +252,18 @@ async fn bench_backend(label: &str, settings: IndexSettings, catalog: &Path, que
     }
     report("resolve, typo (fuzzy)", fuzzy, "");
 
-    let words = ["payments", "orders", "fraud", "paym", "ordrs", "checkout service", "inventory", "pricing-api", "ledgr", "python2"];
+    let words = [
+        "payments",
+        "orders",
+        "fraud",
+        "paym",
+        "ordrs",
+        "checkout service",
+        "inventory",
+        "pricing-api",
+        "ledgr",
+        "python2",
+    ];
     let mut search = Vec::new();
     for i in 0..queries {
         let q = if i % 2 == 0 { words[rng.below(words.len())].to_owned() } else { pick(&mut rng, &components) };
@@ -281,7 +300,8 @@ async fn bench_backend(label: &str, settings: IndexSettings, catalog: &Path, que
 async fn drop_schema(base: &str, schema: &str) {
     use sqlx::Connection;
     if let Ok(mut c) = sqlx::PgConnection::connect(base).await {
-        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await;
+        let _ =
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))).execute(&mut c).await;
         let _ = c.close().await;
     }
 }
@@ -322,7 +342,11 @@ fn main() {
     }
 
     if matches!(args.backend.as_str(), "sqlite" | "both") {
-        let s = settings(format!("sqlite://{}", tmp.path().join("index.db").display()), tmp.path().join("search"), &catalog);
+        let s = settings(
+            format!("sqlite://{}", tmp.path().join("index.db").display()),
+            tmp.path().join("search"),
+            &catalog,
+        );
         rt.block_on(bench_backend("SQLite", s, &catalog, args.queries));
     }
     if matches!(args.backend.as_str(), "postgres" | "both") {

@@ -257,7 +257,11 @@ fn shape(line: &str) -> LineShape<'_> {
 
 impl Stack {
     fn new() -> Self {
-        Stack { frames: vec![Frame { col: -1, key: String::new(), item: false, id: 0, children: Vec::new() }], next_id: 1, block: None }
+        Stack {
+            frames: vec![Frame { col: -1, key: String::new(), item: false, id: 0, children: Vec::new() }],
+            next_id: 1,
+            block: None,
+        }
     }
 
     /// Closes the keys and items a line starting at `col` is not nested in.
@@ -594,8 +598,18 @@ mod tests {
             ("spec:\n  dependsOn:\n  - component:a\n  - re$0\n", Slot::Item, &["spec", "dependsOn"], "re"),
             ("spec:\n  dependsOn: [component:a, re$0]\n", Slot::Item, &["spec", "dependsOn"], "re"),
             ("spec:\n  dependsOn: [$0]\n", Slot::Item, &["spec", "dependsOn"], ""),
-            ("metadata:\n  annotations:\n    backstage.io/te$0\n", Slot::Key, &["metadata", "annotations"], "backstage.io/te"),
-            ("metadata:\n  annotations:\n    github.com/pro$0ject-slug: a/b\n", Slot::Key, &["metadata", "annotations"], "github.com/project-slug"),
+            (
+                "metadata:\n  annotations:\n    backstage.io/te$0\n",
+                Slot::Key,
+                &["metadata", "annotations"],
+                "backstage.io/te",
+            ),
+            (
+                "metadata:\n  annotations:\n    github.com/pro$0ject-slug: a/b\n",
+                Slot::Key,
+                &["metadata", "annotations"],
+                "github.com/project-slug",
+            ),
             ("metadata:\n  links:\n    - url: https://x\n      ti$0\n", Slot::Key, &["metadata", "links", "-"], "ti"),
             ("metadata:\n  links:\n    - $0\n", Slot::Item, &["metadata", "links"], ""),
             ("metadata:\n  description: |\n    some text: here\n    $0\n", Slot::Other, &["metadata"], ""),

@@ -36,8 +36,26 @@ impl Rng {
 }
 
 const WORDS: &[&str] = &[
-    "payments", "orders", "checkout", "inventory", "search", "fraud", "ledger", "billing", "shipping", "catalog",
-    "pricing", "returns", "identity", "profile", "notify", "reviews", "loyalty", "ads", "media", "geo",
+    "payments",
+    "orders",
+    "checkout",
+    "inventory",
+    "search",
+    "fraud",
+    "ledger",
+    "billing",
+    "shipping",
+    "catalog",
+    "pricing",
+    "returns",
+    "identity",
+    "profile",
+    "notify",
+    "reviews",
+    "loyalty",
+    "ads",
+    "media",
+    "geo",
 ];
 const LANGS: &[&str] = &["java", "go", "rust", "python3", "python2", "typescript", "kotlin"];
 const LIFECYCLES: &[&str] = &["production", "production", "production", "experimental", "deprecated"];
@@ -79,32 +97,56 @@ pub fn generate(entities: usize, seed: u64, single_file: bool) -> Vec<GeneratedF
 
     // Org: one root group, departments, teams with members.
     let mut org = String::new();
-    doc(&mut org, "Group", "northwind", &format!(
-        "  type: root\n  profile:\n    displayName: Northwind\n  children: [{}]\n",
-        (0..plan.departments).map(|d| format!("dept-{d}")).collect::<Vec<_>>().join(", ")
-    ), "");
+    doc(
+        &mut org,
+        "Group",
+        "northwind",
+        &format!(
+            "  type: root\n  profile:\n    displayName: Northwind\n  children: [{}]\n",
+            (0..plan.departments).map(|d| format!("dept-{d}")).collect::<Vec<_>>().join(", ")
+        ),
+        "",
+    );
     for d in 0..plan.departments {
         let children: Vec<String> = (0..plan.teams).filter(|t| t % plan.departments == d).map(team).collect();
-        doc(&mut org, "Group", &format!("dept-{d}"), &format!(
-            "  type: department\n  parent: northwind\n  profile:\n    displayName: Department {d}\n    email: dept-{d}@northwind.example\n  children: [{}]\n",
-            children.join(", ")
-        ), "");
+        doc(
+            &mut org,
+            "Group",
+            &format!("dept-{d}"),
+            &format!(
+                "  type: department\n  parent: northwind\n  profile:\n    displayName: Department {d}\n    email: dept-{d}@northwind.example\n  children: [{}]\n",
+                children.join(", ")
+            ),
+            "",
+        );
     }
     files.push(GeneratedFile { path: "org/groups.yaml".into(), content: org });
     let users_per_team = plan.users / plan.teams;
     for t in 0..plan.teams {
         let mut content = String::new();
         let name = team(t);
-        doc(&mut content, "Group", &name, &format!(
-            "  type: team\n  parent: dept-{}\n  profile:\n    displayName: {} team {t}\n    email: {name}@northwind.example\n  children: []\n",
-            t % plan.departments,
-            capitalize(WORDS[t % WORDS.len()])
-        ), &format!("    slack.com/channel: \"#{name}\"\n"));
+        doc(
+            &mut content,
+            "Group",
+            &name,
+            &format!(
+                "  type: team\n  parent: dept-{}\n  profile:\n    displayName: {} team {t}\n    email: {name}@northwind.example\n  children: []\n",
+                t % plan.departments,
+                capitalize(WORDS[t % WORDS.len()])
+            ),
+            &format!("    slack.com/channel: \"#{name}\"\n"),
+        );
         for u in 0..users_per_team.max(1) {
             let user = format!("user-{t}-{u}");
-            doc(&mut content, "User", &user, &format!(
-                "  profile:\n    displayName: User {t} {u}\n    email: {user}@northwind.example\n  memberOf: [{name}]\n"
-            ), "");
+            doc(
+                &mut content,
+                "User",
+                &user,
+                &format!(
+                    "  profile:\n    displayName: User {t} {u}\n    email: {user}@northwind.example\n  memberOf: [{name}]\n"
+                ),
+                "",
+            );
         }
         files.push(GeneratedFile { path: format!("org/{name}.yaml"), content });
     }
@@ -115,9 +157,13 @@ pub fn generate(entities: usize, seed: u64, single_file: bool) -> Vec<GeneratedF
         doc(&mut systems, "Domain", &format!("domain-{d}"), &format!("  owner: {}\n", team(rng.below(plan.teams))), "");
     }
     for s in 0..plan.systems {
-        doc(&mut systems, "System", &format!("system-{s}"), &format!(
-            "  owner: {}\n  domain: domain-{}\n", team(rng.below(plan.teams)), s % plan.domains
-        ), "");
+        doc(
+            &mut systems,
+            "System",
+            &format!("system-{s}"),
+            &format!("  owner: {}\n  domain: domain-{}\n", team(rng.below(plan.teams)), s % plan.domains),
+            "",
+        );
     }
     files.push(GeneratedFile { path: "systems/systems.yaml".into(), content: systems });
 
@@ -126,9 +172,17 @@ pub fn generate(entities: usize, seed: u64, single_file: bool) -> Vec<GeneratedF
         let mut content = String::new();
         for r in chunk * 10..((chunk + 1) * 10).min(plan.resources) {
             let kind = ["database", "queue", "s3-bucket", "cache"][r % 4];
-            doc(&mut content, "Resource", &format!("res-{kind}-{r}"), &format!(
-                "  type: {kind}\n  owner: {}\n  system: system-{}\n", team(rng.below(plan.teams)), rng.below(plan.systems)
-            ), "");
+            doc(
+                &mut content,
+                "Resource",
+                &format!("res-{kind}-{r}"),
+                &format!(
+                    "  type: {kind}\n  owner: {}\n  system: system-{}\n",
+                    team(rng.below(plan.teams)),
+                    rng.below(plan.systems)
+                ),
+                "",
+            );
         }
         files.push(GeneratedFile { path: format!("resources/resources-{chunk}.yaml"), content });
     }
@@ -153,7 +207,11 @@ pub fn generate(entities: usize, seed: u64, single_file: bool) -> Vec<GeneratedF
         deps.dedup();
         let provides = c % 6 == 0;
         let api = format!("{word}-api-{c}");
-        let consumes = if c >= 6 { format!("\n  consumesApis: [{}-api-{}]", WORDS[(c / 6 * 6 - 6) % WORDS.len()], c / 6 * 6 - 6) } else { String::new() };
+        let consumes = if c >= 6 {
+            format!("\n  consumesApis: [{}-api-{}]", WORDS[(c / 6 * 6 - 6) % WORDS.len()], c / 6 * 6 - 6)
+        } else {
+            String::new()
+        };
         let lang = rng.pick(LANGS);
         let lifecycle = rng.pick(LIFECYCLES);
         let spec = format!(
@@ -166,11 +224,25 @@ pub fn generate(entities: usize, seed: u64, single_file: bool) -> Vec<GeneratedF
             "    github.com/project-slug: northwind/{name}\n    backstage.io/techdocs-ref: dir:.\n    pagerduty.com/service-id: P{:06X}\n",
             c % 0xFFFFFF
         );
-        doc_full(&mut content, "Component", &name, &format!("{} service number {c}, written in {lang}.", capitalize(word)), &[lang, word], &spec, &annotations);
+        doc_full(
+            &mut content,
+            "Component",
+            &name,
+            &format!("{} service number {c}, written in {lang}.", capitalize(word)),
+            &[lang, word],
+            &spec,
+            &annotations,
+        );
         if provides {
-            doc(&mut content, "API", &api, &format!(
-                "  type: openapi\n  lifecycle: {lifecycle}\n  owner: {owner}\n  definition: |\n    openapi: 3.0.0\n    info:\n      title: {api}\n      version: 1.0.0\n    paths: {{}}\n"
-            ), "");
+            doc(
+                &mut content,
+                "API",
+                &api,
+                &format!(
+                    "  type: openapi\n  lifecycle: {lifecycle}\n  owner: {owner}\n  definition: |\n    openapi: 3.0.0\n    info:\n      title: {api}\n      version: 1.0.0\n    paths: {{}}\n"
+                ),
+                "",
+            );
         }
         files.push(GeneratedFile { path: format!("services/{name}/catalog-info.yaml"), content });
     }
@@ -220,10 +292,8 @@ mod tests {
     /// path unless they mean otherwise.
     #[test]
     fn generated_catalog_is_clean() {
-        let files: Vec<_> = generate(3000, 7, false)
-            .into_iter()
-            .map(|f| parse_file(f.path.as_str().into(), &f.content))
-            .collect();
+        let files: Vec<_> =
+            generate(3000, 7, false).into_iter().map(|f| parse_file(f.path.as_str().into(), &f.content)).collect();
         let entities: usize = files.iter().map(|f| f.entities().count()).sum();
         assert!((2500..=3500).contains(&entities), "{entities}");
         let index = CatalogIndex::build(&files);

@@ -20,9 +20,9 @@ pub mod discover;
 pub mod entity_ref;
 pub mod finding;
 pub mod format;
+pub mod generate;
 #[cfg(feature = "index")]
 pub mod index;
-pub mod generate;
 pub mod model;
 pub mod query;
 pub mod text;

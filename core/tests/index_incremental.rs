@@ -102,10 +102,9 @@ async fn incremental_updates(db: Db) {
     let root_findings = h.entities_with_findings.iter().find(|e| e.entity.entity_ref == "location:default/root");
     let root_findings = root_findings.unwrap_or_else(|| panic!("{h:#?}"));
     assert!(
-        root_findings
-            .findings
-            .iter()
-            .any(|f| f.location.file == "catalog-info.yaml" && f.location.line == 9 && f.message.contains("missing.yaml")),
+        root_findings.findings.iter().any(|f| f.location.file == "catalog-info.yaml"
+            && f.location.line == 9
+            && f.message.contains("missing.yaml")),
         "{root_findings:#?}"
     );
 
@@ -189,7 +188,10 @@ async fn update_known_files(db: Db) {
     let s = &r.sources[0];
     assert_eq!((s.files_seen, s.files_parsed, s.files_deleted), (2, 2, 1), "{r:?}");
     assert_eq!(search_names(&ix.search("plums", 5).await.unwrap()), ["alpha-service"]);
-    assert!(matches!(ix.ask("who owns beta-service").await.unwrap().body, AnswerBody::NotFound(_) | AnswerBody::Ambiguous(_)));
+    assert!(matches!(
+        ix.ask("who owns beta-service").await.unwrap().body,
+        AnswerBody::NotFound(_) | AnswerBody::Ambiguous(_)
+    ));
     assert_eq!(ownership(&ix.ask("who owns gamma-service").await.unwrap()).owner.as_ref().unwrap().name, "team-a");
     // Unchanged files are not parsed; a full run afterwards finds nothing to do.
     let r = ix.update_files("local", &paths[..1], &RunOptions::default()).await.unwrap();

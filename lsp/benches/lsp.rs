@@ -29,7 +29,8 @@ impl Stats {
     fn add(&mut self, name: &str, target: &str, samples: &mut [f64]) {
         samples.sort_by(|a, b| a.total_cmp(b));
         let pct = |p: f64| samples[((p * samples.len() as f64).ceil() as usize).clamp(1, samples.len()) - 1];
-        let text = format!("{:>9.2} {:>9.2} {:>9.2}   (n={})", pct(0.5), pct(0.95), samples[samples.len() - 1], samples.len());
+        let text =
+            format!("{:>9.2} {:>9.2} {:>9.2}   (n={})", pct(0.5), pct(0.95), samples[samples.len() - 1], samples.len());
         println!("{name:<58} {text}   target {target}");
         self.rows.push((name.to_owned(), text, target.to_owned()));
     }
@@ -97,11 +98,17 @@ fn small_file_budgets(stats: &mut Stats, label: &str, c: &mut Client, root: &Pat
         let Some((line, col)) = line_of(&text, "owner: ") else { continue };
         for _ in 0..3 {
             let t = Instant::now();
-            let r = c.request("textDocument/completion", json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col}}));
+            let r = c.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col}}),
+            );
             completions.push(ms(t.elapsed()));
             assert!(r["items"].as_array().is_some_and(|i| !i.is_empty()), "no completion items at the owner");
             let t = Instant::now();
-            let h = c.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col + 1}}));
+            let h = c.request(
+                "textDocument/hover",
+                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col + 1}}),
+            );
             hovers.push(ms(t.elapsed()));
             assert!(h.is_object(), "no hover on the owner");
         }
@@ -119,7 +126,10 @@ fn small_file_budgets(stats: &mut Stats, label: &str, c: &mut Client, root: &Pat
             let t = Instant::now();
             c.change(&uri, v, json!([{"range": range, "text": edit}]));
             let t2 = Instant::now();
-            c.request("textDocument/completion", json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col}}));
+            c.request(
+                "textDocument/completion",
+                json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": col}}),
+            );
             after_edit.push(ms(t2.elapsed()));
             c.diagnostics_where(&uri, |p| p["version"] == v);
             edits.push(ms(t.elapsed()));
@@ -153,7 +163,11 @@ fn main() {
     let server = server.canonicalize().unwrap();
     let big: usize = arg("--entities").and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let mut stats = Stats { rows: Vec::new() };
-    println!("server {}; load average {}", server.display(), std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    println!(
+        "server {}; load average {}",
+        server.display(),
+        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
+    );
     println!("{:<58} {:>9} {:>9} {:>9}", "metric", "median", "p95", "max");
 
     // 1. initialize, spawn to response, in an empty folder.
@@ -197,10 +211,12 @@ fn main() {
     stats.add(&format!("{lines}-line file: didOpen → diagnostics (ms)"), "≤ 200", &mut opens);
     c.open(&uri, &text);
     c.diagnostics_where(&uri, |p| p["version"] == 1);
-    let (owner_line, owner_col) = line_of(&text[text.len() / 2..], "owner: ").map(|(l, c)| {
-        let before = text[..text.len() / 2].lines().count() as u32 - 1;
-        (l + before, c)
-    }).unwrap();
+    let (owner_line, owner_col) = line_of(&text[text.len() / 2..], "owner: ")
+        .map(|(l, c)| {
+            let before = text[..text.len() / 2].lines().count() as u32 - 1;
+            (l + before, c)
+        })
+        .unwrap();
     let owner_line_text = text.lines().nth(owner_line as usize).unwrap();
     assert!(owner_line_text.contains("owner: "), "{owner_line_text}");
     let mut edit_diag = Vec::new();
@@ -209,16 +225,23 @@ fn main() {
     for i in 0..if quick { 8 } else { 30 } {
         version += 1;
         // Type in a description near the middle of the file, then complete the owner.
-        let range = json!({"start": {"line": owner_line - 1, "character": 0}, "end": {"line": owner_line - 1, "character": 0}});
+        let range =
+            json!({"start": {"line": owner_line - 1, "character": 0}, "end": {"line": owner_line - 1, "character": 0}});
         let (range, edit) = if i % 2 == 0 {
             (range, "#")
         } else {
-            (json!({"start": {"line": owner_line - 1, "character": 0}, "end": {"line": owner_line - 1, "character": 1}}), "")
+            (
+                json!({"start": {"line": owner_line - 1, "character": 0}, "end": {"line": owner_line - 1, "character": 1}}),
+                "",
+            )
         };
         let t = Instant::now();
         c.change(&uri, version, json!([{"range": range, "text": edit}]));
         let t2 = Instant::now();
-        let r = c.request("textDocument/completion", json!({"textDocument": {"uri": uri}, "position": {"line": owner_line, "character": owner_col}}));
+        let r = c.request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": owner_line, "character": owner_col}}),
+        );
         completion_after.push(ms(t2.elapsed()));
         assert!(r["items"].as_array().is_some_and(|i| !i.is_empty()));
         let v = version;
@@ -234,7 +257,10 @@ fn main() {
         c.request("textDocument/documentSymbol", json!({"textDocument": {"uri": uri}}));
         symbols.push(ms(t.elapsed()));
         let t = Instant::now();
-        c.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": owner_line, "character": owner_col + 1}}));
+        c.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": owner_line, "character": owner_col + 1}}),
+        );
         hovers.push(ms(t.elapsed()));
     }
     stats.add(&format!("{lines}-line file: documentSymbol (ms)"), "≤ 50", &mut symbols);
@@ -264,7 +290,14 @@ fn main() {
     stats.note(&format!("{big} entities: start → indexed (cross-file ready)"), format!("{:.0} ms", ms(full)), "-");
     println!("  server: {indexed}");
     c.drain();
-    small_file_budgets(&mut stats, &format!("{big} entities"), &mut c, &huge_root, &services[1..], if quick { 10 } else { 40 });
+    small_file_budgets(
+        &mut stats,
+        &format!("{big} entities"),
+        &mut c,
+        &huge_root,
+        &services[1..],
+        if quick { 10 } else { 40 },
+    );
     let t = Instant::now();
     let refs = c.request(
         "textDocument/references",

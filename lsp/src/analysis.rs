@@ -134,7 +134,11 @@ pub(crate) fn schedule(shared: &Arc<Shared>, path: Arc<str>) {
                 Ok(Outcome::Stale) => {}
                 Err(err) => {
                     tracing::error!("diagnostics for {path} failed: {err}");
-                    log(&shared, MessageType::ERROR, format!("Backline: computing diagnostics for {path} failed: {err}"));
+                    log(
+                        &shared,
+                        MessageType::ERROR,
+                        format!("Backline: computing diagnostics for {path} failed: {err}"),
+                    );
                 }
             }
             let mut st = shared.lock();
@@ -156,8 +160,15 @@ pub(crate) fn rebuild(shared: &Arc<Shared>, except: Option<&str>, still_needed: 
     let _one_at_a_time = shared.rebuild.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (disk, docs, complete, has_roots, catalog) = {
         let st = shared.lock();
-        let has_roots = !st.roots.is_empty() || st.settings.catalogs.iter().any(|c| matches!(c, CatalogSource::Directory(_)));
-        (st.disk.clone(), st.docs.values().cloned().collect::<Vec<_>>(), *shared.scanned.borrow(), has_roots, st.catalog.clone())
+        let has_roots =
+            !st.roots.is_empty() || st.settings.catalogs.iter().any(|c| matches!(c, CatalogSource::Directory(_)));
+        (
+            st.disk.clone(),
+            st.docs.values().cloned().collect::<Vec<_>>(),
+            *shared.scanned.borrow(),
+            has_roots,
+            st.catalog.clone(),
+        )
     };
     if !still_needed(&catalog) {
         return;
@@ -293,11 +304,18 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
         };
         if rebuilt.is_ok() {
             let entities = shared.lock().catalog.index.len();
-            tracing::info!("indexed {files} catalog files ({entities} entities) in {:?}; RSS {:?} MiB", started.elapsed(), rss_mib());
+            tracing::info!(
+                "indexed {files} catalog files ({entities} entities) in {:?}; RSS {:?} MiB",
+                started.elapsed(),
+                rss_mib()
+            );
             log(
                 &shared,
                 MessageType::INFO,
-                format!("Backline: indexed {files} catalog files, {entities} entities in {} ms", started.elapsed().as_millis()),
+                format!(
+                    "Backline: indexed {files} catalog files, {entities} entities in {} ms",
+                    started.elapsed().as_millis()
+                ),
             );
         }
     });
@@ -326,8 +344,11 @@ pub(crate) fn files_changed(shared: &Arc<Shared>, changed: Vec<PathBuf>, deleted
             let shared = shared.clone();
             tokio::task::spawn_blocking(move || {
                 let disk = shared.lock().disk.clone();
-                let removed: HashSet<Arc<str>> =
-                    deleted.iter().filter_map(|p| disk.by_path.get_key_value(p.to_string_lossy().as_ref())).map(|(k, _)| k.clone()).collect();
+                let removed: HashSet<Arc<str>> = deleted
+                    .iter()
+                    .filter_map(|p| disk.by_path.get_key_value(p.to_string_lossy().as_ref()))
+                    .map(|(k, _)| k.clone())
+                    .collect();
                 let mut loaded: Vec<DiskFile> = Vec::new();
                 let mut findings: HashMap<Arc<str>, Vec<Finding>> = HashMap::new();
                 let mut seen: HashSet<PathBuf> = HashSet::new();

@@ -114,7 +114,10 @@ mod tests {
         let next = doc.changed(vec![change(0, 8, 0, 9, "y"), change(1, 3, 1, 4, "22")], 2, 2, Encoding::Utf16);
         assert_eq!(&*next.text, "name: 😀y\nb: 22\n");
         let whole = next.changed(
-            vec![TextDocumentContentChangeEvent { range: None, range_length: None, text: "x: 1\n".into() }, change(0, 3, 0, 4, "2")],
+            vec![
+                TextDocumentContentChangeEvent { range: None, range_length: None, text: "x: 1\n".into() },
+                change(0, 3, 0, 4, "2"),
+            ],
             3,
             3,
             Encoding::Utf16,

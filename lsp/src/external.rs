@@ -41,7 +41,10 @@ pub(crate) async fn load(source: &CatalogSource, known: &HashSet<String>) -> Res
     let store = match source {
         CatalogSource::IndexFile(path) => {
             if !path.is_file() {
-                return Err(format!("the index file {} does not exist (build it with `backline index`)", path.display()));
+                return Err(format!(
+                    "the index file {} does not exist (build it with `backline index`)",
+                    path.display()
+                ));
             }
             let search = path.with_extension("search");
             StoreSettings {
@@ -66,8 +69,13 @@ pub(crate) async fn load(source: &CatalogSource, known: &HashSet<String>) -> Res
     let mut entities: Vec<EntitySummary> = Vec::new();
     for kind in BUILTIN_KINDS {
         let filter = Filter { field: FilterField::Kind, key: None, value: Some((*kind).to_owned()) };
-        let answer = index.find(&[filter]).await.map_err(|e| format!("cannot list {kind} entities of {}: {e}", describe(source)))?;
-        entities.extend(answer.groups.into_iter().flat_map(|g| g.entities).filter(|e| e.exists && !known.contains(&e.entity_ref)));
+        let answer = index
+            .find(&[filter])
+            .await
+            .map_err(|e| format!("cannot list {kind} entities of {}: {e}", describe(source)))?;
+        entities.extend(
+            answer.groups.into_iter().flat_map(|g| g.entities).filter(|e| e.exists && !known.contains(&e.entity_ref)),
+        );
     }
     index.close().await;
     Ok(synthesize(entities, &roots, &describe(source)))
@@ -115,11 +123,16 @@ fn synthesize(entities: Vec<EntitySummary>, roots: &HashMap<String, PathBuf>, la
                 text.push_str("---\n");
                 line += 1;
             }
-            let _ = writeln!(text, "apiVersion: {}", if e.kind == "Template" { "scaffolder.backstage.io/v1beta3" } else { "backstage.io/v1alpha1" });
+            let _ = writeln!(
+                text,
+                "apiVersion: {}",
+                if e.kind == "Template" { "scaffolder.backstage.io/v1beta3" } else { "backstage.io/v1alpha1" }
+            );
             let _ = writeln!(text, "kind: {}", e.kind);
             text.push_str("metadata:\n");
             line += 3;
-            let (want_line, want_col) = e.defined_at.as_ref().map_or((0, 9), |a| (a.line.saturating_sub(1), a.column.max(9)));
+            let (want_line, want_col) =
+                e.defined_at.as_ref().map_or((0, 9), |a| (a.line.saturating_sub(1), a.column.max(9)));
             while line < want_line {
                 text.push('\n');
                 line += 1;
@@ -192,7 +205,13 @@ mod tests {
             owner: None,
             exists: true,
             valid: true,
-            defined_at: Some(SourceLocation { source: "org".into(), file: "groups.yaml".into(), line, column: 9, stale: false }),
+            defined_at: Some(SourceLocation {
+                source: "org".into(),
+                file: "groups.yaml".into(),
+                line,
+                column: 9,
+                stale: false,
+            }),
             error_count: 0,
             warning_count: 0,
             first_error: None,
@@ -201,7 +220,8 @@ mod tests {
 
     #[test]
     fn names_land_on_the_recorded_lines() {
-        let files = synthesize(vec![summary("Group", "team-a", 4), summary("Group", "team-b", 20)], &HashMap::new(), "x");
+        let files =
+            synthesize(vec![summary("Group", "team-a", 4), summary("Group", "team-b", 20)], &HashMap::new(), "x");
         assert_eq!(files.len(), 1);
         let f = &files[0];
         assert_eq!(&*f.path, "backline-index:org/groups.yaml");

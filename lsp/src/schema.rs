@@ -34,28 +34,83 @@ const fn key(name: &'static str, shape: Shape, required: bool, doc: &'static str
 use Shape::*;
 
 const ENVELOPE: &[Key] = &[
-    key("apiVersion", Scalar, true, "The version of the entity format: `backstage.io/v1alpha1` (or `v1beta1`) for built-in kinds, `scaffolder.backstage.io/v1beta3` for Templates."),
-    key("kind", Scalar, true, "What the entity is: Component, API, Resource, System, Domain, Group, User, Location or Template. Case-sensitive."),
-    key("metadata", Map, true, "Identity and descriptive data: `name` (required), `namespace`, `title`, `description`, `labels`, `annotations`, `tags`, `links`."),
-    key("spec", Map, true, "The kind-specific part: type, lifecycle, owner and relations. Required for every built-in kind."),
+    key(
+        "apiVersion",
+        Scalar,
+        true,
+        "The version of the entity format: `backstage.io/v1alpha1` (or `v1beta1`) for built-in kinds, `scaffolder.backstage.io/v1beta3` for Templates.",
+    ),
+    key(
+        "kind",
+        Scalar,
+        true,
+        "What the entity is: Component, API, Resource, System, Domain, Group, User, Location or Template. Case-sensitive.",
+    ),
+    key(
+        "metadata",
+        Map,
+        true,
+        "Identity and descriptive data: `name` (required), `namespace`, `title`, `description`, `labels`, `annotations`, `tags`, `links`.",
+    ),
+    key(
+        "spec",
+        Map,
+        true,
+        "The kind-specific part: type, lifecycle, owner and relations. Required for every built-in kind.",
+    ),
 ];
 
 const METADATA: &[Key] = &[
-    key("name", Scalar, true, "The entity's name, unique per kind and namespace (case-insensitively): 1-63 letters, digits and `-_.`, starting and ending with a letter or digit. References use it."),
-    key("namespace", Scalar, false, "The namespace (default: `default`). A lowercase DNS label: letters, digits and single `-`."),
+    key(
+        "name",
+        Scalar,
+        true,
+        "The entity's name, unique per kind and namespace (case-insensitively): 1-63 letters, digits and `-_.`, starting and ending with a letter or digit. References use it.",
+    ),
+    key(
+        "namespace",
+        Scalar,
+        false,
+        "The namespace (default: `default`). A lowercase DNS label: letters, digits and single `-`.",
+    ),
     key("title", Scalar, false, "A display name shown instead of `name` in Backstage. References never use it."),
     key("description", Scalar, false, "A human-readable description, shown in catalog listings and search."),
-    key("labels", Map, false, "Key/value pairs for selecting entities; values are short identifiers (the object-name format)."),
-    key("annotations", Map, false, "Key/value pairs for tools and plugins (`github.com/project-slug`, `backstage.io/techdocs-ref`, `pagerduty.com/service-id`...). Values are any string."),
-    key("tags", List, false, "Lowercase single-word classifiers (`java`, `payments`): letters, digits, `:+#` and single `-`, at most 63 characters each."),
-    key("links", MapList, false, "External links shown on the entity page; each needs a `url`, and may have `title`, `icon` and `type`."),
+    key(
+        "labels",
+        Map,
+        false,
+        "Key/value pairs for selecting entities; values are short identifiers (the object-name format).",
+    ),
+    key(
+        "annotations",
+        Map,
+        false,
+        "Key/value pairs for tools and plugins (`github.com/project-slug`, `backstage.io/techdocs-ref`, `pagerduty.com/service-id`...). Values are any string.",
+    ),
+    key(
+        "tags",
+        List,
+        false,
+        "Lowercase single-word classifiers (`java`, `payments`): letters, digits, `:+#` and single `-`, at most 63 characters each.",
+    ),
+    key(
+        "links",
+        MapList,
+        false,
+        "External links shown on the entity page; each needs a `url`, and may have `title`, `icon` and `type`.",
+    ),
 ];
 
 const LINK: &[Key] = &[
     key("url", Scalar, true, "An absolute URL."),
     key("title", Scalar, false, "The link's text."),
     key("icon", Scalar, false, "A Backstage system icon name (e.g. `dashboard`, `docs`, `chat`)."),
-    key("type", Scalar, false, "Free text that says what the link is: `runbook`, `documentation`, `dashboard`, `chat`..."),
+    key(
+        "type",
+        Scalar,
+        false,
+        "Free text that says what the link is: `runbook`, `documentation`, `dashboard`, `chat`...",
+    ),
 ];
 
 const PROFILE: &[Key] = &[
@@ -67,7 +122,12 @@ const PROFILE: &[Key] = &[
 const STEP: &[Key] = &[
     key("id", Scalar, false, "Identifier later steps and the output refer to (`${{ steps.<id>.output }}`)."),
     key("name", Scalar, false, "What the step is called in the scaffolder's progress view."),
-    key("action", Scalar, true, "The scaffolder action to run, e.g. `fetch:template`, `publish:github`, `catalog:register`."),
+    key(
+        "action",
+        Scalar,
+        true,
+        "The scaffolder action to run, e.g. `fetch:template`, `publish:github`, `catalog:register`.",
+    ),
     key("input", Map, false, "The action's input."),
     key("if", Scalar, false, "Skip the step unless this expression (or boolean) is true."),
 ];
@@ -76,15 +136,35 @@ const OWNER_DOC: &str = "Who owns the entity: a Group (a bare name means a Group
 const SYSTEM_DOC: &str = "The System the entity belongs to (a bare name means a System).";
 
 const COMPONENT: &[Key] = &[
-    key("type", Scalar, true, "What kind of component: `service`, `website`, `library`, `documentation`, `tool`... Any value is accepted."),
-    key("lifecycle", Scalar, true, "Where it is in its life: `experimental`, `production` or `deprecated`. Any value is accepted; Backline flags others."),
+    key(
+        "type",
+        Scalar,
+        true,
+        "What kind of component: `service`, `website`, `library`, `documentation`, `tool`... Any value is accepted.",
+    ),
+    key(
+        "lifecycle",
+        Scalar,
+        true,
+        "Where it is in its life: `experimental`, `production` or `deprecated`. Any value is accepted; Backline flags others.",
+    ),
     key("owner", Scalar, true, OWNER_DOC),
     key("system", Scalar, false, SYSTEM_DOC),
     key("subcomponentOf", Scalar, false, "The Component this one is part of (a bare name means a Component)."),
     key("providesApis", List, false, "APIs this component provides (bare names mean APIs)."),
     key("consumesApis", List, false, "APIs this component consumes (bare names mean APIs)."),
-    key("dependsOn", List, false, "Components and Resources this one depends on. The kind must be written: `component:orders`, `resource:orders-db`."),
-    key("dependencyOf", List, false, "Entities that depend on this one (the reverse of `dependsOn`). The kind must be written."),
+    key(
+        "dependsOn",
+        List,
+        false,
+        "Components and Resources this one depends on. The kind must be written: `component:orders`, `resource:orders-db`.",
+    ),
+    key(
+        "dependencyOf",
+        List,
+        false,
+        "Entities that depend on this one (the reverse of `dependsOn`). The kind must be written.",
+    ),
 ];
 
 const API: &[Key] = &[
@@ -92,7 +172,12 @@ const API: &[Key] = &[
     key("lifecycle", Scalar, true, "`experimental`, `production` or `deprecated`."),
     key("owner", Scalar, true, OWNER_DOC),
     key("system", Scalar, false, SYSTEM_DOC),
-    key("definition", Scalar, true, "The API's definition as text: a block scalar (`|`) or a placeholder such as `$text: ./openapi.yaml`."),
+    key(
+        "definition",
+        Scalar,
+        true,
+        "The API's definition as text: a block scalar (`|`) or a placeholder such as `$text: ./openapi.yaml`.",
+    ),
 ];
 
 const RESOURCE: &[Key] = &[
@@ -129,7 +214,12 @@ const USER: &[Key] = &[
 ];
 
 const LOCATION: &[Key] = &[
-    key("type", Scalar, false, "How targets are read: `url` or `file` (default: the type of the location this entity came from)."),
+    key(
+        "type",
+        Scalar,
+        false,
+        "How targets are read: `url` or `file` (default: the type of the location this entity came from).",
+    ),
     key("target", Scalar, false, "One path (relative to this file when it starts with `.`) or URL, globs allowed."),
     key("targets", List, false, "Several paths or URLs."),
     key("presence", Scalar, false, "`required` (default: a missing target is an error) or `optional`."),
@@ -181,22 +271,49 @@ pub(crate) fn key_at(path: &[String], kind: Option<&str>, name: &str) -> Option<
 
 /// Well-known annotations (`catalog-format.md` §11): key and meaning.
 pub(crate) const ANNOTATIONS: &[(&str, &str)] = &[
-    ("backstage.io/techdocs-ref", "Where TechDocs finds the docs: `dir:.` (the folder with `mkdocs.yml`, relative to this file) or `url:<absolute url>`."),
+    (
+        "backstage.io/techdocs-ref",
+        "Where TechDocs finds the docs: `dir:.` (the folder with `mkdocs.yml`, relative to this file) or `url:<absolute url>`.",
+    ),
     ("backstage.io/techdocs-entity", "Show another entity's TechDocs here (an entity reference)."),
-    ("backstage.io/source-location", "Where the source code is: `url:<folder url>/` (a folder ends with `/`). Set by the catalog for url locations; a written value wins."),
-    ("backstage.io/view-url", "URL to view the entity's file. Set by the catalog for url locations; a written value wins."),
-    ("backstage.io/edit-url", "URL to edit the entity's file. Set by the catalog for url locations; a written value wins."),
-    ("backstage.io/source-template", "The Template that created this entity (e.g. `template:default/react-ssr-template`)."),
-    ("backstage.io/time-saved", "On Templates: time saved per run as an ISO-8601 duration (`PT4H`), for scaffolder analytics."),
+    (
+        "backstage.io/source-location",
+        "Where the source code is: `url:<folder url>/` (a folder ends with `/`). Set by the catalog for url locations; a written value wins.",
+    ),
+    (
+        "backstage.io/view-url",
+        "URL to view the entity's file. Set by the catalog for url locations; a written value wins.",
+    ),
+    (
+        "backstage.io/edit-url",
+        "URL to edit the entity's file. Set by the catalog for url locations; a written value wins.",
+    ),
+    (
+        "backstage.io/source-template",
+        "The Template that created this entity (e.g. `template:default/react-ssr-template`).",
+    ),
+    (
+        "backstage.io/time-saved",
+        "On Templates: time saved per run as an ISO-8601 duration (`PT4H`), for scaffolder analytics.",
+    ),
     ("backstage.io/kubernetes-id", "Matched against the `backstage.io/kubernetes-id` label of Kubernetes objects."),
-    ("backstage.io/kubernetes-label-selector", "A Kubernetes label selector (`app=my-app,component=front-end`); overrides kubernetes-id."),
+    (
+        "backstage.io/kubernetes-label-selector",
+        "A Kubernetes label selector (`app=my-app,component=front-end`); overrides kubernetes-id.",
+    ),
     ("backstage.io/kubernetes-namespace", "Restrict the Kubernetes plugin to a namespace."),
     ("backstage.io/kubernetes-cluster", "Restrict the Kubernetes plugin to one configured cluster."),
     ("backstage.io/code-coverage", "`scm-only` or `enabled`: turns on the code-coverage plugin."),
     ("backstage.io/managed-by-location", "Set by the catalog (the file the entity was read from); do not write it."),
-    ("backstage.io/managed-by-origin-location", "Set by the catalog (the registered location that led here); do not write it."),
+    (
+        "backstage.io/managed-by-origin-location",
+        "Set by the catalog (the registered location that led here); do not write it.",
+    ),
     ("backstage.io/orphan", "Set by the catalog when nothing emits the entity any more; do not write it."),
-    ("github.com/project-slug", "The GitHub repository as `<org>/<repo>`: GitHub Actions, pull requests, insights, security plugins."),
+    (
+        "github.com/project-slug",
+        "The GitHub repository as `<org>/<repo>`: GitHub Actions, pull requests, insights, security plugins.",
+    ),
     ("github.com/team-slug", "On Groups: the GitHub team as `<org>/<team>`."),
     ("github.com/user-login", "On Users: the GitHub login."),
     ("gitlab.com/project-slug", "The GitLab project as `<group>/<project>`."),
@@ -211,12 +328,18 @@ pub(crate) const ANNOTATIONS: &[(&str, &str)] = &[
     ("sonarqube.org/project-key", "The SonarQube / SonarCloud project key."),
     ("vault.io/secrets-path", "The Vault path of the entity's secrets."),
     ("lighthouse.com/website-url", "The URL Lighthouse audits."),
-    ("pagerduty.com/service-id", "The PagerDuty service id (`PXXXXXX`): who is on call. Backline shows it when asked who owns something."),
+    (
+        "pagerduty.com/service-id",
+        "The PagerDuty service id (`PXXXXXX`): who is on call. Backline shows it when asked who owns something.",
+    ),
     ("pagerduty.com/integration-key", "The PagerDuty Events API integration key (needed to trigger incidents)."),
     ("opsgenie.com/component-selector", "An Opsgenie alert query, e.g. `tag:\"service:my-service\"`."),
     ("opsgenie.com/team", "The Opsgenie team (enables the on-call list)."),
     ("splunk.com/on-call-team", "The Splunk On-Call (VictorOps) team."),
-    ("slack.com/bot-notify", "Slack user (`U…`) or channel (`C…`) id that Backstage notifications go to; Backline shows it as the owner's chat."),
+    (
+        "slack.com/bot-notify",
+        "Slack user (`U…`) or channel (`C…`) id that Backstage notifications go to; Backline shows it as the owner's chat.",
+    ),
     ("argocd/app-name", "The Argo CD application."),
     ("datadoghq.com/dashboard-url", "A Datadog dashboard URL."),
     ("grafana/dashboard-selector", "Grafana dashboards to show (a selector)."),
@@ -232,10 +355,14 @@ pub(crate) fn annotation_doc(key: &str) -> Option<&'static str> {
 /// One line on each built-in kind.
 pub(crate) fn kind_doc(kind: &str) -> Option<&'static str> {
     Some(match kind {
-        "Component" => "A unit of software: a service, website, library... Needs `spec.type`, `spec.lifecycle` and `spec.owner`.",
+        "Component" => {
+            "A unit of software: a service, website, library... Needs `spec.type`, `spec.lifecycle` and `spec.owner`."
+        }
         "API" => "An interface a component provides or consumes. Needs `type`, `lifecycle`, `owner` and `definition`.",
         "Resource" => "Infrastructure a system needs: a database, bucket, cluster... Needs `type` and `owner`.",
-        "System" => "A collection of components, APIs and resources that together expose some functionality. Needs `owner`.",
+        "System" => {
+            "A collection of components, APIs and resources that together expose some functionality. Needs `owner`."
+        }
         "Domain" => "A bounded context grouping systems. Needs `owner`.",
         "Group" => "A team or other organisational unit. Needs `type` and `children` (may be `[]`).",
         "User" => "A person. Needs `memberOf` (may be `[]`).",
@@ -261,17 +388,30 @@ pub(crate) fn api_versions(kind: Option<&str>) -> Vec<&'static str> {
 /// A new entity of `kind`, as an LSP snippet (`${1:name}` tab stops, `${2|a,b|}` choices).
 pub(crate) fn snippet(kind: &str) -> Option<String> {
     let api = if kind == "Template" { TEMPLATE_API_VERSION } else { "backstage.io/v1alpha1" };
-    let head = format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: ${{1:name}}\n  description: ${{2:What it is}}\n");
+    let head =
+        format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: ${{1:name}}\n  description: ${{2:What it is}}\n");
     let spec = match kind {
-        "Component" => "spec:\n  type: ${3|service,website,library,documentation,tool|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n",
-        "API" => "spec:\n  type: ${3|openapi,asyncapi,graphql,grpc,trpc|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n  definition:\n    \\$text: ${7:./openapi.yaml}\n",
-        "Resource" => "spec:\n  type: ${3|database,s3-bucket,kubernetes-cluster,queue,cache|}\n  owner: ${4:team}\n  system: ${5:system}\n",
+        "Component" => {
+            "spec:\n  type: ${3|service,website,library,documentation,tool|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n"
+        }
+        "API" => {
+            "spec:\n  type: ${3|openapi,asyncapi,graphql,grpc,trpc|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n  definition:\n    \\$text: ${7:./openapi.yaml}\n"
+        }
+        "Resource" => {
+            "spec:\n  type: ${3|database,s3-bucket,kubernetes-cluster,queue,cache|}\n  owner: ${4:team}\n  system: ${5:system}\n"
+        }
         "System" => "spec:\n  owner: ${3:team}\n  domain: ${4:domain}\n",
         "Domain" => "spec:\n  owner: ${3:team}\n",
-        "Group" => "spec:\n  type: ${3|team,business-unit,product-area,root|}\n  profile:\n    displayName: ${4:Display Name}\n    email: ${5:team@example.com}\n  parent: ${6:parent}\n  children: []\n  members: []\n",
-        "User" => "spec:\n  profile:\n    displayName: ${3:Full Name}\n    email: ${4:person@example.com}\n  memberOf: [${5:team}]\n",
+        "Group" => {
+            "spec:\n  type: ${3|team,business-unit,product-area,root|}\n  profile:\n    displayName: ${4:Display Name}\n    email: ${5:team@example.com}\n  parent: ${6:parent}\n  children: []\n  members: []\n"
+        }
+        "User" => {
+            "spec:\n  profile:\n    displayName: ${3:Full Name}\n    email: ${4:person@example.com}\n  memberOf: [${5:team}]\n"
+        }
         "Location" => "spec:\n  targets:\n    - ${3:./*/catalog-info.yaml}\n",
-        "Template" => "spec:\n  owner: ${3:team}\n  type: ${4:service}\n  parameters: []\n  steps:\n    - id: ${5:fetch}\n      name: ${6:Fetch skeleton}\n      action: ${7:fetch:template}\n      input:\n        url: ${8:./skeleton}\n",
+        "Template" => {
+            "spec:\n  owner: ${3:team}\n  type: ${4:service}\n  parameters: []\n  steps:\n    - id: ${5:fetch}\n      name: ${6:Fetch skeleton}\n      action: ${7:fetch:template}\n      input:\n        url: ${8:./skeleton}\n"
+        }
         _ => return None,
     };
     Some(format!("{head}{spec}$0"))

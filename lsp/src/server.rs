@@ -129,7 +129,8 @@ impl LanguageServer for Server {
         let tdp = params.text_document_position_params;
         let Some(doc) = self.doc(&tdp.text_document.uri) else { return Ok(None) };
         let snap = self.shared.snapshot();
-        let result = on_document(&self.shared, "hover", doc, move |d| Ok(handlers::hover::hover(&snap, d, tdp.position))).await;
+        let result =
+            on_document(&self.shared, "hover", doc, move |d| Ok(handlers::hover::hover(&snap, d, tdp.position))).await;
         self.trace("textDocument/hover", started, String::new);
         result
     }
@@ -139,9 +140,10 @@ impl LanguageServer for Server {
         let tdp = params.text_document_position_params;
         let Some(doc) = self.doc(&tdp.text_document.uri) else { return Ok(None) };
         let snap = self.shared.snapshot();
-        let result =
-            on_document(&self.shared, "definition", doc, move |d| Ok(handlers::definition::definition(&snap, d, tdp.position)))
-                .await;
+        let result = on_document(&self.shared, "definition", doc, move |d| {
+            Ok(handlers::definition::definition(&snap, d, tdp.position))
+        })
+        .await;
         self.trace("textDocument/definition", started, String::new);
         result
     }
@@ -151,8 +153,10 @@ impl LanguageServer for Server {
         let Some(doc) = self.doc(&params.text_document_position.text_document.uri) else { return Ok(None) };
         let snap = self.shared.snapshot();
         let d = doc.clone();
-        let result =
-            handlers::blocking("references", move |cancel| Ok(handlers::references::references(&snap, &d, &params, cancel))).await;
+        let result = handlers::blocking("references", move |cancel| {
+            Ok(handlers::references::references(&snap, &d, &params, cancel))
+        })
+        .await;
         self.trace("textDocument/references", started, || match &result {
             Ok(Some(l)) => format!("{} locations", l.len()),
             _ => "none".into(),
@@ -166,8 +170,10 @@ impl LanguageServer for Server {
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
         let Some(doc) = self.doc(&params.text_document.uri) else { return Ok(None) };
         let snap = self.shared.snapshot();
-        on_document(&self.shared, "prepareRename", doc, move |d| Ok(handlers::rename::prepare_rename(&snap, d, params.position)))
-            .await
+        on_document(&self.shared, "prepareRename", doc, move |d| {
+            Ok(handlers::rename::prepare_rename(&snap, d, params.position))
+        })
+        .await
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
@@ -192,8 +198,10 @@ impl LanguageServer for Server {
         let started = Instant::now();
         let Some(doc) = self.doc(&params.text_document.uri) else { return Ok(None) };
         let snap = self.shared.snapshot();
-        let result =
-            on_document(&self.shared, "documentSymbol", doc, move |d| Ok(handlers::document_symbol::document_symbol(&snap, d))).await;
+        let result = on_document(&self.shared, "documentSymbol", doc, move |d| {
+            Ok(handlers::document_symbol::document_symbol(&snap, d))
+        })
+        .await;
         self.trace("textDocument/documentSymbol", started, String::new);
         result
     }

@@ -84,7 +84,8 @@ impl Settings {
                         Some("warning") => LintLevel::Warning,
                         Some("error") => LintLevel::Error,
                         _ => {
-                            problems.push(format!("lints.{key}: {level} is not one of off, hint, warning, error; ignored"));
+                            problems
+                                .push(format!("lints.{key}: {level} is not one of off, hint, warning, error; ignored"));
                             continue;
                         }
                     };
@@ -99,7 +100,9 @@ impl Settings {
                 // Every entry was checked above, so this cannot fail; keep the defaults if it does.
                 settings.lints = LintLevels::from_map(entries).unwrap_or_default();
             }
-            Some(other) => problems.push(format!("lints must be an object like {{\"BL0101\": \"error\"}}, not {other}; ignored")),
+            Some(other) => {
+                problems.push(format!("lints must be an object like {{\"BL0101\": \"error\"}}, not {other}; ignored"))
+            }
         }
         settings.trace = match v.get("trace") {
             None | Some(Value::Null) => Trace::Off,
@@ -154,7 +157,9 @@ mod tests {
     #[test]
     fn wrapped_and_bare_payloads_mean_the_same() {
         let bare = json!({"catalogs": ["../org", "/srv/catalog.db", "postgres://h/db"], "lints": {"BL0101": "error", "unknown-lifecycle": "off"}, "trace": "messages"});
-        for payload in [bare.clone(), json!({"backline": bare.clone()}), json!({"settings": {"backline": bare.clone()}})] {
+        for payload in
+            [bare.clone(), json!({"backline": bare.clone()}), json!({"settings": {"backline": bare.clone()}})]
+        {
             let (s, problems) = Settings::from_json(&payload, Some(Path::new("/work/ws")));
             assert!(problems.is_empty(), "{problems:?}");
             assert_eq!(

@@ -52,7 +52,8 @@ impl DiskFiles {
     /// A copy with some files replaced (re-read after a change on disk), added or removed.
     pub(crate) fn with_changes(&self, changed: Vec<DiskFile>, removed: &HashSet<Arc<str>>) -> DiskFiles {
         let mut out = DiskFiles::default();
-        let mut changed: HashMap<Arc<str>, DiskFile> = changed.into_iter().map(|f| (f.parsed.path.clone(), f)).collect();
+        let mut changed: HashMap<Arc<str>, DiskFile> =
+            changed.into_iter().map(|f| (f.parsed.path.clone(), f)).collect();
         for f in &self.files {
             if removed.contains(&f.parsed.path) {
                 continue;
@@ -65,8 +66,12 @@ impl DiskFiles {
         for f in rest {
             out.push(f);
         }
-        out.discovery_findings =
-            self.discovery_findings.iter().filter(|(k, _)| !removed.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        out.discovery_findings = self
+            .discovery_findings
+            .iter()
+            .filter(|(k, _)| !removed.contains(*k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
         out
     }
 
@@ -94,9 +99,8 @@ pub(crate) fn is_catalog_document(name: &str, head: &[u8]) -> bool {
     let head = &head[..head.len().min(HEAD_BYTES)];
     let head = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(head);
     head.split(|&b| b == b'\n').any(|line| {
-        let rest = ["apiVersion", "\"apiVersion\"", "'apiVersion'"]
-            .iter()
-            .find_map(|k| line.strip_prefix(k.as_bytes()));
+        let rest =
+            ["apiVersion", "\"apiVersion\"", "'apiVersion'"].iter().find_map(|k| line.strip_prefix(k.as_bytes()));
         let Some(rest) = rest else { return false };
         let rest = trim_start(rest);
         let Some(rest) = rest.strip_prefix(b":") else { return false };
@@ -135,7 +139,8 @@ pub(crate) fn is_catalog_path(path: &Path) -> bool {
 }
 
 /// Annotations the editor reads from files that are not open: how to reach an owner.
-pub(crate) const ROUTING_ANNOTATIONS: &[&str] = &["slack.com/bot-notify", "pagerduty.com/service-id", "opsgenie.com/team"];
+pub(crate) const ROUTING_ANNOTATIONS: &[&str] =
+    &["slack.com/bot-notify", "pagerduty.com/service-id", "opsgenie.com/team"];
 
 /// Keeps only what a file that is not open needs (see the module docs): no YAML tree, and of
 /// each entity no labels, tags or apiVersion, and annotations and links only where `ownerAt`
@@ -197,7 +202,9 @@ pub(crate) fn load(path: &Path) -> (Option<ParsedFile>, Vec<Finding>) {
                 Code::NotUtf8,
                 &key,
                 TextRange::new(at, at + 1),
-                format!("Invalid UTF-8 at byte {at}; Backstage replaces invalid bytes with U+FFFD and carries on, which silently corrupts text. Re-save the file as UTF-8."),
+                format!(
+                    "Invalid UTF-8 at byte {at}; Backstage replaces invalid bytes with U+FFFD and carries on, which silently corrupts text. Re-save the file as UTF-8."
+                ),
             );
             (String::from_utf8_lossy(err.as_bytes()).into_owned(), vec![f])
         }
@@ -327,7 +334,11 @@ impl Catalog {
             by_path.insert(f.path.clone(), fi);
             for (di, d) in f.documents.iter().enumerate() {
                 if let Some(e) = &d.entity {
-                    by_kind.entry(e.kind().to_lowercase()).or_default().push((e.entity_ref.canonical(), fi as u32, di as u32));
+                    by_kind.entry(e.kind().to_lowercase()).or_default().push((
+                        e.entity_ref.canonical(),
+                        fi as u32,
+                        di as u32,
+                    ));
                 }
             }
         }

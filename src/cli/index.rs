@@ -80,11 +80,9 @@ pub async fn run_with_progress(
 ) -> anyhow::Result<IndexReport> {
     let bar = progress_bar();
     let tick = bar.clone();
-    options.progress = Some(Arc::new(move |p: &Progress| {
-        match p.phase {
-            Phase::Reading => tick.set_message(format!("{}: {} files, {} parsed", p.source, p.files_seen, p.files_parsed)),
-            Phase::Search => tick.set_message("committed; updating search"),
-        }
+    options.progress = Some(Arc::new(move |p: &Progress| match p.phase {
+        Phase::Reading => tick.set_message(format!("{}: {} files, {} parsed", p.source, p.files_seen, p.files_parsed)),
+        Phase::Search => tick.set_message("committed; updating search"),
     }));
     let result = match sources {
         Some(s) => index.index_sources(s, &options).await,
@@ -103,9 +101,15 @@ pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
     if !missing.is_empty() {
         let sources: Vec<SourceSettings> =
             index.settings().sources.iter().filter(|s| missing.contains(&s.name)).cloned().collect();
-        let report = run_with_progress(&index, Some(&sources), RunOptions { wait_for_lock: true, ..RunOptions::default() }).await?;
+        let report =
+            run_with_progress(&index, Some(&sources), RunOptions { wait_for_lock: true, ..RunOptions::default() })
+                .await?;
         for s in report.failed_sources() {
-            anstream::eprintln!("warning: source {} could not be indexed: {}", s.name, s.error.as_deref().unwrap_or(""));
+            anstream::eprintln!(
+                "warning: source {} could not be indexed: {}",
+                s.name,
+                s.error.as_deref().unwrap_or("")
+            );
         }
     }
     Ok(index)
@@ -159,7 +163,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
                 match &s.error {
                     Some(e) => writeln!(out, "{}: FAILED, keeping its last good index (stale): {e}", s.name)?,
                     None => {
-                        let rev = s.revision.as_deref().map(|r| format!(" at {}", &r[..r.len().min(12)])).unwrap_or_default();
+                        let rev =
+                            s.revision.as_deref().map(|r| format!(" at {}", &r[..r.len().min(12)])).unwrap_or_default();
                         writeln!(
                             out,
                             "{}{rev}: {} files, {} parsed, {} removed, {} entities written",

@@ -1,14 +1,14 @@
 //! Subcommands of the `backline` binary, one file each, plus what they share: global flags,
 //! logging set-up and loading `backline.toml`.
 
+pub mod ask;
 pub mod check;
+pub mod discord;
 pub mod explain;
-pub mod lsp;
 pub mod generate;
 pub mod index;
-pub mod ask;
+pub mod lsp;
 pub mod query;
-pub mod discord;
 pub mod serve;
 
 use std::path::{Path, PathBuf};

@@ -90,7 +90,17 @@ impl Client {
             }
         });
         let pid = child.id();
-        Client { child, stdin, rx, next_id: 1, pending: VecDeque::new(), history: Vec::new(), server_requests: Vec::new(), stderr, pid }
+        Client {
+            child,
+            stdin,
+            rx,
+            next_id: 1,
+            pending: VecDeque::new(),
+            history: Vec::new(),
+            server_requests: Vec::new(),
+            stderr,
+            pid,
+        }
     }
 
     pub fn stderr(&self) -> String {
@@ -153,7 +163,11 @@ impl Client {
     pub fn response(&mut self, id: i64) -> Value {
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            if let Some(i) = self.pending.iter().position(|m| m.get("id").and_then(Value::as_i64) == Some(id) && m.get("method").is_none()) {
+            if let Some(i) = self
+                .pending
+                .iter()
+                .position(|m| m.get("id").and_then(Value::as_i64) == Some(id) && m.get("method").is_none())
+            {
                 return self.pending.remove(i).unwrap();
             }
             if !self.pump(deadline) {
@@ -237,7 +251,10 @@ impl Client {
     }
 
     pub fn change(&mut self, uri: &str, version: i32, changes: Value) {
-        self.notify("textDocument/didChange", json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}));
+        self.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": changes}),
+        );
     }
 
     /// Resident memory of the server process in KiB (Linux).

@@ -151,9 +151,21 @@ impl StoredLocation {
 
 enum Outcome {
     /// Nothing to rewrite; maybe a new fingerprint.
-    Unchanged { id: i64, new_fingerprint: Option<Option<String>> },
-    Changed { prior: Option<i64>, hash: String, rows: Vec<EncodedEntity>, findings: Vec<FindingRow>, carry: Option<(StoredFinding, i64)> },
-    Unreadable { prior: Option<i64>, findings: Vec<FindingRow> },
+    Unchanged {
+        id: i64,
+        new_fingerprint: Option<Option<String>>,
+    },
+    Changed {
+        prior: Option<i64>,
+        hash: String,
+        rows: Vec<EncodedEntity>,
+        findings: Vec<FindingRow>,
+        carry: Option<(StoredFinding, i64)>,
+    },
+    Unreadable {
+        prior: Option<i64>,
+        findings: Vec<FindingRow>,
+    },
 }
 
 struct FileOutcome {
@@ -207,7 +219,9 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
                         !crate::discover::FileSystem::is_dir(&git, r) && !crate::discover::FileSystem::is_file(&git, r)
                     });
                     match missing {
-                        Some(r) => Err(format!("{} not found in {} at {}", r.display(), source.location(), git.commit())),
+                        Some(r) => {
+                            Err(format!("{} not found in {} at {}", r.display(), source.location(), git.commit()))
+                        }
                         None => {
                             let revision = Some(git.commit().to_owned());
                             Ok(OpenSource { fs: Arc::new(git), roots, base: PathBuf::new(), revision })
@@ -219,7 +233,11 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
     })
 }
 
-pub(crate) async fn run(index: &Index, sources: &[SourceSettings], options: &RunOptions) -> Result<IndexReport, IndexError> {
+pub(crate) async fn run(
+    index: &Index,
+    sources: &[SourceSettings],
+    options: &RunOptions,
+) -> Result<IndexReport, IndexError> {
     let lock = index.lock(options.wait_for_lock).await?.ok_or(IndexError::Busy)?;
     let started = Instant::now();
     let mut report = IndexReport::default();
@@ -317,7 +335,8 @@ pub(crate) async fn update(
     })
     .await
     .map_err(|e| IndexError::Internal(e.to_string()))?;
-    let location_changed = outcomes.iter().any(|o| o.locations.is_some() && matches!(o.outcome, Outcome::Changed { .. }));
+    let location_changed =
+        outcomes.iter().any(|o| o.locations.is_some() && matches!(o.outcome, Outcome::Changed { .. }));
     if location_changed {
         w.rollback().await?;
         drop(lock);
@@ -330,7 +349,8 @@ pub(crate) async fn update(
         seen.insert(o.rel.clone());
         apply(&mut w, source_id, o, &mut report).await?;
     }
-    let gone: Vec<i64> = rels.iter().filter(|r| !seen.contains(*r)).filter_map(|r| prior.get(r).map(|p| p.id)).collect();
+    let gone: Vec<i64> =
+        rels.iter().filter(|r| !seen.contains(*r)).filter_map(|r| prior.get(r).map(|p| p.id)).collect();
     report.files_deleted = gone.len();
     w.delete_files(&gone).await?;
     w.source_status(source_id, super::now(), None, None).await?;
@@ -580,8 +600,10 @@ fn process_file(
             return out;
         }
         Err(e) => {
-            out.outcome =
-                Outcome::Unreadable { prior: prior_file.map(|p| p.id), findings: unreadable(format!("Cannot read file: {e}.")) };
+            out.outcome = Outcome::Unreadable {
+                prior: prior_file.map(|p| p.id),
+                findings: unreadable(format!("Cannot read file: {e}.")),
+            };
             return out;
         }
         Ok(_) => {}
@@ -589,8 +611,10 @@ fn process_file(
     let bytes = match fs.read(path) {
         Ok(b) => b,
         Err(e) => {
-            out.outcome =
-                Outcome::Unreadable { prior: prior_file.map(|p| p.id), findings: unreadable(format!("Cannot read file: {e}.")) };
+            out.outcome = Outcome::Unreadable {
+                prior: prior_file.map(|p| p.id),
+                findings: unreadable(format!("Cannot read file: {e}.")),
+            };
             return out;
         }
     };
@@ -656,10 +680,8 @@ fn process_file(
     // A file that stopped parsing keeps the entities it had (Backstage keeps their last good
     // state); they are carried over, marked with the first YAML error.
     let carry = prior_file.and_then(|_| {
-        let yaml_errors: Vec<&Finding> = findings
-            .iter()
-            .filter(|f| f.code.stage() == Some(Stage::Yaml) && f.severity == Severity::Error)
-            .collect();
+        let yaml_errors: Vec<&Finding> =
+            findings.iter().filter(|f| f.code.stage() == Some(Stage::Yaml) && f.severity == Severity::Error).collect();
         let first = yaml_errors.first()?;
         let lc = parsed.line_index.line_col(first.range.start);
         Some((
@@ -760,7 +782,12 @@ fn rows_of(parsed: &ParsedFile, findings: &[Finding]) -> (Vec<EntityRow>, Vec<Fi
             links: e
                 .links
                 .iter()
-                .map(|l| StoredLink { url: l.url.clone(), title: l.title.clone(), icon: l.icon.clone(), link_type: l.link_type.clone() })
+                .map(|l| StoredLink {
+                    url: l.url.clone(),
+                    title: l.title.clone(),
+                    icon: l.icon.clone(),
+                    link_type: l.link_type.clone(),
+                })
                 .collect(),
             valid: doc.stage.is_none(),
             stage: doc.stage.map(|s| s.as_str().to_owned()),

@@ -196,8 +196,11 @@ impl Index {
             return Ok(());
         }
         let oldest = self.store.oldest_change().await?;
-        let can_catch_up =
-            same_store && search_generation >= 0 && search_generation < generation && oldest > 0 && oldest <= search_generation + 1;
+        let can_catch_up = same_store
+            && search_generation >= 0
+            && search_generation < generation
+            && oldest > 0
+            && oldest <= search_generation + 1;
         if can_catch_up {
             let refs = self.store.changed_since(search_generation).await?;
             let rows = self.store.search_rows(Some(&refs)).await?;
@@ -244,7 +247,11 @@ impl Index {
 
     /// Indexes the given sources only (others in the store are left alone unless
     /// `options.prune` is set).
-    pub async fn index_sources(&self, sources: &[SourceSettings], options: &RunOptions) -> Result<IndexReport, IndexError> {
+    pub async fn index_sources(
+        &self,
+        sources: &[SourceSettings],
+        options: &RunOptions,
+    ) -> Result<IndexReport, IndexError> {
         indexer::run(self, sources, options).await
     }
 

@@ -24,11 +24,9 @@ use tantivy::directory::{
     AntiCallToken, Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, TerminatingWrite, WatchCallback,
     WatchHandle, WritePtr,
 };
-use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
-};
 use tantivy::indexer::NoMergePolicy;
+use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
 use super::IndexError;
@@ -58,9 +56,13 @@ struct Fields {
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = |freqs: bool| {
-        TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer("default").set_index_option(
-            if freqs { IndexRecordOption::WithFreqs } else { IndexRecordOption::Basic },
-        ))
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer("default").set_index_option(if freqs {
+                IndexRecordOption::WithFreqs
+            } else {
+                IndexRecordOption::Basic
+            }),
+        )
     };
     let fields = Fields {
         entity_ref: b.add_text_field("ref", STRING | STORED),
@@ -84,8 +86,8 @@ pub fn split_words(text: &str) -> Vec<String> {
         for i in 1..chars.len() {
             let (prev, cur) = (chars[i - 1], chars[i]);
             let next_lower = chars.get(i + 1).is_some_and(|c| c.is_lowercase());
-            let boundary =
-                (prev.is_lowercase() && cur.is_uppercase()) || (prev.is_uppercase() && cur.is_uppercase() && next_lower);
+            let boundary = (prev.is_lowercase() && cur.is_uppercase())
+                || (prev.is_uppercase() && cur.is_uppercase() && next_lower);
             if boundary {
                 words.push(chars[start..i].iter().collect::<String>().to_lowercase());
                 start = i;
@@ -238,7 +240,9 @@ impl SearchIndex {
         doc.add_text(f.words, name_words(&row.name));
         doc.add_text(f.prefix, prefixes(&row.name));
         let mut text = String::new();
-        for part in [&row.title, &row.description, &row.spec_type, &row.lifecycle, &row.display_name].into_iter().flatten() {
+        for part in
+            [&row.title, &row.description, &row.spec_type, &row.lifecycle, &row.display_name].into_iter().flatten()
+        {
             text.push_str(part);
             text.push(' ');
         }
@@ -326,7 +330,8 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
             let Some(r) = doc.get_first(f.entity_ref).and_then(|v| v.as_str()).map(str::to_owned) else { continue };
             let name = ref_name(&r).to_owned();
-            let matched = if name == whole || name == dashed || r == whole { MatchKind::Exact } else { MatchKind::Text };
+            let matched =
+                if name == whole || name == dashed || r == whole { MatchKind::Exact } else { MatchKind::Text };
             seen.insert(r.clone());
             hits.push(RawHit { entity_ref: r, score, matched });
         }
@@ -418,13 +423,14 @@ impl Directory for NoSyncDirectory {
         self.inner.exists(path)
     }
     fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
-        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(self.root.join(path)).map_err(|e| {
-            if e.kind() == io::ErrorKind::AlreadyExists {
-                OpenWriteError::FileAlreadyExists(path.to_owned())
-            } else {
-                OpenWriteError::wrap_io_error(e, path.to_owned())
-            }
-        })?;
+        let file =
+            std::fs::OpenOptions::new().write(true).create_new(true).open(self.root.join(path)).map_err(|e| {
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    OpenWriteError::FileAlreadyExists(path.to_owned())
+                } else {
+                    OpenWriteError::wrap_io_error(e, path.to_owned())
+                }
+            })?;
         Ok(io::BufWriter::new(Box::new(NoSyncWriter(file))))
     }
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {

@@ -87,7 +87,12 @@ pub struct SourceSettings {
 
 impl SourceSettings {
     pub fn dir(name: &str, path: impl Into<PathBuf>) -> SourceSettings {
-        SourceSettings { name: name.to_owned(), kind: SourceKind::Dir { path: path.into() }, follow_locations: true, required: true }
+        SourceSettings {
+            name: name.to_owned(),
+            kind: SourceKind::Dir { path: path.into() },
+            follow_locations: true,
+            required: true,
+        }
     }
 
     pub fn git(name: &str, repo: impl Into<PathBuf>, rev: &str) -> SourceSettings {
@@ -177,13 +182,14 @@ fn store_url(base: &Path, url: &str) -> Result<String, SettingsError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok(url.to_owned());
     }
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| SettingsError::Store(format!("unsupported store url `{url}`; use sqlite://<file> or postgres://...")))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).ok_or_else(|| {
+        SettingsError::Store(format!("unsupported store url `{url}`; use sqlite://<file> or postgres://..."))
+    })?;
     let (path, query) = rest.split_once('?').map_or((rest, None), |(p, q)| (p, Some(q)));
     if path.is_empty() || path == ":memory:" {
-        return Err(SettingsError::Store("an in-memory SQLite store cannot be shared between runs; give a file".into()));
+        return Err(SettingsError::Store(
+            "an in-memory SQLite store cannot be shared between runs; give a file".into(),
+        ));
     }
     let path = resolve(base, path);
     Ok(match query {
@@ -249,7 +255,10 @@ impl IndexSettings {
                     paths: raw.paths,
                 },
                 (Some(_), Some(_)) => {
-                    return Err(SettingsError::Source { index, message: "give either `path` or `git`, not both".into() });
+                    return Err(SettingsError::Source {
+                        index,
+                        message: "give either `path` or `git`, not both".into(),
+                    });
                 }
                 (None, None) => {
                     return Err(SettingsError::Source {

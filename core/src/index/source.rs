@@ -180,7 +180,10 @@ impl GitFs {
     }
 
     fn key(path: &Path) -> PathBuf {
-        crate::discover::normalize(path).components().filter(|c| !matches!(c, Component::RootDir | Component::CurDir)).collect()
+        crate::discover::normalize(path)
+            .components()
+            .filter(|c| !matches!(c, Component::RootDir | Component::CurDir))
+            .collect()
     }
 
     fn cat_file(&self, oid: &str) -> io::Result<Vec<u8>> {

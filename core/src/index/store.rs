@@ -789,8 +789,14 @@ impl Store {
 
     /// Runs a `find` query built by the query module: `where_sql` uses `$1..$n` bound in order
     /// from `params`; SQL text never contains user input.
-    pub(crate) async fn find(&self, where_sql: &str, params: &[String], limit: i64) -> Result<Vec<EntityRecord>, IndexError> {
-        let sql = format!("{}WHERE e.active AND {where_sql} ORDER BY e.owner_ref, e.ref LIMIT {limit}", entity_select!());
+    pub(crate) async fn find(
+        &self,
+        where_sql: &str,
+        params: &[String],
+        limit: i64,
+    ) -> Result<Vec<EntityRecord>, IndexError> {
+        let sql =
+            format!("{}WHERE e.active AND {where_sql} ORDER BY e.owner_ref, e.ref LIMIT {limit}", entity_select!());
         let mut out = Vec::new();
         on_pool!(&self.pool, c, _pg => {
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -865,7 +871,8 @@ impl Store {
     pub(crate) async fn analyze(&self) -> Result<(), IndexError> {
         match &self.pool {
             Pool::Postgres(p) => {
-                for t in ["sources", "files", "entities", "relations", "tags", "metadata_values", "findings", "changes"] {
+                for t in ["sources", "files", "entities", "relations", "tags", "metadata_values", "findings", "changes"]
+                {
                     sqlx::query(AssertSqlSafe(format!("ANALYZE {t}"))).execute(p).await?;
                 }
             }
@@ -895,7 +902,11 @@ impl Store {
             touched: HashSet::new(),
             files: Batch::new("files", &["id", "source_id", "path", "hash", "fingerprint", "locations"], pg),
             entities: Batch::new("entities", ENTITY_COLUMNS, pg),
-            relations: Batch::new("relations", &["file_id", "doc_index", "source_ref", "type", "target_ref", "active"], pg),
+            relations: Batch::new(
+                "relations",
+                &["file_id", "doc_index", "source_ref", "type", "target_ref", "active"],
+                pg,
+            ),
             tags: Batch::new("tags", &["file_id", "doc_index", "tag"], pg),
             metadata: Batch::new("metadata_values", &["file_id", "doc_index", "scope", "key", "value"], pg),
             findings: Batch::new(

@@ -149,7 +149,8 @@ fn reach_of(rec: &EntityRecord, reach: &mut Reach) {
         push(ContactChannel::DiscordChannel, v, None, None);
     }
     for l in &rec.links {
-        let chat_url = ["slack.com", "discord.com", "discord.gg", "teams.microsoft.com"].iter().any(|h| l.url.contains(h));
+        let chat_url =
+            ["slack.com", "discord.com", "discord.gg", "teams.microsoft.com"].iter().any(|h| l.url.contains(h));
         if l.link_type.as_deref() == Some("chat") || chat_url {
             push(ContactChannel::ChatLink, &l.url, Some(l.url.clone()), l.title.clone());
         }
@@ -276,7 +277,8 @@ impl Index {
                 hits.retain(|h| h.kind.eq_ignore_ascii_case(k));
             }
             if team {
-                let groups: Vec<EntityRecord> = hits.iter().filter(|h| h.kind.eq_ignore_ascii_case("group")).cloned().collect();
+                let groups: Vec<EntityRecord> =
+                    hits.iter().filter(|h| h.kind.eq_ignore_ascii_case("group")).cloned().collect();
                 if !groups.is_empty() {
                     hits = groups;
                 } else {
@@ -319,11 +321,8 @@ impl Index {
             return Ok(pick_preferred(tied, prefer));
         }
         // The words match but no name is close: one match is the answer, several are choices.
-        let text_hits: Vec<&str> = hits
-            .iter()
-            .filter(|h| h.matched != MatchKind::Fuzzy)
-            .map(|h| h.entity_ref.as_str())
-            .collect();
+        let text_hits: Vec<&str> =
+            hits.iter().filter(|h| h.matched != MatchKind::Fuzzy).map(|h| h.entity_ref.as_str()).collect();
         if text_hits.len() == 1
             && let Some(pos) = scored.iter().position(|(_, r)| r.entity_ref == text_hits[0])
         {
@@ -360,7 +359,12 @@ impl Index {
         self.wrap(String::new(), Some(query.clone()), body).await
     }
 
-    pub(crate) async fn wrap(&self, question: String, query: Option<Query>, body: AnswerBody) -> Result<Answer, IndexError> {
+    pub(crate) async fn wrap(
+        &self,
+        question: String,
+        query: Option<Query>,
+        body: AnswerBody,
+    ) -> Result<Answer, IndexError> {
         let summary = super::render::summary_line(&body);
         let stale_sources = self.stale_sources_for(&body).await?;
         Ok(Answer { question, query, summary, body, stale_sources })
@@ -382,7 +386,8 @@ impl Index {
         }
         // Health, search and "not found" depend on every source; other answers on the sources
         // their entities come from.
-        if matches!(body, AnswerBody::Health(_) | AnswerBody::NotFound(_) | AnswerBody::Search(_) | AnswerBody::Find(_)) {
+        if matches!(body, AnswerBody::Health(_) | AnswerBody::NotFound(_) | AnswerBody::Search(_) | AnswerBody::Find(_))
+        {
             return Ok(stale);
         }
         let json = serde_json::to_value(body).unwrap_or_default();
@@ -436,7 +441,8 @@ impl Index {
 
     async fn describe_record(&self, rec: &EntityRecord) -> Result<EntityAnswer, IndexError> {
         let relations = self.store().relations_of(&rec.entity_ref).await?;
-        let targets: Vec<String> = relations.iter().map(|(_, t)| t.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let targets: Vec<String> =
+            relations.iter().map(|(_, t)| t.clone()).collect::<HashSet<_>>().into_iter().collect();
         let found: HashMap<String, EntityRecord> =
             self.store().entities(&targets).await?.into_iter().map(|r| (r.entity_ref.clone(), r)).collect();
         let findings = self.store().findings_of(rec.file_id, rec.doc_index).await?;
@@ -542,7 +548,12 @@ impl Index {
     }
 
     /// Dependencies or dependents of `rec` to `depth`, each with one shortest path.
-    async fn traverse(&self, rec: &EntityRecord, direction: Direction, depth: u32) -> Result<DependencyAnswer, IndexError> {
+    async fn traverse(
+        &self,
+        rec: &EntityRecord,
+        direction: Direction,
+        depth: u32,
+    ) -> Result<DependencyAnswer, IndexError> {
         let depth = depth.clamp(1, MAX_DEPTH);
         let relation = match direction {
             Direction::Dependencies => "dependsOn",
@@ -576,8 +587,7 @@ impl Index {
             }
             frontier = next;
         }
-        let truncated =
-            frontier.iter().any(|f| adjacency.get(f).into_iter().flatten().any(|t| !paths.contains_key(t)));
+        let truncated = frontier.iter().any(|f| adjacency.get(f).into_iter().flatten().any(|t| !paths.contains_key(t)));
         let refs: Vec<String> = order.iter().map(|(r, _)| r.clone()).collect();
         let found: HashMap<String, EntityRecord> =
             self.store().entities(&refs).await?.into_iter().map(|r| (r.entity_ref.clone(), r)).collect();
@@ -614,7 +624,9 @@ impl Index {
         let via: HashMap<String, Option<String>> = owners.iter().cloned().collect();
         let owner_refs: Vec<String> = owners.into_iter().map(|(r, _)| r).collect();
         let mut owned = self.store().owned_by(&owner_refs).await?;
-        owned.sort_by(|a, b| a.kind.to_lowercase().cmp(&b.kind.to_lowercase()).then_with(|| a.entity_ref.cmp(&b.entity_ref)));
+        owned.sort_by(|a, b| {
+            a.kind.to_lowercase().cmp(&b.kind.to_lowercase()).then_with(|| a.entity_ref.cmp(&b.entity_ref))
+        });
         let owns = owned
             .iter()
             .map(|e| OwnedEntity {
@@ -722,10 +734,7 @@ impl Index {
             .into_iter()
             .map(|(owner, mut entities)| {
                 entities.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
-                OwnerGroup {
-                    owner: owner.map(|o| owners.get(&o).map_or_else(|| missing(&o), summary)),
-                    entities,
-                }
+                OwnerGroup { owner: owner.map(|o| owners.get(&o).map_or_else(|| missing(&o), summary)), entities }
             })
             .collect();
         // Entities without an owner last.
@@ -780,20 +789,15 @@ impl Index {
                 }
             }
         }
-        let empty_groups: Vec<String> = owners
-            .iter()
-            .filter(|o| o.starts_with("group:") && !populated.contains(*o))
-            .cloned()
-            .collect();
-        let mut groups_without_members: Vec<EntitySummary> = store.entities(&empty_groups).await?.iter().map(summary).collect();
+        let empty_groups: Vec<String> =
+            owners.iter().filter(|o| o.starts_with("group:") && !populated.contains(*o)).cloned().collect();
+        let mut groups_without_members: Vec<EntitySummary> =
+            store.entities(&empty_groups).await?.iter().map(summary).collect();
         groups_without_members.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
         let grouped_users: HashSet<String> =
             store.relations_of_type("memberOf").await?.into_iter().map(|(u, _)| u).collect();
-        let lonely: Vec<String> = owners
-            .iter()
-            .filter(|o| o.starts_with("user:") && !grouped_users.contains(*o))
-            .cloned()
-            .collect();
+        let lonely: Vec<String> =
+            owners.iter().filter(|o| o.starts_with("user:") && !grouped_users.contains(*o)).cloned().collect();
         let mut users_without_group: Vec<EntitySummary> = store.entities(&lonely).await?.iter().map(summary).collect();
         users_without_group.sort_by(|a, b| a.entity_ref.cmp(&b.entity_ref));
 
@@ -808,7 +812,10 @@ impl Index {
         }
         let deprecated_in_use = deprecated
             .into_iter()
-            .map(|(d, dependents)| DeprecatedInUse { entity: recs.get(&d).map_or_else(|| missing(&d), summary), dependents })
+            .map(|(d, dependents)| DeprecatedInUse {
+                entity: recs.get(&d).map_or_else(|| missing(&d), summary),
+                dependents,
+            })
             .collect();
 
         let mut with_findings: BTreeMap<String, Vec<FindingSummary>> = BTreeMap::new();
@@ -890,7 +897,9 @@ pub(crate) fn candidate(query: &Query, rec: &EntityRecord) -> Candidate {
 fn collect_sources(v: &serde_json::Value, out: &mut HashSet<String>) {
     match v {
         serde_json::Value::Object(m) => {
-            if let (Some(serde_json::Value::String(s)), Some(serde_json::Value::Bool(true))) = (m.get("source"), m.get("stale")) {
+            if let (Some(serde_json::Value::String(s)), Some(serde_json::Value::Bool(true))) =
+                (m.get("source"), m.get("stale"))
+            {
                 out.insert(s.clone());
             }
             for x in m.values() {

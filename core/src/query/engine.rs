@@ -121,11 +121,79 @@ const VOCABULARY: &[(&str, Kw)] = &[
 
 /// Words that carry no name: removed when taking the name out of a question.
 const STOPWORDS: &[&str] = &[
-    "who", "whom", "what", "whats", "which", "is", "are", "was", "were", "be", "the", "a", "an", "of", "for", "on", "in",
-    "to", "do", "does", "did", "i", "we", "me", "my", "our", "us", "can", "could", "should", "how", "if", "goes", "go",
-    "going", "gone", "when", "please", "tell", "show", "by", "with", "there", "that", "this", "it", "its", "at", "and",
-    "or", "would", "will", "radius", "someone", "somebody", "anyone", "from", "get", "give", "all", "everything",
-    "things", "stuff", "else", "currently", "still", "now", "backline", "hey", "hi", "hello", "about", "whom",
+    "who",
+    "whom",
+    "what",
+    "whats",
+    "which",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "the",
+    "a",
+    "an",
+    "of",
+    "for",
+    "on",
+    "in",
+    "to",
+    "do",
+    "does",
+    "did",
+    "i",
+    "we",
+    "me",
+    "my",
+    "our",
+    "us",
+    "can",
+    "could",
+    "should",
+    "how",
+    "if",
+    "goes",
+    "go",
+    "going",
+    "gone",
+    "when",
+    "please",
+    "tell",
+    "show",
+    "by",
+    "with",
+    "there",
+    "that",
+    "this",
+    "it",
+    "its",
+    "at",
+    "and",
+    "or",
+    "would",
+    "will",
+    "radius",
+    "someone",
+    "somebody",
+    "anyone",
+    "from",
+    "get",
+    "give",
+    "all",
+    "everything",
+    "things",
+    "stuff",
+    "else",
+    "currently",
+    "still",
+    "now",
+    "backline",
+    "hey",
+    "hi",
+    "hello",
+    "about",
+    "whom",
 ];
 
 const FILTER_KEYS: &[(&str, FilterField)] = &[
@@ -347,7 +415,9 @@ pub fn parse_question(question: &str) -> Parsed {
 
     // health
     if has(&toks, Kw::Health).is_some()
-        && name_of(&toks).split_whitespace().all(|w| matches!(w.to_lowercase().as_str(), "catalog" | "check" | "report"))
+        && name_of(&toks)
+            .split_whitespace()
+            .all(|w| matches!(w.to_lowercase().as_str(), "catalog" | "check" | "report"))
     {
         return Parsed::Query(Query::Health);
     }
@@ -360,10 +430,11 @@ pub fn parse_question(question: &str) -> Parsed {
     }
 
     // search
-    if matches!(first, Some(Kw::Search | Kw::Find)) || (toks[0].lc == "look" && toks.get(1).is_some_and(|t| t.lc == "for")) {
+    if matches!(first, Some(Kw::Search | Kw::Find))
+        || (toks[0].lc == "look" && toks.get(1).is_some_and(|t| t.lc == "for"))
+    {
         let skip = if toks[0].lc == "look" { 2 } else { 1 };
-        let rest: Vec<&str> =
-            toks[skip..].iter().filter(|t| t.lc != "for").map(|t| t.text.as_str()).collect();
+        let rest: Vec<&str> = toks[skip..].iter().filter(|t| t.lc != "for").map(|t| t.text.as_str()).collect();
         let text = rest.join(" ");
         if text.is_empty() {
             return Parsed::Help(Some("Search for what? Try \"search fraud\".".to_owned()));
@@ -373,7 +444,14 @@ pub fn parse_question(question: &str) -> Parsed {
 
     let name = name_of(&toks);
     let need_name = |q: Query| {
-        if name.is_empty() { Parsed::Help(Some(format!("Which entity? I understood the question but not the name in \"{}\".", question.trim()))) } else { Parsed::Query(q) }
+        if name.is_empty() {
+            Parsed::Help(Some(format!(
+                "Which entity? I understood the question but not the name in \"{}\".",
+                question.trim()
+            )))
+        } else {
+            Parsed::Query(q)
+        }
     };
 
     // impact: "what breaks if X goes down"
@@ -411,8 +489,8 @@ pub fn parse_question(question: &str) -> Parsed {
         return need_name(Query::Team { name: name.clone() });
     }
     if let Some(i) = has(&toks, Kw::Own) {
-        let asks_what = toks[..i].iter().any(|t| matches!(t.lc.as_str(), "what" | "which"))
-            || matches!(first, Some(Kw::Find));
+        let asks_what =
+            toks[..i].iter().any(|t| matches!(t.lc.as_str(), "what" | "which")) || matches!(first, Some(Kw::Find));
         let subject_before = !name_of(&toks[..i]).is_empty();
         if asks_what && subject_before && matches!(toks[i].lc.as_str(), "own" | "owns") {
             return need_name(Query::Team { name: name.clone() });
@@ -525,7 +603,10 @@ pub fn help(reason: Option<String>) -> Help {
             ex("what does checkout-api depend on", "direct dependencies (add \"depth 3\" to go further)"),
             ex("what does team-checkout own", "everything the team and its sub-teams own, and its members"),
             ex("search fraud", "full-text search over names, titles, descriptions, tags"),
-            ex("find tag:python2 lifecycle:production", "filter by kind, type, lifecycle, tag, owner, system, domain, label:k=v, annotation:k"),
+            ex(
+                "find tag:python2 lifecycle:production",
+                "filter by kind, type, lifecycle, tag, owner, system, domain, label:k=v, annotation:k",
+            ),
             ex("what is payments-api", "the entity, its relations and any errors in its file"),
             ex("health", "missing owners, empty teams, deprecated dependencies, files with errors"),
         ],
@@ -617,7 +698,10 @@ mod tests {
             ("search for fraud detection", Query::Search { text: "fraud detection".into(), limit: SEARCH_LIMIT }),
             ("look for payments", Query::Search { text: "payments".into(), limit: SEARCH_LIMIT }),
             ("find fraud", Query::Search { text: "fraud".into(), limit: SEARCH_LIMIT }),
-            ("find tag:python2 lifecycle:production", Query::Find { filters: vec![tag("python2"), lifecycle("production")] }),
+            (
+                "find tag:python2 lifecycle:production",
+                Query::Find { filters: vec![tag("python2"), lifecycle("production")] },
+            ),
             ("tag:python2", Query::Find { filters: vec![tag("python2")] }),
             (
                 "which production services are still tagged python2",
@@ -634,7 +718,11 @@ mod tests {
                 Query::Find {
                     filters: vec![
                         Filter { field: FilterField::Label, key: Some("tier".into()), value: Some("1".into()) },
-                        Filter { field: FilterField::Annotation, key: Some("pagerduty.com/service-id".into()), value: None },
+                        Filter {
+                            field: FilterField::Annotation,
+                            key: Some("pagerduty.com/service-id".into()),
+                            value: None,
+                        },
                     ],
                 },
             ),

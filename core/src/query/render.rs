@@ -34,12 +34,14 @@ fn at(loc: &SourceLocation) -> String {
 /// " (its file has an error at x.yaml:12: ...)" for invalid entities.
 fn error_note(e: &EntitySummary) -> String {
     match (&e.first_error, e.valid) {
-        (Some(f), _) => format!(
-            " Note: {} exists but its file has an error at {}: {}",
-            e.name,
-            at(&f.location),
-            f.message.trim_end_matches('.')
-        ) + ".",
+        (Some(f), _) => {
+            format!(
+                " Note: {} exists but its file has an error at {}: {}",
+                e.name,
+                at(&f.location),
+                f.message.trim_end_matches('.')
+            ) + "."
+        }
         (None, false) if e.exists => format!(" Note: Backstage would refuse {} (it is invalid).", e.name),
         _ => String::new(),
     }
@@ -66,11 +68,7 @@ pub fn summary_line(body: &AnswerBody) -> String {
             let e = &a.entity;
             let s = match &a.owner {
                 Some(o) if o.exists => format!("{} is owned by {}.", display(e), display(o)),
-                Some(o) => format!(
-                    "{} is owned by {}, which is not defined in the catalog.",
-                    display(e),
-                    o.entity_ref
-                ),
+                Some(o) => format!("{} is owned by {}, which is not defined in the catalog.", display(e), o.entity_ref),
                 None => format!("{} has no owner.", display(e)),
             };
             s + &error_note(e)
@@ -166,7 +164,8 @@ pub fn summary_line(body: &AnswerBody) -> String {
         }
         AnswerBody::Help(h) => match &h.reason {
             Some(r) => format!("{r} Try \"help\" for what I can answer."),
-            None => "I answer questions about the catalog: owners, contacts, dependencies, teams, search and health.".to_owned(),
+            None => "I answer questions about the catalog: owners, contacts, dependencies, teams, search and health."
+                .to_owned(),
         },
     }
 }
@@ -302,7 +301,8 @@ pub fn render_text(answer: &Answer) -> String {
                     depth = n.depth;
                     let _ = writeln!(out, "\ndepth {depth}:");
                 }
-                let owner = n.entity.owner.as_deref().map(|o| format!("  owner {}", super::name_of_ref(o))).unwrap_or_default();
+                let owner =
+                    n.entity.owner.as_deref().map(|o| format!("  owner {}", super::name_of_ref(o))).unwrap_or_default();
                 let _ = writeln!(out, "  {}{owner}", line_for(&n.entity));
                 if n.path.len() > 2 {
                     let names: Vec<&str> = n.path.iter().map(|p| super::name_of_ref(p)).collect();
@@ -334,7 +334,8 @@ pub fn render_text(answer: &Answer) -> String {
             if !a.owns.is_empty() {
                 let _ = writeln!(out, "\nOwns:");
                 for o in &a.owns {
-                    let via = o.via.as_deref().map(|v| format!("  (via {})", super::name_of_ref(v))).unwrap_or_default();
+                    let via =
+                        o.via.as_deref().map(|v| format!("  (via {})", super::name_of_ref(v))).unwrap_or_default();
                     let _ = writeln!(out, "  {}{via}", line_for(&o.entity));
                 }
             }
@@ -390,7 +391,11 @@ pub fn render_text(answer: &Answer) -> String {
                 h.entities_with_findings
                     .iter()
                     .map(|e| {
-                        let first = e.findings.first().map(|f| format!("  {} {}: {}", f.code, at(&f.location), f.message)).unwrap_or_default();
+                        let first = e
+                            .findings
+                            .first()
+                            .map(|f| format!("  {} {}: {}", f.code, at(&f.location), f.message))
+                            .unwrap_or_default();
                         format!("{}{first}", e.entity.name)
                     })
                     .collect(),
@@ -398,7 +403,10 @@ pub fn render_text(answer: &Answer) -> String {
             section(
                 &mut out,
                 "Files with findings",
-                h.file_findings.iter().map(|f| format!("{} {} {}: {}", at(&f.location), f.severity, f.code, f.message)).collect(),
+                h.file_findings
+                    .iter()
+                    .map(|f| format!("{} {} {}: {}", at(&f.location), f.severity, f.code, f.message))
+                    .collect(),
             );
         }
         AnswerBody::Ambiguous(a) => candidates(&mut out, &a.candidates),

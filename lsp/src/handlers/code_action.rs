@@ -11,9 +11,16 @@ use crate::convert;
 use crate::document::Document;
 use crate::state::Snapshot;
 
-pub(crate) fn code_action(snap: &Snapshot, doc: &Document, params: &CodeActionParams) -> Option<Vec<CodeActionOrCommand>> {
+pub(crate) fn code_action(
+    snap: &Snapshot,
+    doc: &Document,
+    params: &CodeActionParams,
+) -> Option<Vec<CodeActionOrCommand>> {
     if let Some(only) = &params.context.only {
-        if !only.iter().any(|k| k == &CodeActionKind::QUICKFIX || CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str())) {
+        if !only
+            .iter()
+            .any(|k| k == &CodeActionKind::QUICKFIX || CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
+        {
             return Some(Vec::new());
         }
     }

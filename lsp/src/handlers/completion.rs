@@ -52,7 +52,9 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
                 if ctx.slot == Slot::Item || !field.many {
                     list.is_incomplete = reference_items(snap, &ctx, field, typed, space, range, &mut list.items);
                 }
-            } else if ctx.slot == Slot::Item && !schema::keys_at(&[ctx.path.clone(), vec!["-".into()]].concat(), kind).is_empty() {
+            } else if ctx.slot == Slot::Item
+                && !schema::keys_at(&[ctx.path.clone(), vec!["-".into()]].concat(), kind).is_empty()
+            {
                 // `- ` starts an item of a list of mappings (a link, a step): its keys.
                 let mut item_ctx = ctx.clone();
                 item_ctx.path.push("-".into());
@@ -326,7 +328,9 @@ pub(crate) fn resolve(snap: &Snapshot, mut item: CompletionItem) -> CompletionIt
     if item.documentation.is_some() {
         return item;
     }
-    let Some(canonical) = item.data.as_ref().and_then(|d| d.get("entity")).and_then(|e| e.as_str()) else { return item };
+    let Some(canonical) = item.data.as_ref().and_then(|d| d.get("entity")).and_then(|e| e.as_str()) else {
+        return item;
+    };
     let Ok(target) = backline_core::parse_entity_ref(canonical, None, None) else { return item };
     if let Some(f) = crate::lookup::definitions(snap, &target).first() {
         item.documentation = Some(markdown(entity_summary(f.entity(), &f.file.path, f.line())));

@@ -33,7 +33,11 @@ pub(crate) fn definition(snap: &Snapshot, doc: &Document, position: Position) ->
             if !range.contains_inclusive(offset) || target.contains("://") {
                 continue;
             }
-            let path = if target.starts_with('.') { discover::normalize(&base.join(target)) } else { discover::normalize(Path::new(target)) };
+            let path = if target.starts_with('.') {
+                discover::normalize(&base.join(target))
+            } else {
+                discover::normalize(Path::new(target))
+            };
             let locations: Vec<Location> = discover::expand_glob(&RealFs, &path)
                 .into_iter()
                 .filter_map(|p| Uri::from_file_path(p))

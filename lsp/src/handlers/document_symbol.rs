@@ -4,7 +4,9 @@
 //! of a 19,000-line file is megabytes of JSON, slower to send than the whole analysis takes.
 
 use backline_core::{Entity, LineIndex, TextRange};
-use tower_lsp_server::ls_types::{DocumentSymbol, DocumentSymbolResponse, Location, SymbolInformation, SymbolKind, Uri};
+use tower_lsp_server::ls_types::{
+    DocumentSymbol, DocumentSymbolResponse, Location, SymbolInformation, SymbolKind, Uri,
+};
 
 use crate::convert;
 use crate::document::Document;
@@ -28,7 +30,14 @@ pub(crate) fn symbol_kind(kind: &str) -> SymbolKind {
 }
 
 #[allow(deprecated, reason = "DocumentSymbol's `deprecated` field must still be written")]
-fn symbol(name: String, detail: Option<String>, kind: SymbolKind, range: tower_lsp_server::ls_types::Range, selection: tower_lsp_server::ls_types::Range, children: Option<Vec<DocumentSymbol>>) -> DocumentSymbol {
+fn symbol(
+    name: String,
+    detail: Option<String>,
+    kind: SymbolKind,
+    range: tower_lsp_server::ls_types::Range,
+    selection: tower_lsp_server::ls_types::Range,
+    children: Option<Vec<DocumentSymbol>>,
+) -> DocumentSymbol {
     DocumentSymbol { name, detail, kind, tags: None, deprecated: None, range, selection_range: selection, children }
 }
 

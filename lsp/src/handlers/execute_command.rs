@@ -43,7 +43,8 @@ struct OwnerAtArgs {
 }
 
 pub(crate) fn parse_owner_at(arguments: &[Value]) -> Result<(Uri, Position)> {
-    let first = arguments.first().ok_or_else(|| invalid_params("backline.ownerAt expects [{\"uri\", \"position\"}]"))?;
+    let first =
+        arguments.first().ok_or_else(|| invalid_params("backline.ownerAt expects [{\"uri\", \"position\"}]"))?;
     let args: OwnerAtArgs = serde_json::from_value(first.clone())
         .map_err(|e| invalid_params(format!("backline.ownerAt expects [{{\"uri\", \"position\"}}]: {e}")))?;
     Ok((args.uri, args.position))
@@ -104,18 +105,13 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
         }
     }
     if o.kind().eq_ignore_ascii_case("group") {
-        let mut members: Vec<EntityRef> = o
-            .references
-            .iter()
-            .filter(|r| r.field.field == "members")
-            .filter_map(|r| r.target.clone())
-            .collect();
+        let mut members: Vec<EntityRef> =
+            o.references.iter().filter(|r| r.field.field == "members").filter_map(|r| r.target.clone()).collect();
         for &at in snap.catalog.sorted_by_kind.get("user").map_or(&[][..], Vec::as_slice) {
             let Some((_, u)) = snap.catalog.entity(at) else { continue };
-            let belongs = u
-                .references
-                .iter()
-                .any(|r| r.field.field == "memberOf" && r.target.as_ref().is_some_and(|t| lookup::same_entity(t, owner)));
+            let belongs = u.references.iter().any(|r| {
+                r.field.field == "memberOf" && r.target.as_ref().is_some_and(|t| lookup::same_entity(t, owner))
+            });
             if belongs && !members.iter().any(|m| lookup::same_entity(m, &u.entity_ref)) {
                 members.push(u.entity_ref.clone());
             }
@@ -128,7 +124,8 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
                 let user = lookup::definitions(snap, m);
                 let detail = user.first().map(|u| {
                     let e = u.entity();
-                    let name = e.profile.as_ref().and_then(|p| p.display_name.clone()).unwrap_or_else(|| e.name().to_owned());
+                    let name =
+                        e.profile.as_ref().and_then(|p| p.display_name.clone()).unwrap_or_else(|| e.name().to_owned());
                     match e.profile.as_ref().and_then(|p| p.email.clone()) {
                         Some(email) => format!("{name}, {email}"),
                         None => name,
@@ -174,7 +171,13 @@ pub(crate) fn check_workspace(snap: &Snapshot, cancel: &Cancel) -> Check {
         check.warnings += findings.iter().filter(|f| f.severity == Severity::Warning).count();
         let Some(uri) = snap.uri(&file.path) else { continue };
         let hash = analysis::findings_hash(&findings);
-        check.publish.push((file.path.clone(), uri, analysis::diagnostics(snap, &parsed, &findings), open.map(|d| d.version), hash));
+        check.publish.push((
+            file.path.clone(),
+            uri,
+            analysis::diagnostics(snap, &parsed, &findings),
+            open.map(|d| d.version),
+            hash,
+        ));
     }
     // Files discovery could not read at all.
     for (path, findings) in &catalog.discovery_findings {
@@ -201,7 +204,8 @@ pub(crate) async fn run_check(shared: &Arc<Shared>) -> Result<Value> {
     // Waits for our own background scan, not for the client: no deadlock risk.
     let _ = scanned.wait_for(|done| *done).await;
     let s = shared.clone();
-    let check = crate::handlers::blocking(CHECK_WORKSPACE, move |cancel| Ok(check_workspace(&s.snapshot(), cancel))).await?;
+    let check =
+        crate::handlers::blocking(CHECK_WORKSPACE, move |cancel| Ok(check_workspace(&s.snapshot(), cancel))).await?;
     for (path, uri, diags, version, hash) in check.publish {
         if version.is_none() {
             shared.lock().published.insert(path, hash);

@@ -36,7 +36,11 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                 None if snap.catalog.cross_file() => {
                     sections.push(format!("`{}` → `{}` is defined nowhere in the catalog.", r.raw, target.canonical()));
                 }
-                None => sections.push(format!("`{}` → `{}` (the workspace is still being indexed)", r.raw, target.canonical())),
+                None => sections.push(format!(
+                    "`{}` → `{}` (the workspace is still being indexed)",
+                    r.raw,
+                    target.canonical()
+                )),
             }
         }
         Some(Target::Name(e)) => {
@@ -55,7 +59,12 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                         schema::annotation_doc(word).map(|d| format!("**`{word}`** (annotation)\n\n{d}"))
                     } else {
                         schema::key_at(&ctx.path, kind, word).map(|k| {
-                            format!("**`{}`** ({})\n\n{}", k.name, if k.required { "required" } else { "optional" }, k.doc)
+                            format!(
+                                "**`{}`** ({})\n\n{}",
+                                k.name,
+                                if k.required { "required" } else { "optional" },
+                                k.doc
+                            )
                         })
                     };
                     if let Some(d) = doc {
@@ -81,7 +90,13 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
         if !codes.contains(&f.code) {
             codes.push(f.code);
             range.get_or_insert(f.range);
-            sections.push(format!("**{}** `{}` — {}\n\n{}", f.code.as_str(), f.code.name(), f.code.summary(), f.code.explanation()));
+            sections.push(format!(
+                "**{}** `{}` — {}\n\n{}",
+                f.code.as_str(),
+                f.code.name(),
+                f.code.summary(),
+                f.code.explanation()
+            ));
         }
     }
     if sections.is_empty() {

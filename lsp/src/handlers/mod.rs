@@ -42,7 +42,11 @@ pub(crate) fn internal_error(method: &str, payload: &(dyn Any + Send)) -> Error 
 }
 
 pub(crate) fn content_modified() -> Error {
-    Error { code: ErrorCode::ContentModified, message: "the document changed while the request was computed".into(), data: None }
+    Error {
+        code: ErrorCode::ContentModified,
+        message: "the document changed while the request was computed".into(),
+        data: None,
+    }
 }
 
 pub(crate) fn invalid_params(message: impl Into<String>) -> Error {
@@ -87,7 +91,9 @@ pub(crate) async fn blocking<T: Send + 'static>(
     match tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(|| f(&cancel)))).await {
         Ok(Ok(result)) => result,
         Ok(Err(payload)) => Err(internal_error(method, payload.as_ref())),
-        Err(err) => Err(Error { code: ErrorCode::InternalError, message: format!("{method}: {err}").into(), data: None }),
+        Err(err) => {
+            Err(Error { code: ErrorCode::InternalError, message: format!("{method}: {err}").into(), data: None })
+        }
     }
 }
 

@@ -9,7 +9,12 @@ use crate::handlers::Cancel;
 use crate::lookup;
 use crate::state::Snapshot;
 
-pub(crate) fn references(snap: &Snapshot, doc: &Document, params: &ReferenceParams, cancel: &Cancel) -> Option<Vec<Location>> {
+pub(crate) fn references(
+    snap: &Snapshot,
+    doc: &Document,
+    params: &ReferenceParams,
+    cancel: &Cancel,
+) -> Option<Vec<Location>> {
     let parsed = doc.parsed();
     let position = params.text_document_position.position;
     let offset = convert::offset(&parsed.line_index, &doc.text, position, snap.encoding);
@@ -18,7 +23,10 @@ pub(crate) fn references(snap: &Snapshot, doc: &Document, params: &ReferencePara
     if params.context.include_declaration {
         for f in lookup::definitions(snap, &target) {
             if let Some(uri) = snap.uri(&f.file.path) {
-                out.push(Location { uri, range: convert::range(&f.file.line_index, f.entity().name_range, snap.encoding) });
+                out.push(Location {
+                    uri,
+                    range: convert::range(&f.file.line_index, f.entity().name_range, snap.encoding),
+                });
             }
         }
     }

@@ -63,7 +63,10 @@ pub(crate) fn rename(
     let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
     let mut push = |path: &str, index: &LineIndex, range: TextRange, text: String| {
         if let Some(uri) = snap.uri(path) {
-            changes.entry(uri).or_default().push(TextEdit { range: convert::range(index, range, snap.encoding), new_text: text });
+            changes
+                .entry(uri)
+                .or_default()
+                .push(TextEdit { range: convert::range(index, range, snap.encoding), new_text: text });
         }
     };
     for f in lookup::definitions(snap, &target) {

@@ -30,7 +30,9 @@ pub(crate) fn register(shared: &Arc<Shared>) {
     };
     let client = shared.client.clone();
     tokio::spawn(async move {
-        let answer = tokio::time::timeout(std::time::Duration::from_secs(30), client.register_capability(vec![registration])).await;
+        let answer =
+            tokio::time::timeout(std::time::Duration::from_secs(30), client.register_capability(vec![registration]))
+                .await;
         match answer {
             Ok(Ok(())) => tracing::debug!("file watcher registered"),
             Ok(Err(err)) => tracing::warn!("the client refused the file watcher: {err}"),
