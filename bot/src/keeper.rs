@@ -4,14 +4,15 @@
 //! `Index::ask`, structured queries to `Index::answer`. Errors are logged and shown to the user
 //! as a generic sentence, since their text can name store URLs.
 //!
-//! [`keep_current`] re-indexes: once at start, whenever a watched directory source changes
-//! (debounced), and every `refresh` for all sources (git sources have nothing to watch; the
+//! [`keep_current`] re-indexes: once at start, the changed paths whenever a watched directory
+//! source changes (debounced; `Index::update_files` walks nothing, so a one-file edit costs
+//! milliseconds even at 100,000 entities), and every `refresh` for all sources (git sources have nothing to watch; the
 //! incremental indexer makes a run with no changes cheap). Core's indexer takes the store's
 //! indexing lock (a lock file beside SQLite, an advisory lock on PostgreSQL) without waiting:
 //! when another replica is indexing, this one skips the run and reads the result from the shared
 //! store like any reader.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -93,9 +94,57 @@ async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) ->
     }
 }
 
+/// More changed paths than this in one burst (a branch switch, a bulk edit) re-index the whole
+/// source: one walk is then cheaper than many single-file updates.
+const MAX_WATCHED_PATHS: usize = 2_000;
+
+/// Brings the changed paths of one directory source into the index without walking it (core
+/// falls back to a full run of the source where a path needs the walk's rules).
+async fn update(
+    index: &Index,
+    source: &SourceSettings,
+    paths: Vec<PathBuf>,
+    opts: &KeeperOptions,
+) -> Result<(), IndexError> {
+    if paths.len() > MAX_WATCHED_PATHS {
+        run(index, std::slice::from_ref(source), opts).await?;
+        return Ok(());
+    }
+    let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None };
+    match index.update_files(&source.name, &paths, &run).await {
+        Ok(report) => {
+            if report.changed_entities > 0 {
+                info!(source = %source.name, paths = paths.len(), changed = report.changed_entities, generation = report.generation, "catalog index updated");
+            }
+            Ok(())
+        }
+        Err(IndexError::Busy) => {
+            debug!("another instance is indexing this store; the periodic refresh picks these changes up");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether a changed path can matter to the catalog: YAML files, and paths without an
+/// extension (directories, which may have been removed). Everything else, and anything under
+/// `.git` or Backline's own `.backline` directory (the index itself may live inside a watched
+/// tree), is ignored, so the index's own writes never trigger a run.
+fn may_hold_catalog(path: &std::path::Path) -> bool {
+    if path.components().any(|c| matches!(c.as_os_str().to_str(), Some(".git" | ".backline"))) {
+        return false;
+    }
+    match path.extension().and_then(|e| e.to_str()) {
+        None => true,
+        Some(e) => e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"),
+    }
+}
+
 /// Starts watching the directory sources; returns the watcher (dropping it stops watching) and
-/// a channel of source names that changed.
-fn watch(sources: &[SourceSettings]) -> (Option<notify::RecommendedWatcher>, mpsc::UnboundedReceiver<String>) {
+/// a channel of `(source name, changed path)`.
+fn watch(
+    sources: &[SourceSettings],
+) -> (Option<notify::RecommendedWatcher>, mpsc::UnboundedReceiver<(String, PathBuf)>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let dirs: Vec<(String, PathBuf)> = sources
         .iter()
@@ -114,8 +163,8 @@ fn watch(sources: &[SourceSettings]) -> (Option<notify::RecommendedWatcher>, mps
             return;
         }
         for (name, root) in &roots {
-            if event.paths.iter().any(|p| p.starts_with(root)) {
-                let _ = tx.send(name.clone());
+            for p in event.paths.iter().filter(|p| p.starts_with(root) && may_hold_catalog(p)) {
+                let _ = tx.send((name.clone(), p.clone()));
             }
         }
     };
@@ -151,29 +200,34 @@ pub async fn keep_current(index: Arc<Index>, health: Arc<IndexHealth>, opts: Kee
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick.tick().await;
     loop {
-        let due: Vec<SourceSettings> = tokio::select! {
+        tokio::select! {
             _ = shutdown.wait() => break,
-            _ = tick.tick() => sources.clone(),
+            _ = tick.tick() => {
+                if let Err(e) = run(&index, &sources, &opts).await {
+                    warn!(error = %e, "re-indexing failed; serving the last good index");
+                }
+            }
             Some(first) = changes.recv() => {
-                // Debounce: collect every source touched until things are quiet.
-                let mut names = BTreeSet::from([first]);
+                // Debounce: collect every path touched until things are quiet.
+                let mut touched: BTreeMap<String, BTreeSet<PathBuf>> = BTreeMap::new();
+                touched.entry(first.0).or_default().insert(first.1);
                 loop {
                     tokio::select! {
                         more = changes.recv() => match more {
-                            Some(n) => { names.insert(n); }
+                            Some((name, path)) => { touched.entry(name).or_default().insert(path); }
                             None => break,
                         },
                         _ = tokio::time::sleep(opts.debounce) => break,
                     }
                 }
-                sources.iter().filter(|s| names.contains(&s.name)).cloned().collect()
+                for source in &sources {
+                    if let Some(paths) = touched.remove(&source.name)
+                        && let Err(e) = update(&index, source, paths.into_iter().collect(), &opts).await
+                    {
+                        warn!(source = %source.name, error = %e, "re-indexing failed; serving the last good index");
+                    }
+                }
             }
-        };
-        if due.is_empty() {
-            continue;
-        }
-        if let Err(e) = run(&index, &due, &opts).await {
-            warn!(error = %e, "re-indexing failed; serving the last good index");
         }
     }
 }

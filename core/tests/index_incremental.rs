@@ -180,19 +180,33 @@ async fn update_known_files(db: Db) {
     let ix = t.open().await;
     ix.index(&RunOptions::default()).await.unwrap();
 
+    // Known files: one changed, one deleted; an editor's temporary file is ignored.
     write_tree(root, &[("a.catalog-info.yaml", &component("alpha-service", "Now about plums.", &[]))]);
-    write_tree(root, &[("c.catalog-info.yaml", &component("gamma-service", "New.", &["beta-service"]))]);
+    write_tree(root, &[("4913", "scratch")]);
     std::fs::remove_file(root.join("b.catalog-info.yaml")).unwrap();
-    let paths = ["a.catalog-info.yaml", "b.catalog-info.yaml", "c.catalog-info.yaml"].map(|p| root.join(p));
+    let paths = ["a.catalog-info.yaml", "b.catalog-info.yaml", "4913"].map(|p| root.join(p));
     let r = ix.update_files("local", &paths, &RunOptions::default()).await.unwrap();
     let s = &r.sources[0];
-    assert_eq!((s.files_seen, s.files_parsed, s.files_deleted), (2, 2, 1), "{r:?}");
+    assert_eq!((s.files_seen, s.files_parsed, s.files_deleted), (1, 1, 1), "{r:?}");
     assert_eq!(search_names(&ix.search("plums", 5).await.unwrap()), ["alpha-service"]);
     assert!(matches!(
         ix.ask("who owns beta-service").await.unwrap().body,
         AnswerBody::NotFound(_) | AnswerBody::Ambiguous(_)
     ));
+    // A new file needs the walk's rules: the update falls back to a full run of the source.
+    write_tree(root, &[("c.catalog-info.yaml", &component("gamma-service", "New.", &["alpha-service"]))]);
+    let r = ix.update_files("local", &[root.join("c.catalog-info.yaml")], &RunOptions::default()).await.unwrap();
+    assert_eq!((r.sources[0].files_seen, r.sources[0].files_parsed), (3, 1), "a full run: {r:?}");
     assert_eq!(ownership(&ix.ask("who owns gamma-service").await.unwrap()).owner.as_ref().unwrap().name, "team-a");
+    // A removed directory removes the files known under it (and only those).
+    write_tree(root, &[("sub/d.catalog-info.yaml", &component("delta-service", "Deep.", &[]))]);
+    write_tree(root, &[("subway.catalog-info.yaml", &component("subway-service", "Beside.", &[]))]);
+    ix.index(&RunOptions::default()).await.unwrap();
+    std::fs::remove_dir_all(root.join("sub")).unwrap();
+    let r = ix.update_files("local", &[root.join("sub")], &RunOptions::default()).await.unwrap();
+    assert_eq!((r.sources[0].files_seen, r.sources[0].files_deleted), (0, 1), "{r:?}");
+    assert!(search_names(&ix.search("delta-service", 5).await.unwrap()).is_empty());
+    assert_eq!(search_names(&ix.search("subway-service", 5).await.unwrap()), ["subway-service"]);
     // Unchanged files are not parsed; a full run afterwards finds nothing to do.
     let r = ix.update_files("local", &paths[..1], &RunOptions::default()).await.unwrap();
     assert_eq!(r.sources[0].files_parsed, 0);

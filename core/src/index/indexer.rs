@@ -289,11 +289,13 @@ pub(crate) async fn run(
     Ok(report)
 }
 
-/// Updates the given files of one source: each is re-read (and re-parsed if its content
-/// changed), removed if it no longer exists, or added if it is new, in one transaction, and
-/// search follows. No tree is walked, so this is what a file watcher calls. A changed file that
-/// holds a Location (whose targets may now reach other files) and git sources fall back to a
-/// full run of the source.
+/// Updates the given paths of one source, as a file watcher reports them: known files are
+/// re-read (and re-parsed if their content changed) or removed if gone, a removed directory
+/// removes the files known under it, all in one transaction, and search follows. No tree is
+/// walked. What needs the walk's rules falls back to a full run of the source: a new YAML file
+/// or directory (catalog file names, .gitignore, Location globs decide whether it belongs), a
+/// file that holds or held a Location (its targets may change), and git sources. Paths that
+/// are neither known nor YAML (editors' temporary files) are ignored.
 pub(crate) async fn update(
     index: &Index,
     source_name: &str,
@@ -327,16 +329,56 @@ pub(crate) async fn update(
     let paths: Vec<PathBuf> = paths.iter().map(|p| normalize(p)).collect();
     let rels: Vec<String> = paths.iter().map(|p| relative(p, &base)).collect();
     let prior = Arc::new(w.prior_files_at(source_id, &rels).await?);
+    // What this fast path settles alone: known files that changed or are gone, and removed
+    // directories. New files and directories need the walk's rules (catalog file names,
+    // .gitignore, Location globs), and so does a file that holds or held Locations (its
+    // targets may change): those fall back to a full run of the source.
+    let mut existing = Vec::new();
+    let mut removed_dirs = Vec::new();
+    let mut needs_walk = false;
+    for (path, rel) in paths.iter().zip(&rels) {
+        let known = prior.get(rel);
+        if path.is_dir() {
+            needs_walk = true;
+        } else if path.is_file() {
+            match known {
+                Some(_) => existing.push(path.clone()),
+                // Editors' temporary files and other non-YAML files are no catalog files.
+                None => needs_walk |= is_yaml_path(path),
+            }
+        } else if let Some(k) = known {
+            needs_walk |= k.locations.is_some();
+        } else {
+            removed_dirs.push(rel.clone());
+        }
+    }
+    if needs_walk {
+        w.rollback().await?;
+        drop(lock);
+        return run(index, std::slice::from_ref(source), options).await;
+    }
+    if existing.is_empty() && removed_dirs.is_empty() && prior.is_empty() {
+        // Nothing the catalog knows or would read: no write at all.
+        w.rollback().await?;
+        lock.release().await;
+        let generation = index.store().generation().await?;
+        return Ok(IndexReport {
+            sources: vec![SourceReport { name: source.name.clone(), ..SourceReport::default() }],
+            generation,
+            ..IndexReport::default()
+        });
+    }
     let (fs, prior2, levels) = (open.fs.clone(), prior.clone(), options.lint_levels.clone());
     let follow = source.follow_locations;
-    let existing: Vec<PathBuf> = paths.iter().filter(|p| p.is_file()).cloned().collect();
     let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
         existing.par_iter().map(|p| process_file(&*fs, p, &base, &prior2, follow, levels.as_ref())).collect()
     })
     .await
     .map_err(|e| IndexError::Internal(e.to_string()))?;
-    let location_changed =
-        outcomes.iter().any(|o| o.locations.is_some() && matches!(o.outcome, Outcome::Changed { .. }));
+    let location_changed = outcomes.iter().any(|o| {
+        matches!(o.outcome, Outcome::Changed { .. })
+            && (o.locations.is_some() || prior.get(&o.rel).is_some_and(|p| p.locations.is_some()))
+    });
     if location_changed {
         w.rollback().await?;
         drop(lock);
@@ -349,8 +391,13 @@ pub(crate) async fn update(
         seen.insert(o.rel.clone());
         apply(&mut w, source_id, o, &mut report).await?;
     }
-    let gone: Vec<i64> =
+    let mut gone: Vec<i64> =
         rels.iter().filter(|r| !seen.contains(*r)).filter_map(|r| prior.get(r).map(|p| p.id)).collect();
+    for dir in &removed_dirs {
+        gone.extend(w.files_under(source_id, dir).await?);
+    }
+    gone.sort_unstable();
+    gone.dedup();
     report.files_deleted = gone.len();
     w.delete_files(&gone).await?;
     w.source_status(source_id, super::now(), None, None).await?;
@@ -368,6 +415,10 @@ pub(crate) async fn update(
     out.search_time = search_started.elapsed();
     lock.release().await;
     Ok(out)
+}
+
+fn is_yaml_path(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 fn relative(path: &Path, base: &Path) -> String {

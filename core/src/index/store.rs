@@ -1397,6 +1397,23 @@ impl Writer {
             .collect())
     }
 
+    /// Ids of a source's files under the directory `rel_dir` (for a directory that was removed
+    /// or moved away: the watcher reports the directory, not the files that were in it). A
+    /// prefix compare rather than `LIKE` or a range: no escaping, and PostgreSQL collations do
+    /// not order `/` bytewise.
+    pub(crate) async fn files_under(&mut self, source_id: i64, rel_dir: &str) -> Result<Vec<i64>, IndexError> {
+        let prefix = format!("{}/", rel_dir.trim_end_matches('/'));
+        let n = prefix.chars().count() as i64;
+        Ok(on_tx!(&mut self.tx, c, _pg => {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM files WHERE source_id = $1 AND substr(path, 1, CAST($3 AS INTEGER)) = $2")
+                .bind(source_id)
+                .bind(&prefix)
+                .bind(n)
+                .fetch_all(c)
+                .await?
+        }))
+    }
+
     /// Drops the run's transaction: nothing it wrote is kept.
     pub(crate) async fn rollback(self) -> Result<(), IndexError> {
         match self.tx {
