@@ -10,7 +10,7 @@
 //!
 //! ```text
 //! cargo bench -p backline-core --bench index -- [--entities 100000] [--backend sqlite|postgres|both]
-//!     [--catalog DIR] [--queries 2000] [--phase index --store URL]
+//!     [--catalog DIR (generated there if missing)] [--queries 2000] [--phase index --store URL]
 //! ```
 //! PostgreSQL: `BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`); the bench
 //! works in a fresh schema and drops it afterwards.
@@ -87,10 +87,15 @@ fn report(name: &str, mut samples: Vec<Duration>, target: &str) {
 }
 
 fn peak_rss_mb() -> f64 {
+    rss_mb("VmHWM:")
+}
+
+/// A memory line of /proc/self/status (`VmRSS:` now, `VmHWM:` peak), in MB.
+fn rss_mb(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
 }
@@ -311,7 +316,12 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let tmp = tempfile::tempdir().expect("tempdir");
     let catalog = match &args.catalog {
-        Some(c) => c.clone(),
+        Some(c) if c.exists() => c.clone(),
+        Some(c) => {
+            let n = write_catalog(c, args.entities);
+            println!("generated {} entities in {n} files into {}", args.entities, c.display());
+            c.clone()
+        }
         None => {
             let dir = tmp.path().join("catalog");
             let t = Instant::now();
@@ -328,7 +338,20 @@ fn main() {
         rt.block_on(async {
             let ix = Index::open(settings(url, search, &catalog)).await.expect("open");
             let t = Instant::now();
-            let r = ix.index(&RunOptions::default()).await.expect("index");
+            // Memory as the run goes: every 10,000 files, and when the search phase starts.
+            let progress: backline_core::index::ProgressFn = std::sync::Arc::new(move |p| {
+                if p.files_seen % 10_240 < 512 || p.phase == backline_core::index::Phase::Search {
+                    println!(
+                        "  {:>6.2} s {:?} {:>6} files: RSS {:.0} MB, peak {:.0} MB",
+                        t.elapsed().as_secs_f64(),
+                        p.phase,
+                        p.files_seen,
+                        rss_mb("VmRSS:"),
+                        rss_mb("VmHWM:")
+                    );
+                }
+            });
+            let r = ix.index(&RunOptions { progress: Some(progress), ..RunOptions::default() }).await.expect("index");
             println!(
                 "index: {:.2} s (store {:.2} s, search {:.2} s), peak RSS {:.0} MB",
                 t.elapsed().as_secs_f64(),

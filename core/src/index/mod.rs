@@ -22,13 +22,16 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use indexer::{IndexReport, Phase, Progress, RunOptions, SourceReport};
+pub use indexer::{IndexReport, Phase, Progress, ProgressFn, RunOptions, SourceReport};
 pub use search::SearchIndex;
 pub use settings::{IndexSettings, SearchLocation, SourceKind, SourceSettings, StoreSettings};
 pub use store::{Backend, SourceRecord, Store};
 
 /// How often queries check whether the store moved on (another process indexed).
 const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+/// Search documents (by ref, or files by id) read from the store at a time when the search
+/// index catches up.
+const SEARCH_PAGE: usize = 4_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
@@ -201,13 +204,27 @@ impl Index {
             && search_generation < generation
             && oldest > 0
             && oldest <= search_generation + 1;
-        if can_catch_up {
-            let refs = self.store.changed_since(search_generation).await?;
-            let rows = self.store.search_rows(Some(&refs)).await?;
-            self.search.apply(&self.store_id, generation, false, &refs, rows)?;
+        // Rows are read and added a page at a time: holding 100,000 of them cost ~200 MB.
+        // Past about a quarter of the catalog (file ids stand in for its size: a primary-key
+        // lookup, where counting entities is a scan), a rebuild is cheaper than deleting and
+        // re-adding every changed ref.
+        let refs = if can_catch_up { self.store.changed_since(search_generation).await? } else { Vec::new() };
+        let max_file_id = self.store.max_file_id().await?;
+        if can_catch_up && refs.len() as i64 <= max_file_id / 4 + 1_000 {
+            let Some(mut batch) = self.search.begin(false, &refs, refs.len()).await? else { return Ok(()) };
+            for page in refs.chunks(SEARCH_PAGE) {
+                batch.add(self.store.search_rows(page).await?)?;
+            }
+            batch.commit(&self.store_id, generation)?;
         } else {
-            let rows = self.store.search_rows(None).await?;
-            self.search.apply(&self.store_id, generation, true, &[], rows)?;
+            let Some(mut batch) = self.search.begin(true, &[], usize::MAX).await? else { return Ok(()) };
+            let mut start = 0;
+            while start <= max_file_id {
+                let end = start + SEARCH_PAGE as i64;
+                batch.add(self.store.search_rows_in_files(start..end).await?)?;
+                start = end;
+            }
+            batch.commit(&self.store_id, generation)?;
         }
         Ok(())
     }

@@ -107,13 +107,54 @@ macro_rules! list {
 }
 
 /// The columns of [`EntityRecord`], in order, and the joins they need.
-macro_rules! entity_select {
+/// The columns [`entity_record!`] reads, in its order.
+macro_rules! entity_columns {
     () => {
-        "SELECT e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.spec_type, e.lifecycle, \
+        "e.ref, e.kind, e.namespace, e.name, e.title, e.description, e.spec_type, e.lifecycle, \
          e.owner_ref, e.system_ref, e.domain_ref, e.display_name, e.email, e.tags, e.labels, e.annotations, \
          e.links, e.valid, e.line, e.col, e.error_count, e.warning_count, e.first_error, f.path, s.name, \
-         s.last_error, e.file_id, e.doc_index, e.stage \
-         FROM entities e JOIN files f ON f.id = e.file_id JOIN sources s ON s.id = f.source_id "
+         s.last_error, e.file_id, e.doc_index, e.stage "
+    };
+}
+
+macro_rules! entity_from {
+    () => {
+        "FROM entities e JOIN files f ON f.id = e.file_id JOIN sources s ON s.id = f.source_id "
+    };
+}
+
+macro_rules! search_select {
+    () => {
+        "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
+         e.system_ref, e.display_name, e.tags FROM entities e "
+    };
+}
+
+/// A row of [`search_select!`].
+fn search_row<R: Row>(r: &R) -> Result<SearchRow, sqlx::Error>
+where
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok(SearchRow {
+        entity_ref: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        name: r.try_get(2)?,
+        title: r.try_get(3)?,
+        description: r.try_get(4)?,
+        spec_type: r.try_get(5)?,
+        lifecycle: r.try_get(6)?,
+        owner_ref: r.try_get(7)?,
+        system_ref: r.try_get(8)?,
+        display_name: r.try_get(9)?,
+        tags: json_or_default(&r.try_get::<String, _>(10)?),
+    })
+}
+
+macro_rules! entity_select {
+    () => {
+        concat!("SELECT ", entity_columns!(), entity_from!())
     };
 }
 
@@ -602,6 +643,42 @@ impl Store {
         Ok(out)
     }
 
+    /// An owner with what an ownership answer shows of it, in one query (the hot path of "who
+    /// owns X"): the owner's record, its parent groups nearest first (`childOf`, transitively)
+    /// and the entities it is related to by membership: a Group's members (`hasMember`) or a
+    /// User's groups (`memberOf`), sorted by ref. `None` when the owner is not defined.
+    pub(crate) async fn owner_bundle(&self, owner_ref: &str) -> Result<Option<OwnerBundle>, IndexError> {
+        const SQL: &str = concat!(
+            "WITH RECURSIVE walk(ref, depth) AS (SELECT CAST($1 AS TEXT), 0 UNION \
+             SELECT r.target_ref, walk.depth + 1 FROM relations r JOIN walk ON r.source_ref = walk.ref \
+             WHERE r.type = 'childOf' AND r.active AND walk.depth < 32), \
+             picked(ref, role, ord) AS ( \
+             SELECT CAST($1 AS TEXT), CAST(0 AS BIGINT), CAST(0 AS BIGINT) \
+             UNION ALL SELECT ref, CAST(1 AS BIGINT), CAST(MIN(depth) AS BIGINT) FROM walk WHERE depth > 0 AND ref <> $1 GROUP BY ref \
+             UNION ALL SELECT DISTINCT target_ref, CAST(2 AS BIGINT), CAST(0 AS BIGINT) FROM relations \
+             WHERE source_ref = $1 AND type IN ('hasMember', 'memberOf') AND active) \
+             SELECT ",
+            entity_columns!(),
+            ", p.role ",
+            entity_from!(),
+            "JOIN picked p ON p.ref = e.ref WHERE e.active ORDER BY p.role, p.ord, e.ref"
+        );
+        let mut bundle: Option<OwnerBundle> = None;
+        let (mut parents, mut related) = (Vec::new(), Vec::new());
+        on_pool!(&self.pool, c, _pg => {
+            for r in sqlx::query(SQL).bind(owner_ref).fetch_all(c).await? {
+                let role: i64 = r.try_get(29)?;
+                let rec = entity_record!(&r);
+                match role {
+                    0 => bundle = Some(OwnerBundle { owner: rec, parents: Vec::new(), related: Vec::new() }),
+                    1 => parents.push(rec),
+                    _ => related.push(rec),
+                }
+            }
+        });
+        Ok(bundle.map(|b| OwnerBundle { parents, related, ..b }))
+    }
+
     /// Refs reached from `entity_ref` by following `relation` repeatedly, defined or not.
     pub(crate) async fn closure_refs(&self, entity_ref: &str, relation: &str) -> Result<Vec<String>, IndexError> {
         const SQL: &str = "WITH RECURSIVE walk(ref, depth) AS (SELECT CAST($1 AS TEXT), 0 UNION \
@@ -823,45 +900,38 @@ impl Store {
     }
 
     /// Search documents of `refs` (active rows only; refs without one were deleted).
-    pub(crate) async fn search_rows(&self, refs: Option<&[String]>) -> Result<Vec<SearchRow>, IndexError> {
-        const ALL: &str = "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
-             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active";
-        const SQLITE: &str = concat!(
-            "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
-             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active AND e.ref ",
-            list!(sqlite)
-        );
-        const PG: &str = concat!(
-            "SELECT e.ref, e.kind, e.name, e.title, e.description, e.spec_type, e.lifecycle, e.owner_ref, \
-             e.system_ref, e.display_name, e.tags FROM entities e WHERE e.active AND e.ref ",
-            list!(pg)
-        );
-        let mut out = Vec::new();
+    pub(crate) async fn search_rows(&self, refs: &[String]) -> Result<Vec<SearchRow>, IndexError> {
+        const SQLITE: &str = concat!(search_select!(), "WHERE e.active AND e.ref ", list!(sqlite));
+        const PG: &str = concat!(search_select!(), "WHERE e.active AND e.ref ", list!(pg));
+        let json = serde_json::to_string(refs).unwrap_or_default();
+        let mut out = Vec::with_capacity(refs.len());
         on_pool!(&self.pool, c, pg => {
-            let rows = match refs {
-                None => sqlx::query(ALL).fetch_all(c).await?,
-                Some(refs) => {
-                    let json = serde_json::to_string(refs).unwrap_or_default();
-                    sqlx::query(if pg { PG } else { SQLITE }).bind(json).fetch_all(c).await?
-                }
-            };
-            for r in rows {
-                out.push(SearchRow {
-                    entity_ref: r.try_get(0)?,
-                    kind: r.try_get(1)?,
-                    name: r.try_get(2)?,
-                    title: r.try_get(3)?,
-                    description: r.try_get(4)?,
-                    spec_type: r.try_get(5)?,
-                    lifecycle: r.try_get(6)?,
-                    owner_ref: r.try_get(7)?,
-                    system_ref: r.try_get(8)?,
-                    display_name: r.try_get(9)?,
-                    tags: json_or_default(&r.try_get::<String, _>(10)?),
-                });
+            for r in sqlx::query(if pg { PG } else { SQLITE }).bind(json).fetch_all(c).await? {
+                out.push(search_row(&r)?);
             }
         });
         Ok(out)
+    }
+
+    /// Search documents of active entities read from files with ids in `ids` (a full rebuild
+    /// pages through the store by file id: a primary-key range, never a sort of the whole table,
+    /// which SQLite's planner chose for `ORDER BY ref LIMIT n` pages and held in memory).
+    pub(crate) async fn search_rows_in_files(&self, ids: std::ops::Range<i64>) -> Result<Vec<SearchRow>, IndexError> {
+        const SQL: &str = concat!(search_select!(), "WHERE e.active AND e.file_id >= $1 AND e.file_id < $2");
+        let mut out = Vec::new();
+        on_pool!(&self.pool, c, _pg => {
+            for r in sqlx::query(SQL).bind(ids.start).bind(ids.end).fetch_all(c).await? {
+                out.push(search_row(&r)?);
+            }
+        });
+        Ok(out)
+    }
+
+    /// The largest file id in use (0 when there are none).
+    pub(crate) async fn max_file_id(&self) -> Result<i64, IndexError> {
+        Ok(on_pool!(&self.pool, c, _pg => {
+            sqlx::query_scalar::<_, Option<i64>>("SELECT MAX(id) FROM files").fetch_one(c).await?.unwrap_or(0)
+        }))
     }
 
     /// Refreshes the planner's statistics after a run changed many rows. PostgreSQL needs them
@@ -1206,6 +1276,16 @@ impl EntityRow {
         ];
         EncodedEntity { entity_ref: e.entity_ref, entity, relations, tags, metadata }
     }
+}
+
+/// See [`Store::owner_bundle`].
+#[derive(Debug)]
+pub(crate) struct OwnerBundle {
+    pub owner: EntityRecord,
+    /// Parent groups, nearest first.
+    pub parents: Vec<EntityRecord>,
+    /// A Group's members or a User's groups, sorted by ref.
+    pub related: Vec<EntityRecord>,
 }
 
 #[derive(Debug, Clone)]

@@ -494,25 +494,34 @@ impl Index {
     }
 
     async fn ownership_record(&self, rec: &EntityRecord) -> Result<OwnershipAnswer, IndexError> {
-        let (owner, owner_summary) = self.owner_of(rec).await?;
         let mut reach = Reach::default();
         reach_of(rec, &mut reach);
         let mut parents = Vec::new();
         let mut members = Vec::new();
-        if let Some(o) = &owner {
+        // One query for the owner, its parents and its members: this is the hottest answer.
+        let bundle = match &rec.owner_ref {
+            Some(owner_ref) => self.store().owner_bundle(owner_ref).await?,
+            None => None,
+        };
+        let owner_summary = match (&bundle, &rec.owner_ref) {
+            (Some(b), _) => Some(summary(&b.owner)),
+            (None, Some(owner_ref)) => Some(missing(owner_ref)),
+            (None, None) => None,
+        };
+        if let Some(b) = &bundle {
+            let o = &b.owner;
             reach_of(o, &mut reach);
             if o.kind.eq_ignore_ascii_case("group") {
-                let ps = self.parents(&o.entity_ref).await?;
                 if reach.contacts.iter().all(|c| c.from == rec.entity_ref)
-                    && let Some(p) = ps.first()
+                    && let Some(p) = b.parents.first()
                 {
                     reach_of(p, &mut reach);
                 }
-                parents = ps.iter().map(summary).collect();
-                members = self.members(&o.entity_ref).await?;
+                parents = b.parents.iter().map(summary).collect();
+                members = b.related.iter().map(person).collect();
             } else if o.kind.eq_ignore_ascii_case("user") {
                 members = vec![person(o)];
-                parents = self.store().related(&o.entity_ref, "memberOf").await?.iter().map(summary).collect();
+                parents = b.related.iter().map(summary).collect();
             }
         }
         let findings = if rec.error_count + rec.warning_count > 0 || !rec.valid {
