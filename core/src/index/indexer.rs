@@ -242,6 +242,7 @@ pub(crate) async fn run(
     let started = Instant::now();
     let mut report = IndexReport::default();
     let mut w = index.store().begin().await?;
+    w.defer_indexes_if_empty().await?;
     for (position, source) in sources.iter().enumerate() {
         let kind = match source.kind {
             SourceKind::Dir { .. } => "dir",

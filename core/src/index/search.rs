@@ -36,7 +36,7 @@ use crate::query::answer::MatchKind;
 
 /// Bumped when the schema or the text analysis changes: older indexes are rebuilt.
 const SCHEMA_VERSION: &str = "backline-search-1";
-const WRITER_BUDGET: usize = 32 * 1024 * 1024;
+const WRITER_BUDGET: usize = 16 * 1024 * 1024;
 /// tantivy's minimum per writer thread.
 const SMALL_WRITER_BUDGET: usize = 15_000_000;
 /// Small updates add a segment each; past this many, the next update merges.

@@ -39,6 +39,8 @@ const CHANGES_KEPT: i64 = 200;
 const READER_CACHE_KIB: &str = "-8192";
 const WRITER_CACHE: &str = "PRAGMA cache_size = -65536";
 const WRITER_CACHE_RESET: &str = "PRAGMA cache_size = -8192";
+/// A run that touched more refs than this is a bulk run: see [`Writer::commit`].
+const BULK_REFS: usize = 20_000;
 /// Entity rows carried over from a file's last good version get document indexes from here on.
 pub(crate) const CARRIED_DOC_INDEX: i64 = 1_000_000;
 
@@ -970,6 +972,7 @@ impl Store {
             tx,
             next_file_id: 0,
             touched: HashSet::new(),
+            deferred_indexes: Vec::new(),
             files: Batch::new("files", &["id", "source_id", "path", "hash", "fingerprint", "locations"], pg),
             entities: Batch::new("entities", ENTITY_COLUMNS, pg),
             relations: Batch::new(
@@ -1311,9 +1314,37 @@ pub(crate) struct Writer {
     tags: Batch,
     metadata: Batch,
     findings: Batch,
+    /// Secondary indexes dropped for a bulk load, recreated before the commit.
+    deferred_indexes: Vec<String>,
 }
 
 impl Writer {
+    /// On a store with no files yet (the first index), SQLite drops its secondary indexes for
+    /// the run and builds them again before the commit: building an index from a scan and a sort
+    /// is cheaper than a B-tree insert per row into each of them. Inside the transaction, so
+    /// readers and a killed run see the indexes as they were. PostgreSQL keeps its indexes
+    /// (`DROP INDEX` would block its readers until the commit).
+    pub(crate) async fn defer_indexes_if_empty(&mut self) -> Result<(), IndexError> {
+        let Tx::Sqlite(t) = &mut self.tx else { return Ok(()) };
+        let any_file: Option<i64> = sqlx::query_scalar("SELECT id FROM files LIMIT 1").fetch_optional(&mut **t).await?;
+        if any_file.is_some() {
+            return Ok(());
+        }
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
+             AND tbl_name IN ('entities', 'relations', 'tags', 'metadata_values', 'findings')",
+        )
+        .fetch_all(&mut **t)
+        .await?;
+        for (name, sql) in indexes {
+            sqlx::query(AssertSqlSafe(format!("DROP INDEX \"{}\"", name.replace('"', "\"\""))))
+                .execute(&mut **t)
+                .await?;
+            self.deferred_indexes.push(sql);
+        }
+        Ok(())
+    }
+
     async fn flush_batch(tx: &mut Tx, batch: &mut Batch, all: bool) -> Result<(), IndexError> {
         if batch.rows() == 0 || !(all || batch.is_full()) {
             return Ok(());
@@ -1750,6 +1781,18 @@ impl Writer {
     /// the generation and commits. Returns the new generation (unchanged if nothing changed).
     pub(crate) async fn commit(mut self) -> Result<(i64, Vec<String>), IndexError> {
         self.flush(true).await?;
+        let deferred = std::mem::take(&mut self.deferred_indexes);
+        if let (false, Tx::Sqlite(t)) = (deferred.is_empty(), &mut self.tx) {
+            // The sorts spill to a temporary file rather than to memory (the pool's default), in
+            // runs of at most 16 MB: measured at 100,000 entities, 313 → 214 MB peak RSS and
+            // faster (0.9 → 0.6 s for the relations index).
+            sqlx::query("PRAGMA temp_store = FILE").execute(&mut **t).await?;
+            sqlx::query("PRAGMA cache_size = -16384").execute(&mut **t).await?;
+            for sql in deferred {
+                sqlx::query(AssertSqlSafe(sql)).execute(&mut **t).await?;
+            }
+            sqlx::query("PRAGMA temp_store = MEMORY").execute(&mut **t).await?;
+        }
         let touched: Vec<String> = {
             let mut t: Vec<String> = self.touched.drain().collect();
             t.sort();
@@ -1765,16 +1808,26 @@ impl Writer {
                 current
             } else {
                 let generation = current + 1;
-                for chunk in touched.chunks(20_000) {
+                // A bulk run (the first index, a branch switch) checks the whole table in one
+                // index-ordered scan and records no per-ref changes: search indexes rebuild
+                // instead of catching up (`sync_search` would rebuild for that many anyway),
+                // and JSON lists of tens of thousands of refs cost SQLite hundreds of MB.
+                let bulk = touched.len() > BULK_REFS;
+                let chunks: Vec<&[String]> = if bulk { vec![&touched[..0]] } else { touched.chunks(20_000).collect() };
+                for chunk in chunks {
                     let json = serde_json::to_string(chunk).unwrap_or_default();
-                    let dup_sql = if pg {
-                        concat!("SELECT ref FROM entities WHERE ref ", list!(pg),
-                            " GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1")
-                    } else {
-                        concat!("SELECT ref FROM entities WHERE ref ", list!(sqlite),
-                            " GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1")
+                    let dup_sql = match (bulk, pg) {
+                        (true, _) => "SELECT ref FROM entities GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1",
+                        (false, true) => concat!("SELECT ref FROM entities WHERE ref ", list!(pg),
+                            " GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1"),
+                        (false, false) => concat!("SELECT ref FROM entities WHERE ref ", list!(sqlite),
+                            " GROUP BY ref HAVING COUNT(*) > 1 OR COUNT(CASE WHEN active THEN 1 END) <> 1"),
                     };
-                    let dups: Vec<String> = sqlx::query_scalar(dup_sql).bind(&json).fetch_all(&mut *c).await?;
+                    let dups: Vec<String> = if bulk {
+                        sqlx::query_scalar(dup_sql).fetch_all(&mut *c).await?
+                    } else {
+                        sqlx::query_scalar(dup_sql).bind(&json).fetch_all(&mut *c).await?
+                    };
                     for r in dups {
                         let winner: Option<(i64, i64)> = sqlx::query_as(
                             "SELECT e.file_id, e.doc_index FROM entities e JOIN files f ON f.id = e.file_id \
@@ -1799,9 +1852,13 @@ impl Writer {
                     } else {
                         concat!("INSERT INTO changes (generation, ref) SELECT $2, value FROM json_each($1) WHERE true ON CONFLICT DO NOTHING")
                     };
-                    sqlx::query(insert).bind(&json).bind(generation).execute(&mut *c).await?;
+                    if !bulk {
+                        sqlx::query(insert).bind(&json).bind(generation).execute(&mut *c).await?;
+                    }
                 }
-                sqlx::query("DELETE FROM changes WHERE generation <= $1").bind(generation - CHANGES_KEPT).execute(&mut *c).await?;
+                // After a bulk run no generation can be caught up to: the log restarts.
+                let keep_after = if bulk { generation } else { generation - CHANGES_KEPT };
+                sqlx::query("DELETE FROM changes WHERE generation <= $1").bind(keep_after).execute(&mut *c).await?;
                 sqlx::query("UPDATE meta SET value = $1 WHERE key = 'generation'")
                     .bind(generation.to_string())
                     .execute(&mut *c)
