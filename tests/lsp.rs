@@ -716,3 +716,19 @@ fn a_request_overtaken_by_an_edit_is_answered_content_modified() {
     let h = f.server.request("textDocument/hover", tdp(&uri, 8, 10));
     assert!(h["contents"]["value"].as_str().unwrap().contains("team-b"), "{h}");
 }
+
+#[test]
+fn yaml_that_is_not_a_catalog_file_gets_no_diagnostics() {
+    // Helix and Zed start the server for every YAML file: a workflow must stay quiet.
+    let mut f = fixture();
+    let workflow = "name: CI\non:\n  push:\njobs:\n  build:\n    runs-on: ubuntu-latest\n";
+    let uri = f.uri("ci.yaml");
+    f.server.open(&uri, workflow);
+    let d = f.settled_diagnostics(&uri, |_| true);
+    assert!(d.is_empty(), "{d:?}");
+    // The same text named as a catalog file is diagnosed.
+    let uri = f.uri("ci.catalog-info.yaml");
+    f.server.open(&uri, workflow);
+    let d = f.settled_diagnostics(&uri, |d| !d.is_empty());
+    assert!(d.iter().any(|d| d["severity"] == 1), "{d:?}");
+}

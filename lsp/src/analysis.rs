@@ -81,6 +81,12 @@ enum Outcome {
 
 fn compute_open(shared: &Arc<Shared>, path: &str, may_defer: bool) -> Outcome {
     let Some(doc) = shared.lock().docs.get(path).cloned() else { return Outcome::Stale };
+    // Any YAML file a client opens reaches us; only catalog files (known to the catalog, e.g. a
+    // Location's target, or catalog files by name or head) are parsed and diagnosed.
+    let known = shared.lock().catalog.by_path.contains_key(&doc.path);
+    if !known && !doc.is_catalog() {
+        return if shared.is_current(&doc) { Outcome::Done(doc, Vec::new()) } else { Outcome::Stale };
+    }
     let parsed = doc.parsed();
     if !shared.is_current(&doc) {
         return Outcome::Stale;

@@ -26,11 +26,21 @@ pub(crate) struct Document {
     pub text: Arc<str>,
     line_index: OnceLock<Arc<LineIndex>>,
     parsed: OnceLock<Arc<ParsedFile>>,
+    is_catalog: OnceLock<bool>,
 }
 
 impl Document {
     pub(crate) fn new(uri: Uri, path: Arc<str>, version: i32, seq: u64, text: Arc<str>) -> Document {
-        Document { uri, path, version, seq, text, line_index: OnceLock::new(), parsed: OnceLock::new() }
+        Document {
+            uri,
+            path,
+            version,
+            seq,
+            text,
+            line_index: OnceLock::new(),
+            parsed: OnceLock::new(),
+            is_catalog: OnceLock::new(),
+        }
     }
 
     /// Line starts of this version (shared with the parse when that exists already).
@@ -44,6 +54,16 @@ impl Document {
     /// The parse and per-file validation of this version, computed once.
     pub(crate) fn parsed(&self) -> Arc<ParsedFile> {
         self.parsed.get_or_init(|| Arc::new(parse_file(self.path.clone(), &self.text))).clone()
+    }
+
+    /// Whether this document is a catalog file by name or by its head (the rule of
+    /// [`crate::workspace::is_catalog_document`]). Clients such as Helix or Zed send every YAML
+    /// file they open; a GitHub workflow or a Helm chart must get no catalog diagnostics.
+    pub(crate) fn is_catalog(&self) -> bool {
+        *self.is_catalog.get_or_init(|| {
+            let name = self.path.rsplit(['/', '\\']).next().unwrap_or(&self.path);
+            crate::workspace::is_catalog_document(name, self.text.as_bytes())
+        })
     }
 
     pub(crate) fn parsed_if_ready(&self) -> Option<Arc<ParsedFile>> {

@@ -136,7 +136,11 @@ impl Snapshot {
             Some(d) => d.parsed(),
             None => f.clone(),
         });
-        let extra = self.docs.values().filter(|d| !self.catalog.by_path.contains_key(&d.path)).map(|d| d.parsed());
+        let extra = self
+            .docs
+            .values()
+            .filter(|d| !self.catalog.by_path.contains_key(&d.path) && d.is_catalog())
+            .map(|d| d.parsed());
         from_catalog.chain(extra)
     }
 
