@@ -1281,6 +1281,15 @@ impl EntityRow {
     }
 }
 
+/// `files` rows `(id, path, hash, fingerprint, locations)` by path.
+fn prior_map(
+    rows: Vec<(i64, String, String, Option<String>, Option<String>)>,
+) -> std::collections::HashMap<String, PriorFile> {
+    rows.into_iter()
+        .map(|(id, path, hash, fingerprint, locations)| (path, PriorFile { id, hash, fingerprint, locations }))
+        .collect()
+}
+
 /// See [`Store::owner_bundle`].
 #[derive(Debug)]
 pub(crate) struct OwnerBundle {
@@ -1477,10 +1486,7 @@ impl Writer {
             .fetch_all(c)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(id, path, hash, fingerprint, locations)| (path, PriorFile { id, hash, fingerprint, locations }))
-            .collect())
+        Ok(prior_map(rows))
     }
 
     /// The given paths of a source from earlier runs (for an update of known files).
@@ -1502,10 +1508,7 @@ impl Writer {
                 .fetch_all(c)
                 .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|(id, path, hash, fingerprint, locations)| (path, PriorFile { id, hash, fingerprint, locations }))
-            .collect())
+        Ok(prior_map(rows))
     }
 
     /// Ids of a source's files under the directory `rel_dir` (for a directory that was removed
