@@ -1,4 +1,4 @@
-//! `backline`: the one binary. A thin command-line layer over `backline-core` (check, index, ask),
+//! `backline`: the one binary. A thin command-line layer over `backline-catalog` (check, index, ask),
 //! `backline-lsp` (the language server) and `backline-bot` (Slack and Discord).
 //!
 //! Each subcommand lives in its own file under `src/cli/` and exposes an `Args` struct (clap) and a
@@ -7,6 +7,8 @@
 #![allow(unreachable_pub, reason = "a binary has no public API; `pub` marks what sibling modules use")]
 
 mod cli;
+mod config;
+mod serve;
 
 use std::process::ExitCode;
 

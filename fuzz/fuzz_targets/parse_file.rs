@@ -2,8 +2,8 @@
 //! panic, and every finding must point inside the text.
 #![no_main]
 
-use backline_core::catalog::CatalogIndex;
-use backline_core::parse_file;
+use backline_catalog::catalog::CatalogIndex;
+use backline_catalog::parse_file;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

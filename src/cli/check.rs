@@ -11,9 +11,9 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
-use backline_core::catalog::CatalogIndex;
-use backline_core::discover::{DiscoverOptions, RealFs, SourceFile, discover};
-use backline_core::{Code, Encoding, Finding, LineIndex, Severity};
+use backline_catalog::catalog::CatalogIndex;
+use backline_catalog::discover::{DiscoverOptions, RealFs, SourceFile, discover};
+use backline_catalog::{Code, Encoding, Finding, LineIndex, Severity};
 use serde_json::json;
 
 use super::GlobalArgs;

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use backline_core::Code;
+use backline_catalog::Code;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

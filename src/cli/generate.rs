@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use backline_core::generate::generate;
+use backline_catalog::generate::generate;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use backline_core::index::{Index, IndexReport, IndexSettings, Phase, Progress, RunOptions, SourceSettings};
+use backline_index::{Index, IndexReport, IndexSettings, Phase, Progress, RunOptions, SourceSettings};
 
 use super::GlobalArgs;
 
@@ -52,7 +52,7 @@ fn config_base(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
 pub fn settings(global: &GlobalArgs) -> anyhow::Result<IndexSettings> {
     let config = super::load_config(global)?;
     let base = config_base(global)?;
-    Ok(IndexSettings::from_config(&config, &base, &backline_core::index::settings::ProcessEnv)?)
+    Ok(config.index_settings(&base, &backline_index::settings::ProcessEnv)?)
 }
 
 /// A runtime for the async store: one thread plus the blocking pool parsing uses.

@@ -14,7 +14,7 @@ pub mod serve;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use backline_core::config::Config;
+use crate::config::Config;
 use clap::Args as ClapArgs;
 
 /// Flags every subcommand understands.
@@ -23,7 +23,7 @@ pub struct GlobalArgs {
     /// Configuration file (default: `backline.toml` in the current directory, if present).
     #[arg(long, global = true, env = "BACKLINE_CONFIG")]
     pub config: Option<PathBuf>,
-    /// Log filter, e.g. `info` or `backline_core=debug` (logs go to stderr).
+    /// Log filter, e.g. `info` or `backline_catalog=debug` (logs go to stderr).
     #[arg(long, global = true, env = "BACKLINE_LOG", default_value = "warn")]
     pub log: String,
 }

@@ -1,14 +1,14 @@
 //! `backline serve`: the chat bots (Slack and Discord) and `/healthz`, `/readyz`, `/metrics`
 //! on one HTTP port, answering from the catalog index and keeping it current.
 //!
-//! Flags only; the work is `backline_bot::run::serve`. Secrets come from the environment or
+//! Flags only; the work is `crate::serve::serve`. Secrets come from the environment or
 //! `backline.toml` and never from flags (flags end up in shell history and `ps`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use backline_bot::run::{Overrides, ServeOptions};
+use crate::serve::{Overrides, ServeOptions};
 
 use super::GlobalArgs;
 
@@ -41,7 +41,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let opts = ServeOptions::resolve(&config, &overrides, &env)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
-    runtime.block_on(backline_bot::run::serve(&config, &base, opts, &env, |addr| {
+    runtime.block_on(crate::serve::serve(&config, &base, opts, &env, |addr| {
         // On stderr like every log line; tests and scripts read the port from it.
         anstream::eprintln!("backline serve: listening on http://{addr}");
     }))?;

@@ -1,0 +1,22 @@
+//! `backline-answer`: the contract between the question engine and everything that shows an
+//! answer (the terminal, `--json`, Slack, Discord).
+//!
+//! - [`model`]: the answer model, plain serde data; every renderer codes against it.
+//! - [`question`]: chat-style text to a structured [`Query`], deterministically (pure).
+//! - [`render`]: the one-line summary and the plain-text answer.
+//!
+//! **Invariant:** this crate depends on serde and nothing that does I/O. The bots depend on it
+//! and not on the index, so Cargo keeps them from querying the catalog themselves.
+
+pub mod model;
+pub mod question;
+pub mod render;
+
+pub use model::*;
+pub use question::{Parsed, parse_question, question_for};
+
+/// The name part of a canonical ref (`kind:namespace/name`), for display.
+pub fn name_of_ref(entity_ref: &str) -> &str {
+    let after_kind = entity_ref.split_once(':').map_or(entity_ref, |(_, r)| r);
+    after_kind.split_once('/').map_or(after_kind, |(_, n)| n)
+}

@@ -1,0 +1,395 @@
+//! What the Discord bot does with an authentic interaction: the same for the HTTP endpoint and
+//! the gateway.
+//!
+//! One rule, as for Slack: decide quickly, respond, then finish. A command waits for the engine
+//! up to a budget (2 s by default, inside Discord's 3) and answers in the response itself; when
+//! the engine is slower the response is a deferral (type 5, "thinking…") and the answer replaces
+//! it through the interaction webhook (`PATCH /webhooks/{app}/{token}/messages/@original`) within
+//! the token's 15 minutes. Buttons do the same with "update message" (7) or a deferred update
+//! (6). Autocomplete answers from the search index within its own short budget, or with nothing.
+//!
+//! Serenity's interaction types derive `Debug` including the interaction token (a 15-minute
+//! capability to post as the app), and its HTTP errors carry request URLs that contain it; so
+//! nothing here logs an interaction, an error's `Debug` or `Display`, only chosen ids and a
+//! token-free description ([`describe`]).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backline_answer::{AnswerBody, Query};
+use serenity::all::{
+    AuthorizingIntegrationOwner, AutocompleteChoice, CommandInteraction, ComponentInteraction,
+    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction,
+    InteractionContext,
+};
+use tokio::sync::{Semaphore, oneshot};
+use tracing::{debug, warn};
+
+use super::command::{self, Arg, Parsed};
+use super::config::DiscordConfig;
+use super::render::{self, BUTTON_ASK, Options, Rendered};
+use crate::engine::{Ask, SharedEngine};
+use crate::secret::Secret;
+
+/// Discord's limits for autocomplete results.
+const MAX_CHOICES: usize = 25;
+const CHOICE_CHARS: usize = 100;
+/// Autocomplete must answer within 3 s too; an empty list beats an error.
+const AUTOCOMPLETE_BUDGET: Duration = Duration::from_millis(1500);
+/// Interaction tokens live 15 minutes; give up a little before.
+const TOKEN_LIFETIME: Duration = Duration::from_secs(14 * 60);
+
+const REFUSED_TEXT: &str = "Backline is not enabled for this server (or for direct messages).";
+
+/// Why an interaction was not answered. Counted in metrics, logged at debug with ids only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Not an allowlisted guild.
+    ForeignGuild,
+    /// A DM with the bot while DMs are off, or a group DM.
+    DirectMessage,
+    /// The app was user-installed (its commands run wherever the user is).
+    UserInstall,
+}
+
+impl Refusal {
+    pub fn label(self) -> &'static str {
+        match self {
+            Refusal::ForeignGuild => "foreign_guild",
+            Refusal::DirectMessage => "direct_message",
+            Refusal::UserInstall => "user_install",
+        }
+    }
+}
+
+/// What happened, for the transport's metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Answered,
+    Deferred,
+    Autocomplete,
+    Pong,
+    Refused(Refusal),
+    Ignored,
+}
+
+impl Outcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Answered => "ok",
+            Outcome::Deferred => "deferred",
+            Outcome::Autocomplete => "autocomplete",
+            Outcome::Pong => "pong",
+            Outcome::Refused(r) => r.label(),
+            Outcome::Ignored => "ignored",
+        }
+    }
+}
+
+/// The response to send for an interaction.
+pub struct Reply {
+    pub response: CreateInteractionResponse,
+    /// Set when the answer is still being worked on: the transport fires it once the response
+    /// has been sent, and the answer follows through the interaction webhook.
+    pub sent: Option<oneshot::Sender<()>>,
+    pub outcome: Outcome,
+}
+
+impl Reply {
+    fn now(response: CreateInteractionResponse, outcome: Outcome) -> Reply {
+        Reply { response, sent: None, outcome }
+    }
+
+    /// Tells the deferred work (if any) that the response went out.
+    pub fn mark_sent(&mut self) {
+        if let Some(tx) = self.sent.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// A description of a serenity error that never contains a URL (they carry interaction tokens)
+/// or a header.
+pub fn describe(e: &serenity::Error) -> String {
+    use serenity::http::HttpError;
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            format!(
+                "Discord answered {} (code {}): {}",
+                r.status_code.as_u16(),
+                r.error.code,
+                render::cut(&r.error.message, 200)
+            )
+        }
+        serenity::Error::Http(HttpError::Request(r)) if r.is_timeout() => "request to Discord timed out".into(),
+        serenity::Error::Http(HttpError::Request(r)) if r.is_connect() => "cannot connect to Discord".into(),
+        serenity::Error::Http(HttpError::Request(_)) => "request to Discord failed".into(),
+        serenity::Error::Http(HttpError::ApplicationIdMissing) => "the application id is not set".into(),
+        serenity::Error::Http(_) => "invalid request to Discord".into(),
+        serenity::Error::Json(_) => "unexpected response from Discord".into(),
+        serenity::Error::Gateway(g) => format!("gateway: {g}"),
+        _ => "Discord error".into(),
+    }
+}
+
+/// Worth retrying an edit: the deferral may not have reached Discord yet (404), or a blip.
+fn retryable(e: &serenity::Error) -> bool {
+    use serenity::http::HttpError;
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
+            r.status_code.as_u16() == 404 || r.status_code.is_server_error()
+        }
+        serenity::Error::Http(HttpError::Request(_)) => true,
+        _ => false,
+    }
+}
+
+pub struct DiscordBot {
+    cfg: DiscordConfig,
+    guilds: HashSet<u64>,
+    engine: SharedEngine,
+    rest: Arc<Http>,
+    /// Bounds concurrent engine calls, so a burst queues instead of exhausting the store.
+    permits: Semaphore,
+}
+
+impl DiscordBot {
+    pub fn new(cfg: DiscordConfig, engine: SharedEngine, rest: Arc<Http>) -> DiscordBot {
+        let guilds = cfg.allowed_guilds.iter().copied().collect();
+        DiscordBot { cfg, guilds, engine, rest, permits: Semaphore::new(64) }
+    }
+
+    pub fn config(&self) -> &DiscordConfig {
+        &self.cfg
+    }
+
+    pub fn rest(&self) -> &Arc<Http> {
+        &self.rest
+    }
+
+    /// Who may ask: allowlisted guilds where the app is guild-installed; DMs with the bot only
+    /// when configured; never through a user install.
+    pub fn check(
+        &self,
+        guild: Option<u64>,
+        context: Option<InteractionContext>,
+        owners: &[AuthorizingIntegrationOwner],
+    ) -> Result<(), Refusal> {
+        let guild_install =
+            owners.is_empty() || owners.iter().any(|o| matches!(o, AuthorizingIntegrationOwner::GuildInstall(_)));
+        if !guild_install {
+            return Err(Refusal::UserInstall);
+        }
+        match guild {
+            Some(g) if self.guilds.contains(&g) => Ok(()),
+            Some(_) => Err(Refusal::ForeignGuild),
+            None if self.cfg.allow_dms && matches!(context, None | Some(InteractionContext::BotDm)) => Ok(()),
+            None => Err(Refusal::DirectMessage),
+        }
+    }
+
+    fn options(&self) -> Options {
+        Options { catalog_url: self.cfg.catalog_url.clone() }
+    }
+
+    /// Runs the engine and renders its answer (or why there is none).
+    async fn answer(&self, ask: &Ask) -> Rendered {
+        let _permit = self.permits.acquire().await;
+        let start = Instant::now();
+        let result = self.engine.answer(ask).await;
+        crate::metrics::engine("discord", start.elapsed(), result.is_ok());
+        match result {
+            Ok(answer) => render::render(&answer, &self.options()),
+            Err(e) => {
+                warn!(error = %e, "the question engine failed");
+                render::notice(&format!("Sorry, the catalog could not answer that: {e}"))
+            }
+        }
+    }
+
+    /// Answers any interaction; the transport sends `response` (and then calls
+    /// [`Reply::mark_sent`]).
+    pub async fn handle(self: &Arc<Self>, interaction: Interaction) -> Reply {
+        match interaction {
+            Interaction::Ping(_) => Reply::now(CreateInteractionResponse::Pong, Outcome::Pong),
+            Interaction::Command(cmd) => self.command(cmd).await,
+            Interaction::Autocomplete(cmd) => self.autocomplete(cmd).await,
+            Interaction::Component(c) => self.component(c).await,
+            _ => Reply::now(
+                CreateInteractionResponse::Message(
+                    render::notice("Backline does not handle this kind of interaction.").message(true),
+                ),
+                Outcome::Ignored,
+            ),
+        }
+    }
+
+    fn refused(refusal: Refusal) -> Reply {
+        Reply::now(
+            CreateInteractionResponse::Message(render::notice(REFUSED_TEXT).message(true)),
+            Outcome::Refused(refusal),
+        )
+    }
+
+    async fn command(self: &Arc<Self>, cmd: CommandInteraction) -> Reply {
+        let guild = cmd.guild_id.map(|g| g.get());
+        if let Err(r) = self.check(guild, cmd.context, &cmd.authorizing_integration_owners.0) {
+            debug!(guild = ?guild, reason = r.label(), "command refused");
+            return Self::refused(r);
+        }
+        let ask = match command::parse(&cmd.data) {
+            Parsed::Ask(ask) => ask,
+            Parsed::Unknown => Ask::Query(Query::Help),
+        };
+        debug!(guild = ?guild, user = %cmd.user.id, command = %cmd.data.name, "command");
+        let token = Secret::new(cmd.token);
+        let ephemeral = self.cfg.ephemeral;
+        self.answer_within_budget(
+            ask,
+            token,
+            move |r: Rendered| CreateInteractionResponse::Message(r.message(ephemeral)),
+            CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(ephemeral)),
+        )
+        .await
+    }
+
+    async fn component(self: &Arc<Self>, c: ComponentInteraction) -> Reply {
+        let guild = c.guild_id.map(|g| g.get());
+        if let Err(r) = self.check(guild, c.context, &c.authorizing_integration_owners.0) {
+            debug!(guild = ?guild, reason = r.label(), "button refused");
+            return Self::refused(r);
+        }
+        let Some(question) = c.data.custom_id.strip_prefix(BUTTON_ASK).filter(|q| !q.trim().is_empty()) else {
+            return Reply::now(CreateInteractionResponse::Acknowledge, Outcome::Ignored);
+        };
+        debug!(guild = ?guild, user = %c.user.id, "button");
+        let ask = Ask::Question(question.to_owned());
+        let token = Secret::new(c.token);
+        // The answer replaces the message with the buttons (its ephemerality is kept).
+        self.answer_within_budget(
+            ask,
+            token,
+            |r: Rendered| CreateInteractionResponse::UpdateMessage(r.message(false)),
+            CreateInteractionResponse::Acknowledge,
+        )
+        .await
+    }
+
+    /// Waits for the engine up to the budget; answers with `inline` if it made it, else with
+    /// `defer` and finishes through the webhook once the deferral was sent.
+    async fn answer_within_budget(
+        self: &Arc<Self>,
+        ask: Ask,
+        token: Secret,
+        inline: impl FnOnce(Rendered) -> CreateInteractionResponse,
+        defer: CreateInteractionResponse,
+    ) -> Reply {
+        let bot = Arc::clone(self);
+        let mut task = tokio::spawn(async move { bot.answer(&ask).await });
+        match tokio::time::timeout(self.cfg.answer_budget, &mut task).await {
+            Ok(Ok(rendered)) => Reply::now(inline(rendered), Outcome::Answered),
+            Ok(Err(_join)) => {
+                Reply::now(inline(render::notice("Sorry, something went wrong while answering.")), Outcome::Answered)
+            }
+            Err(_elapsed) => {
+                let (tx, rx) = oneshot::channel();
+                let bot = Arc::clone(self);
+                tokio::spawn(async move {
+                    // The deferral must reach Discord before the original can be edited.
+                    if tokio::time::timeout(Duration::from_secs(10), rx).await.map_or(true, |r| r.is_err()) {
+                        debug!("deferral was not sent; dropping the answer");
+                        return;
+                    }
+                    let rendered = match tokio::time::timeout(TOKEN_LIFETIME, task).await {
+                        Ok(Ok(r)) => r,
+                        Ok(Err(_)) => render::notice("Sorry, something went wrong while answering."),
+                        Err(_) => render::notice("Sorry, the catalog took too long to answer."),
+                    };
+                    bot.finish(&token, &rendered).await;
+                });
+                Reply { response: defer, sent: Some(tx), outcome: Outcome::Deferred }
+            }
+        }
+    }
+
+    /// Replaces the deferred response with the answer.
+    pub async fn finish(&self, token: &Secret, rendered: &Rendered) {
+        let edit = rendered.edit();
+        for attempt in 0..3u32 {
+            match self.rest.edit_original_interaction_response(token.expose(), &edit, Vec::new()).await {
+                Ok(_) => {
+                    metrics::counter!("backline_discord_outbound_total", "method" => "edit_original", "outcome" => "ok").increment(1);
+                    return;
+                }
+                // Discord accepted the edit; only its echo of the message did not parse.
+                Err(serenity::Error::Json(_)) => return,
+                Err(e) => {
+                    metrics::counter!("backline_discord_outbound_total", "method" => "edit_original", "outcome" => "error").increment(1);
+                    warn!(attempt, error = %describe(&e), "could not deliver a deferred Discord answer");
+                    if !retryable(&e) {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt + 1))).await;
+                }
+            }
+        }
+    }
+
+    async fn autocomplete(self: &Arc<Self>, cmd: CommandInteraction) -> Reply {
+        let empty = || CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new());
+        let guild = cmd.guild_id.map(|g| g.get());
+        if let Err(r) = self.check(guild, cmd.context, &cmd.authorizing_integration_owners.0) {
+            return Reply::now(empty(), Outcome::Refused(r));
+        }
+        let Some((sub, typed)) = command::autocomplete_target(&cmd.data) else {
+            return Reply::now(empty(), Outcome::Autocomplete);
+        };
+        let choices =
+            tokio::time::timeout(AUTOCOMPLETE_BUDGET, self.suggest(sub, typed.trim())).await.unwrap_or_default();
+        Reply::now(
+            CreateInteractionResponse::Autocomplete(CreateAutocompleteResponse::new().set_choices(choices)),
+            Outcome::Autocomplete,
+        )
+    }
+
+    /// Entities whose names start like, or match, what the user typed; best first. The value of
+    /// each choice is the canonical reference, so the command resolves exactly that entity.
+    pub async fn suggest(&self, sub: &command::Subcommand, typed: &str) -> Vec<AutocompleteChoice> {
+        if typed.is_empty() {
+            return Vec::new();
+        }
+        let kinds: &[&str] = match sub.arg {
+            Arg::Entity { kinds } => kinds,
+            _ => &[],
+        };
+        let ask = Ask::Query(Query::Search { text: render::cut(typed, 100), limit: 40 });
+        let Ok(answer) = self.engine.answer(&ask).await else { return Vec::new() };
+        let AnswerBody::Search(found) = answer.body else { return Vec::new() };
+        let mut seen = HashSet::new();
+        found
+            .hits
+            .iter()
+            .map(|h| &h.entity)
+            .filter(|e| e.exists && (kinds.is_empty() || kinds.iter().any(|k| e.kind.eq_ignore_ascii_case(k))))
+            .filter(|e| e.entity_ref.chars().count() <= CHOICE_CHARS && seen.insert(e.entity_ref.clone()))
+            .take(MAX_CHOICES)
+            .map(|e| {
+                let name = if e.namespace.is_empty() || e.namespace == "default" {
+                    e.name.clone()
+                } else {
+                    format!("{}/{}", e.namespace, e.name)
+                };
+                let mut label = format!("{name} ({}", e.kind);
+                if let Some(owner) = &e.owner {
+                    label.push_str(&format!(" · {}", backline_answer::name_of_ref(owner)));
+                }
+                label.push(')');
+                if let Some(title) = e.title.as_deref().filter(|t| !t.trim().is_empty() && *t != name) {
+                    label.push_str(&format!(" — {}", title.trim()));
+                }
+                AutocompleteChoice::new(render::cut(&label, CHOICE_CHARS), e.entity_ref.clone())
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,52 @@
+//! The one thing the bots ask of the catalog: "answer this", through core's question engine.
+//!
+//! The bots are thin adapters (chat text in, [`Answer`] out, Block Kit or embeds rendered from
+//! it); they never query the catalog themselves. This trait is the seam between them and
+//! `backline_answer`: `backline serve` plugs in the real engine over the index, tests plug in
+//! whatever they need. It is object-safe (boxed futures) so it can sit behind an `Arc<dyn _>` and
+//! be shared by every chat platform and every request.
+
+use std::sync::Arc;
+
+use backline_answer::{Answer, Query};
+use futures_util::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+/// What a user asked, in the two forms the engine accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    /// Natural phrasing ("who owns payments-api"), from mentions, DMs, free-form slash text and
+    /// disambiguation buttons (the engine's own follow-up questions).
+    Question(String),
+    /// A structured query, from slash subcommands whose meaning is unambiguous (`owner X`).
+    Query(Query),
+}
+
+/// Why the engine could not answer at all (as opposed to answering "nothing matches", which is
+/// an [`Answer`]). The text is shown to the user, so it must not contain secrets or paths that
+/// matter; it is also logged.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct EngineError(pub String);
+
+/// Core's question engine as the bots see it.
+pub trait QuestionEngine: Send + Sync + 'static {
+    fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>>;
+}
+
+/// Shared handle every module holds.
+pub type SharedEngine = Arc<dyn QuestionEngine>;
+
+/// An engine from a closure; for tests and for adapting a synchronous engine.
+pub struct FnEngine<F>(pub F);
+
+impl<F> QuestionEngine for FnEngine<F>
+where
+    F: Fn(&Ask) -> Result<Answer, EngineError> + Send + Sync + 'static,
+{
+    fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
+        let result = (self.0)(ask);
+        Box::pin(async move { result })
+    }
+}

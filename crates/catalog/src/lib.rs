@@ -1,0 +1,34 @@
+//! `backline-catalog`: the Backstage catalog model, its validation, and (behind the `index` feature)
+//! the index and question engine that everything else adapts.
+//!
+//! Layers, bottom up:
+//! - [`text`]: byte ranges and line/column conversions (UTF-8, UTF-16, UTF-32).
+//! - [`yaml`]: YAML 1.2 streams to trees with a range on every node, errors per document.
+//! - [`format`], [`entity_ref`]: Backstage's field-format rules and reference parsing.
+//! - [`validate`]: one file in, a [`model::ParsedFile`] out (documents, entities, findings).
+//! - [`catalog`]: cross-file lints over many parsed files.
+//! - [`discover`]: the only I/O of the checking path: walking trees and following Locations.
+//!
+//! Invariant: everything above `discover` is pure (no I/O, no async, no global state), so it can
+//! be tested on strings and called from any thread.
+
+pub mod catalog;
+pub mod codes;
+pub mod lint_level;
+pub mod cursor;
+pub mod discover;
+pub mod entity_ref;
+pub mod finding;
+pub mod format;
+pub mod generate;
+pub mod model;
+pub mod text;
+pub mod validate;
+pub mod yaml;
+
+pub use codes::{Code, Stage};
+pub use entity_ref::{EntityRef, parse_entity_ref};
+pub use finding::{Finding, Fix, Related, Severity, TextEdit};
+pub use model::{CatalogDocument, Entity, ParsedFile};
+pub use text::{Encoding, LineCol, LineIndex, TextRange};
+pub use validate::parse_file;

@@ -1,0 +1,352 @@
+//! The catalog index: sources in, a SQL store and a search index out, kept up to date
+//! incrementally. Everything that answers questions ([`query`], [`Index::ask`]) reads through [`Index`].
+//!
+//! - [`settings`]: `[store]` and `[[source]]` of `backline.toml`, `BACKLINE_*` overrides.
+//! - [`source`]: directory trees and git revisions as [`backline_catalog::discover::FileSystem`]s.
+//! - [`store`]: SQLite or PostgreSQL through sqlx; [`migrate`] applies the schema.
+//! - [`indexer`]: one run = one transaction; only files whose content changed are parsed.
+//! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
+//!
+//! Concurrency: one indexer at a time per store ([`IndexLock`]: a lock file next to a SQLite
+//! database, an advisory lock on PostgreSQL, so several instances can share one catalog);
+//! any number of readers, which keep answering from the last committed state during a run.
+
+mod ask;
+pub mod indexer;
+pub mod migrate;
+pub mod query;
+pub mod search;
+pub mod settings;
+pub mod source;
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub use indexer::{IndexReport, Phase, Progress, ProgressFn, RunOptions, SourceReport};
+pub use search::SearchIndex;
+pub use settings::{
+    IndexSettings, SearchLocation, SourceKind, SourceSection, SourceSettings, StoreSection, StoreSettings,
+};
+pub use store::{Backend, SourceRecord, Store};
+
+/// How often queries check whether the store moved on (another process indexed).
+const SYNC_INTERVAL: Duration = Duration::from_secs(1);
+/// Search documents (by ref, or files by id) read from the store at a time when the search
+/// index catches up.
+const SEARCH_PAGE: usize = 4_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    #[error("configuration: {0}")]
+    Config(String),
+    #[error("cannot open the store {0}")]
+    Connect(String),
+    #[error("store: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("store migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("search index: {0}")]
+    Search(String),
+    #[error("{0}")]
+    Io(String),
+    #[error("another `backline index` is running on this store")]
+    Busy,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<settings::SettingsError> for IndexError {
+    fn from(e: settings::SettingsError) -> IndexError {
+        IndexError::Config(e.to_string())
+    }
+}
+
+/// Held while indexing: only one run per store at a time.
+pub struct IndexLock {
+    inner: LockInner,
+}
+
+enum LockInner {
+    File(#[allow(dead_code, reason = "held for its lock")] std::fs::File),
+    Postgres(sqlx::PgConnection, i64),
+}
+
+impl std::fmt::Debug for IndexLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IndexLock")
+    }
+}
+
+impl IndexLock {
+    /// Releases the lock now (dropping it releases it too; on PostgreSQL by closing the session).
+    pub async fn release(self) {
+        if let LockInner::Postgres(mut conn, key) = self.inner {
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut conn).await;
+            let _ = sqlx::Connection::close(conn).await;
+        }
+    }
+}
+
+/// An open index: the store, the search index, and the settings they came from.
+pub struct Index {
+    store: Store,
+    search: SearchIndex,
+    settings: IndexSettings,
+    store_id: String,
+    /// When search was last checked against the store.
+    last_sync: Mutex<Option<Instant>>,
+    /// Stale sources as of a moment: every answer reports them, so they are read at most once
+    /// per [`SYNC_INTERVAL`] (and right after this process indexed).
+    stale: Mutex<Option<(Instant, StaleList)>>,
+}
+
+type StaleList = Vec<(String, String, Option<i64>)>;
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("store", &self.store).finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Opens (creating and migrating if needed) the store and the search index, and brings the
+    /// search index up to date with the store.
+    pub async fn open(settings: IndexSettings) -> Result<Index, IndexError> {
+        let store = Store::open(&settings.store).await?;
+        let search = SearchIndex::open(&settings.store.search)?;
+        let store_id = store.store_id().await?;
+        let index = Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
+        index.sync_search().await?;
+        Ok(index)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn search_index(&self) -> &SearchIndex {
+        &self.search
+    }
+
+    pub fn settings(&self) -> &IndexSettings {
+        &self.settings
+    }
+
+    /// Closes the store's connections.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+
+    /// Takes the indexing lock. With `wait`, waits for a running indexer to finish; without,
+    /// returns `None` when another one holds it.
+    pub async fn lock(&self, wait: bool) -> Result<Option<IndexLock>, IndexError> {
+        match &self.store.pool {
+            store::Pool::Sqlite(_) => {
+                let db = self.store.sqlite_path().map(PathBuf::from).unwrap_or_default();
+                let mut name = db.file_name().unwrap_or_default().to_os_string();
+                name.push(".lock");
+                let path = db.with_file_name(name);
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&path)
+                    .map_err(|e| IndexError::Io(format!("cannot open lock file {}: {e}", path.display())))?;
+                if wait {
+                    let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                        .await
+                        .map_err(|e| IndexError::Internal(e.to_string()))?
+                        .map_err(|e| IndexError::Io(format!("cannot lock {}: {e}", path.display())))?;
+                    Ok(Some(IndexLock { inner: LockInner::File(file) }))
+                } else {
+                    match file.try_lock() {
+                        Ok(()) => Ok(Some(IndexLock { inner: LockInner::File(file) })),
+                        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+                        Err(std::fs::TryLockError::Error(e)) => {
+                            Err(IndexError::Io(format!("cannot lock {}: {e}", path.display())))
+                        }
+                    }
+                }
+            }
+            store::Pool::Postgres(pool) => {
+                let key = advisory_key(self.store.schema().unwrap_or("public"));
+                let mut conn = pool.acquire().await?.detach();
+                let locked: bool = if wait {
+                    sqlx::query("SELECT pg_advisory_lock($1)").bind(key).execute(&mut conn).await?;
+                    true
+                } else {
+                    sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(key).fetch_one(&mut conn).await?
+                };
+                if locked {
+                    Ok(Some(IndexLock { inner: LockInner::Postgres(conn, key) }))
+                } else {
+                    let _ = sqlx::Connection::close(conn).await;
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    /// Brings the search index up to date with the store now: applies the refs changed since
+    /// the generation it reflects, or rebuilds it (another store, or too far behind).
+    pub async fn sync_search(&self) -> Result<(), IndexError> {
+        let generation = self.store.generation().await?;
+        self.search.reload()?;
+        let (search_store, search_generation) = self.search.state();
+        if let Ok(mut t) = self.last_sync.lock() {
+            *t = Some(Instant::now());
+        }
+        let same_store = search_store.as_deref() == Some(self.store_id.as_str());
+        if same_store && search_generation == generation {
+            return Ok(());
+        }
+        let oldest = self.store.oldest_change().await?;
+        let can_catch_up = same_store
+            && search_generation >= 0
+            && search_generation < generation
+            && oldest > 0
+            && oldest <= search_generation + 1;
+        // Rows are read and added a page at a time: holding 100,000 of them cost ~200 MB.
+        // Past about a quarter of the catalog (file ids stand in for its size: a primary-key
+        // lookup, where counting entities is a scan), a rebuild is cheaper than deleting and
+        // re-adding every changed ref.
+        let refs = if can_catch_up { self.store.changed_since(search_generation).await? } else { Vec::new() };
+        let max_file_id = self.store.max_file_id().await?;
+        if can_catch_up && refs.len() as i64 <= max_file_id / 4 + 1_000 {
+            let Some(mut batch) = self.search.begin(false, &refs, refs.len()).await? else { return Ok(()) };
+            for page in refs.chunks(SEARCH_PAGE) {
+                batch.add(self.store.search_rows(page).await?)?;
+            }
+            batch.commit(&self.store_id, generation)?;
+        } else {
+            let Some(mut batch) = self.search.begin(true, &[], usize::MAX).await? else { return Ok(()) };
+            let mut start = 0;
+            while start <= max_file_id {
+                let end = start + SEARCH_PAGE as i64;
+                batch.add(self.store.search_rows_in_files(start..end).await?)?;
+                start = end;
+            }
+            batch.commit(&self.store_id, generation)?;
+        }
+        Ok(())
+    }
+
+    /// `(name, error, last success)` of stale sources, at most [`SYNC_INTERVAL`] old.
+    pub(crate) async fn stale_sources_cached(&self) -> Result<StaleList, IndexError> {
+        if let Ok(guard) = self.stale.lock()
+            && let Some((at, list)) = guard.as_ref()
+            && at.elapsed() < SYNC_INTERVAL
+        {
+            return Ok(list.clone());
+        }
+        let list = self.store.stale_sources().await?;
+        if let Ok(mut guard) = self.stale.lock() {
+            *guard = Some((Instant::now(), list.clone()));
+        }
+        Ok(list)
+    }
+
+    /// Forgets cached state after this process changed the store.
+    pub(crate) fn invalidate(&self) {
+        if let Ok(mut guard) = self.stale.lock() {
+            *guard = None;
+        }
+    }
+
+    /// [`Self::sync_search`] at most once per second: what queries call.
+    pub(crate) async fn maybe_sync_search(&self) -> Result<(), IndexError> {
+        let due = self.last_sync.lock().map(|t| t.is_none_or(|t| t.elapsed() >= SYNC_INTERVAL)).unwrap_or(true);
+        if due { self.sync_search().await } else { Ok(()) }
+    }
+
+    /// Indexes every configured source (see [`indexer::run`]).
+    pub async fn index(&self, options: &RunOptions) -> Result<IndexReport, IndexError> {
+        indexer::run(self, &self.settings.sources, options).await
+    }
+
+    /// Indexes the given sources only (others in the store are left alone unless
+    /// `options.prune` is set).
+    pub async fn index_sources(
+        &self,
+        sources: &[SourceSettings],
+        options: &RunOptions,
+    ) -> Result<IndexReport, IndexError> {
+        indexer::run(self, sources, options).await
+    }
+
+    /// Updates known changed, added or deleted files of one configured source without walking
+    /// it (see [`indexer::update`]): the fast path for file watchers.
+    pub async fn update_files(
+        &self,
+        source: &str,
+        paths: &[PathBuf],
+        options: &RunOptions,
+    ) -> Result<IndexReport, IndexError> {
+        indexer::update(self, source, paths, options).await
+    }
+
+    /// Sources as the store knows them, with their status.
+    pub async fn sources(&self) -> Result<Vec<SourceRecord>, IndexError> {
+        self.store.sources().await
+    }
+
+    /// Configured sources that were never indexed into this store.
+    pub async fn unindexed_sources(&self) -> Result<Vec<String>, IndexError> {
+        let known = self.store.sources().await?;
+        Ok(self
+            .settings
+            .sources
+            .iter()
+            .filter(|s| !known.iter().any(|k| k.name == s.name && k.last_attempt.is_some()))
+            .map(|s| s.name.clone())
+            .collect())
+    }
+}
+
+/// A stable advisory-lock key per schema.
+fn advisory_key(schema: &str) -> i64 {
+    // FNV-1a: stable across processes and versions, unlike `DefaultHasher`.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"backline-index:".iter().chain(schema.as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
+}
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// RFC 3339 (UTC) for Unix seconds.
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_000_000), "2026-11-18T11:06:40Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}

@@ -1,0 +1,50 @@
+//! `textDocument/definition`: from a reference to where its entity is defined (every definition,
+//! the one Backstage keeps first); from a Location target to the files it names.
+
+use std::path::Path;
+
+use backline_catalog::discover::{self, RealFs};
+use tower_lsp_server::ls_types::{GotoDefinitionResponse, Location, Position, Range, Uri};
+
+use crate::convert;
+use crate::document::Document;
+use crate::lookup::{self, Target};
+use crate::state::Snapshot;
+
+pub(crate) fn definition(snap: &Snapshot, doc: &Document, position: Position) -> Option<GotoDefinitionResponse> {
+    let parsed = doc.parsed();
+    let offset = convert::offset(&parsed.line_index, &doc.text, position, snap.encoding);
+    if let Some(Target::Reference(_, target)) = lookup::target_at(&parsed, offset) {
+        let locations: Vec<Location> = lookup::definitions(snap, target)
+            .iter()
+            .filter_map(|f| {
+                let uri = snap.uri(&f.file.path)?;
+                let range = convert::range(&f.file.line_index, f.entity().name_range, snap.encoding);
+                Some(Location { uri, range })
+            })
+            .collect();
+        return (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations));
+    }
+    // A Location's target: the files it reads.
+    let base = Path::new(&*parsed.path).parent()?;
+    for e in parsed.entities() {
+        let Some(spec) = &e.location else { continue };
+        for (target, range) in &spec.targets {
+            if !range.contains_inclusive(offset) || target.contains("://") {
+                continue;
+            }
+            let path = if target.starts_with('.') {
+                discover::normalize(&base.join(target))
+            } else {
+                discover::normalize(Path::new(target))
+            };
+            let locations: Vec<Location> = discover::expand_glob(&RealFs, &path)
+                .into_iter()
+                .filter_map(|p| Uri::from_file_path(p))
+                .map(|uri| Location { uri, range: Range::default() })
+                .collect();
+            return (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations));
+        }
+    }
+    None
+}
