@@ -1,4 +1,4 @@
-//! Entity references, parsed exactly as Backstage's `parseEntityRef` (catalog-format.md §6).
+//! Entity references, parsed exactly as Backstage's `parseEntityRef` (`@backstage/catalog-model`'s `entity/ref.ts`).
 
 use std::fmt;
 
@@ -73,7 +73,7 @@ pub fn parse_entity_ref(
 mod tests {
     use super::*;
 
-    /// The conformance table of catalog-format.md §6.1.
+    /// Backstage's own table of references and how `parseEntityRef` reads each.
     #[test]
     fn backstage_parse_table() {
         let ok = |r: &str, k: Option<&str>, ns: Option<&str>, want: (&str, &str, &str)| {

@@ -1,5 +1,5 @@
-//! Backstage's field-format rules (`FieldFormatEntityPolicy`, catalog-format.md §4.4), written as
-//! small hand-rolled matchers: each regex in the spec is simple enough that a loop is clearer and
+//! Backstage's field-format rules (`FieldFormatEntityPolicy` and its
+//! `KubernetesValidatorFunctions`), written as small hand-rolled matchers: each regex in the spec is simple enough that a loop is clearer and
 //! faster than a regex engine, and keeps the crate free of one.
 
 /// `^[a-z0-9]+(?:\-+[a-z0-9]+)*$`, 1–63 characters.
@@ -112,7 +112,7 @@ mod tests {
         "b".repeat(n)
     }
 
-    /// catalog-format.md §5.1–§5.10, row by row.
+    /// Backstage's validator tests for each field format, row by row.
     #[test]
     fn conformance_tables() {
         let long253 = format!("{}.{}.{}.{}", l(63), l(63), l(63), l(61));

@@ -118,8 +118,8 @@ pub fn unix_now() -> i64 {
 mod tests {
     use super::*;
 
-    // Slack's documented vector, as used in slack-morphism's own test
-    // (../shared/spec/chat-platforms.md §2.5).
+    // Slack's documented signing example (the one in Slack's "Verifying requests" guide,
+    // also used by slack-morphism's own test).
     const SECRET: &str = "fa2c05deeef5a4077494e89f54394de0";
     const TS: &str = "1531420618";
     const SIG: &str = "v0=baa91ef62d346e56607bbdd278a8acd570b91226854f15a382f43d33be42f666";
