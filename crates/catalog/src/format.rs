@@ -1,6 +1,7 @@
 //! Backstage's field-format rules (`FieldFormatEntityPolicy` and its
-//! `KubernetesValidatorFunctions`), written as small hand-rolled matchers: each regex in the spec is simple enough that a loop is clearer and
-//! faster than a regex engine, and keeps the crate free of one.
+//! `KubernetesValidatorFunctions`), written as small hand-rolled matchers: each of Backstage's
+//! regexes is simple enough that a loop is clearer and faster than a regex engine, and keeps the
+//! crate free of one.
 
 /// `^[a-z0-9]+(?:\-+[a-z0-9]+)*$`, 1–63 characters.
 pub fn is_dns_label(s: &str) -> bool {
