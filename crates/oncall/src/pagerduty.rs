@@ -295,8 +295,15 @@ pub(crate) async fn policies(
         .cloned()
         .collect();
     let until = now.plus_secs(NEXT_WINDOW_SECS);
-    let upcoming =
-        if gapped.is_empty() { Vec::new() } else { oncalls(caller, account, &gapped, Some((now, until))).await? };
+    // Who is next is a courtesy: if that call fails, the current answer still stands, its gap
+    // says nothing about who is next (`searched_until: None`) and it is asked again soon.
+    let upcoming = if gapped.is_empty() {
+        Some(Vec::new())
+    } else {
+        oncalls(caller, account, &gapped, Some((now, until))).await.ok()
+    };
+    let searched_until = upcoming.is_some().then_some(until);
+    let upcoming = upcoming.unwrap_or_default();
     let mut next_by_policy: HashMap<&str, Vec<&Oncall>> = HashMap::new();
     for entry in &upcoming {
         if entry.escalation_level == 1 {
@@ -331,7 +338,10 @@ pub(crate) async fn policies(
                 next.retain(|s| s.from == Some(first));
                 fresh_until = fresh_until.min(first);
             }
-            Some(Gap { level: 1, escalates_to: levels.first().map(|l| l.level), next, searched_until: Some(until) })
+            if searched_until.is_none() {
+                fresh_until = fresh_until.min(now.plus_secs(caller.retry_secs));
+            }
+            Some(Gap { level: 1, escalates_to: levels.first().map(|l| l.level), next, searched_until })
         };
         let roster = Roster {
             kind: RosterKind::EscalationPolicy,

@@ -201,6 +201,24 @@ async fn failures_without_a_last_answer_are_typed_errors() {
 }
 
 #[tokio::test]
+async fn when_who_is_next_fails_the_current_answer_stands() {
+    let pd = Fake::pagerduty().await;
+    let clock = TestClock::new();
+    let oncall = client(Some(&pd), None, Arc::clone(&clock), "retry_secs = 30");
+    pd.set_fault(Fault::ServerErrorWhen("earliest=true"));
+    let answer = one(oncall.lookup_entity(&service("PSVC002")).await).unwrap();
+    assert_eq!(answer.stale, None);
+    assert_eq!(names(&answer, 2), ["Erin Park"]);
+    let gap = answer.rosters[0].gap.as_ref().unwrap();
+    assert_eq!((gap.escalates_to, gap.next.len(), gap.searched_until), (Some(2), 0, None));
+    // Kept only for retry_secs, then who is next is asked again.
+    pd.set_fault(Fault::None);
+    clock.advance(30);
+    let answer = one(oncall.lookup_entity(&service("PSVC002")).await).unwrap();
+    assert_eq!(answer.rosters[0].gap.as_ref().unwrap().next[0].person.name, "Frank Li");
+}
+
+#[tokio::test]
 async fn an_unknown_service_is_not_found() {
     let pd = Fake::pagerduty().await;
     let oncall = client(Some(&pd), None, TestClock::new(), "");

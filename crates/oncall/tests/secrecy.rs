@@ -51,7 +51,9 @@ async fn no_key_reaches_a_log_an_error_or_an_answer() {
     ];
     let refs: Vec<&[(String, String)]> = entities.iter().map(Vec::as_slice).collect();
     let mut outputs = Vec::new();
-    for fault in [Fault::None, Fault::ServerError, Fault::RateLimited { headers: true }, Fault::Slow(Duration::from_secs(5))] {
+    for fault in
+        [Fault::None, Fault::ServerError, Fault::RateLimited { headers: true }, Fault::Slow(Duration::from_secs(5))]
+    {
         pd.set_fault(fault);
         og.set_fault(fault);
         for oncall in [&good, &wrong] {

@@ -56,6 +56,8 @@ pub enum Fault {
     ServerError,
     /// Answers, but only after this long.
     Slow(Duration),
+    /// A 5xx, only for requests whose `path?query` contains this.
+    ServerErrorWhen(&'static str),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -160,7 +162,13 @@ async fn handle(State(s): State<Arc<FakeState>>, req: Request) -> Response {
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let fault = *s.fault.lock().unwrap();
+    let fault = match *s.fault.lock().unwrap() {
+        Fault::ServerErrorWhen(part) if s.calls.lock().unwrap().last().is_some_and(|c| c.contains(part)) => {
+            Fault::ServerError
+        }
+        Fault::ServerErrorWhen(_) => Fault::None,
+        other => other,
+    };
     match s.kind {
         Kind::PagerDuty => pagerduty(&s, fault, asked).await,
         Kind::Opsgenie => opsgenie(&s, fault, asked).await,
@@ -201,6 +209,7 @@ async fn pagerduty(s: &FakeState, fault: Fault, asked: Asked) -> Response {
             );
         }
         Fault::Slow(d) => tokio::time::sleep(d).await,
+        Fault::ServerErrorWhen(_) => unreachable!("resolved in `handle`"),
     }
     let ok_headers = [("ratelimit-limit", "960"), ("ratelimit-remaining", "959"), ("ratelimit-reset", "60")];
     let services = s.data["services"].as_array().unwrap();
@@ -282,6 +291,7 @@ async fn opsgenie(s: &FakeState, fault: Fault, asked: Asked) -> Response {
             );
         }
         Fault::Slow(d) => tokio::time::sleep(d).await,
+        Fault::ServerErrorWhen(_) => unreachable!("resolved in `handle`"),
     }
     if path == "/v2/schedules" {
         return json_response(StatusCode::OK, &[], envelope(s.data["schedules"].clone()));
