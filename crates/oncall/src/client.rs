@@ -30,7 +30,9 @@ use crate::time::{Clock, SystemClock, Timestamp};
 type Answer = Result<OnCallAnswer, OnCallError>;
 
 /// Who is on call, from the configured PagerDuty and Opsgenie accounts. Cheap to clone; clones
-/// share the cache, so build one per process.
+/// share the cache, so build one per process. Lookups run on a Tokio runtime: each provider call
+/// is a spawned task, so it completes (and answers everyone waiting on it) even when the asker
+/// that started it is dropped.
 #[derive(Clone)]
 pub struct OnCall {
     inner: Arc<Inner>,

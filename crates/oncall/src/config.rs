@@ -147,6 +147,9 @@ pub enum ConfigError {
     BadUrl { provider: Provider, account: String, what: &'static str, url: String },
     #[error("{provider} account names must not be empty")]
     EmptyName { provider: Provider },
+    /// The value is not quoted: it may be a real key pasted with a stray character.
+    #[error("the {provider} key of account `{account}` ({env_var}) has characters an HTTP header cannot carry")]
+    KeyNotPrintable { provider: Provider, account: String, env_var: String },
 }
 
 /// `prod-eu` → `PROD_EU`: the suffix of an account's environment variable.
@@ -197,6 +200,9 @@ fn resolve_accounts(
                 return Err(ConfigError::MissingKey { provider, account: w.name.to_owned(), env_var: own_var });
             }
         };
+        if !key.expose().bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(ConfigError::KeyNotPrintable { provider, account: w.name.to_owned(), env_var });
+        }
         let check = |what: &'static str, url: &str| {
             let ok = url::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
             if ok {
@@ -384,6 +390,15 @@ mod tests {
             ConfigError::DuplicateName(..)
         ));
         assert!(matches!(e("[[pagerduty]]\nname = \"a\"\nbase_url = \"ftp://x\""), ConfigError::BadUrl { .. }));
+        let err = OnCallConfig::resolve(
+            &section("[[pagerduty]]\nname = \"a\""),
+            &env(&[("BACKLINE_PAGERDUTY_TOKEN_A", "ab\ncd")]),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the PagerDuty key of account `a` (BACKLINE_PAGERDUTY_TOKEN_A) has characters an HTTP header cannot carry"
+        );
     }
 
     #[test]

@@ -275,15 +275,16 @@ async fn accounts_are_chosen_by_annotation() {
     assert_eq!(err.to_string(), "no Opsgenie account is configured");
 }
 
-#[tokio::test]
-async fn the_eu_region_selects_the_eu_host() {
+#[test]
+fn the_eu_region_selects_the_eu_host() {
     let section: backline_oncall::OnCallSection = toml::from_str(
-        "[[pagerduty]]\nname = \"emea\"\nregion = \"eu\"\n[[opsgenie]]\nname = \"ops\"\nregion = \"eu\"\n",
+        "[[pagerduty]]\nname = \"emea\"\nregion = \"eu\"\n[[pagerduty]]\nname = \"us\"\n[[opsgenie]]\nname = \"ops\"\nregion = \"eu\"\n",
     )
     .unwrap();
     let env = |k: &str| k.starts_with("BACKLINE_").then(|| "k".to_owned());
-    let oncall = backline_oncall::OnCall::new(backline_oncall::OnCallConfig::resolve(&section, &env).unwrap()).unwrap();
-    let base = |p| oncall.config().account(p, None).unwrap().base_url.clone();
-    assert_eq!(base(backline_oncall::Provider::PagerDuty), "https://api.eu.pagerduty.com");
-    assert_eq!(base(backline_oncall::Provider::Opsgenie), "https://api.eu.opsgenie.com");
+    let config = backline_oncall::OnCallConfig::resolve(&section, &env).unwrap();
+    let base = |p, name| config.account(p, name).unwrap().base_url.clone();
+    assert_eq!(base(backline_oncall::Provider::PagerDuty, None), "https://api.eu.pagerduty.com");
+    assert_eq!(base(backline_oncall::Provider::PagerDuty, Some("us")), "https://api.pagerduty.com");
+    assert_eq!(base(backline_oncall::Provider::Opsgenie, None), "https://api.eu.opsgenie.com");
 }

@@ -167,7 +167,7 @@ async fn handle(State(s): State<Arc<FakeState>>, req: Request) -> Response {
             Fault::ServerError
         }
         Fault::ServerErrorWhen(_) => Fault::None,
-        other => other,
+        f @ (Fault::None | Fault::RateLimited { .. } | Fault::ServerError | Fault::Slow(_)) => f,
     };
     match s.kind {
         Kind::PagerDuty => pagerduty(&s, fault, asked).await,
