@@ -4,9 +4,10 @@
 //! A lookup goes in steps, each claiming its keys in a [`Store`] (fresh keys are answered from
 //! it, keys another asker is fetching are waited for, the rest are fetched by this asker in one
 //! spawned task, so a cancelled asker never strands its waiters):
-//! - PagerDuty: service id (or integration key) → escalation policy, cached for
-//!   `mapping_cache_secs`; then every policy of an account in one `/oncalls` call, cached per
-//!   policy until its first shift ends or `cache_secs`, whichever is sooner.
+//! - PagerDuty: service id → escalation policy (or, for integration keys, the account's whole
+//!   integration index from one scan of its services), cached for `mapping_cache_secs`; then
+//!   every policy of an account in one `/oncalls` call, cached per policy until its first shift
+//!   ends or `cache_secs`, whichever is sooner.
 //! - Opsgenie: the account's schedules (→ the team's) and the account's all-schedules on-call
 //!   call, once per account; then, only for schedules with nobody on call, who is next.
 
@@ -48,7 +49,7 @@ struct Inner {
     config: OnCallConfig,
     caller: Caller,
     pd_services: Arc<Store<(usize, String), PolicyRef>>,
-    pd_integrations: Arc<Store<(usize, IntegrationKey), PolicyRef>>,
+    pd_integrations: Arc<Store<usize, HashMap<IntegrationKey, PolicyRef>>>,
     pd_policies: Arc<Store<(usize, String), Roster>>,
     og_schedules: Arc<Store<usize, Vec<Schedule>>>,
     og_on_calls: Arc<Store<usize, HashMap<String, Vec<Shift>>>>,
@@ -186,7 +187,7 @@ impl OnCall {
         for (_, acct, target) in &items {
             match target {
                 Target::PagerDutyService { service_id, .. } => services.push((*acct, service_id.clone())),
-                Target::PagerDutyIntegrationKey { key, .. } => integrations.push((*acct, IntegrationKey(key.clone()))),
+                Target::PagerDutyIntegrationKey { .. } => integrations.push(*acct),
                 Target::PagerDutyEscalationPolicy { .. } | Target::OpsgenieTeam { .. } => {}
             }
         }
@@ -208,10 +209,16 @@ impl OnCall {
                 Target::PagerDutyService { service_id, .. } => {
                     inner.pd_services.read(&(acct, service_id.clone())).into_result(interrupted(Provider::PagerDuty))
                 }
-                Target::PagerDutyIntegrationKey { key, .. } => inner
-                    .pd_integrations
-                    .read(&(acct, IntegrationKey(key.clone())))
-                    .into_result(interrupted(Provider::PagerDuty)),
+                Target::PagerDutyIntegrationKey { key, .. } => {
+                    let index = inner.pd_integrations.read(&acct).into_result(interrupted(Provider::PagerDuty))?;
+                    return index.fetched.value.get(&IntegrationKey(key.clone())).cloned().ok_or_else(|| {
+                        OnCallError::NotFound {
+                            provider: Provider::PagerDuty,
+                            account: self.accounts(Provider::PagerDuty)[acct].name.clone(),
+                            what: "service with the integration key of this entity".to_owned(),
+                        }
+                    });
+                }
                 Target::OpsgenieTeam { .. } => Err(OnCallError::Interrupted { provider: Provider::PagerDuty }),
             };
             served.map(|s| s.fetched.value.clone())
@@ -381,33 +388,15 @@ async fn run_services(inner: Arc<Inner>, flight: Flight<(usize, String), PolicyR
     drop(flight);
 }
 
-async fn run_integrations(inner: Arc<Inner>, flight: Flight<(usize, IntegrationKey), PolicyRef>) {
-    for (acct, keys) in by_account(&flight.keys) {
-        let account = &inner.config.pagerduty[acct];
-        let result = pagerduty::integration_policies(&inner.caller, account, &keys).await;
+async fn run_integrations(inner: Arc<Inner>, flight: Flight<usize, HashMap<IntegrationKey, PolicyRef>>) {
+    for &acct in &flight.keys {
+        let result = pagerduty::integration_index(&inner.caller, &inner.config.pagerduty[acct]).await;
         let now = inner.caller.clock.now();
-        let results = match result {
-            Ok(found) => keys
-                .into_iter()
-                .zip(found)
-                .map(|(k, f)| {
-                    let completion = match f {
-                        Some(policy) => Completion::Value(policy, now.plus_secs(inner.config.mapping_cache_secs)),
-                        None => Completion::Failed(
-                            OnCallError::NotFound {
-                                provider: Provider::PagerDuty,
-                                account: account.name.clone(),
-                                what: "service with the integration key of this entity".to_owned(),
-                            },
-                            now.plus_secs(inner.config.retry_secs),
-                        ),
-                    };
-                    ((acct, k), completion)
-                })
-                .collect(),
-            Err(e) => fail_all(&inner.caller, &keys.into_iter().map(|k| (acct, k)).collect::<Vec<_>>(), e, now),
+        let completion = match result {
+            Ok(index) => Completion::Value(index, now.plus_secs(inner.config.mapping_cache_secs)),
+            Err(e) => Completion::Failed(e.clone(), inner.caller.retry_at(&e, now)),
         };
-        inner.pd_integrations.complete(results, now);
+        inner.pd_integrations.complete(vec![(acct, completion)], now);
     }
     drop(flight);
 }

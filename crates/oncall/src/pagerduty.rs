@@ -148,14 +148,14 @@ pub(crate) async fn service_policy(
     Ok(decode::<ServiceBody>(account, &body)?.service.escalation_policy.into())
 }
 
-/// The escalation policies of the services integrated through `keys`, in order; `None` where no
-/// integration has that key. One scan of the services whatever the number of keys.
-pub(crate) async fn integration_policies(
+/// Integration key → escalation policy of its service, for every integration of the account:
+/// one scan of the services answers every integration key asked about until the mapping expires,
+/// so entities with unknown keys cannot make Backline scan again and again.
+pub(crate) async fn integration_index(
     caller: &Caller,
     account: &Account,
-    keys: &[IntegrationKey],
-) -> Result<Vec<Option<PolicyRef>>, OnCallError> {
-    let mut found: Vec<Option<PolicyRef>> = vec![None; keys.len()];
+) -> Result<HashMap<IntegrationKey, PolicyRef>, OnCallError> {
+    let mut index = HashMap::new();
     let mut offset = 0;
     loop {
         let mut url = endpoint(account, &["services"])?;
@@ -166,20 +166,19 @@ pub(crate) async fn integration_policies(
             .append_pair("offset", &offset.to_string());
         let body = caller.get(account, &url, "services").await?;
         let page: ServicesPage = decode(account, &body)?;
-        for service in &page.services {
-            for integration in &service.integrations {
-                let Some(have) = &integration.integration_key else { continue };
-                for (i, key) in keys.iter().enumerate() {
-                    if found[i].is_none() && key.0.expose() == have {
-                        found[i] = Some(service.escalation_policy.clone().into());
-                    }
+        let n = page.services.len();
+        for service in page.services {
+            for integration in service.integrations {
+                if let Some(key) = integration.integration_key {
+                    index.insert(IntegrationKey(Secret::new(key)), service.escalation_policy.clone().into());
                 }
             }
         }
-        if !page.more || found.iter().all(Option::is_some) || offset >= MAX_OFFSET {
-            return Ok(found);
+        // Advance by what came back: a server may cap `limit` below what was asked.
+        offset += n;
+        if !page.more || n == 0 || offset > MAX_OFFSET {
+            return Ok(index);
         }
-        offset += PAGE;
     }
 }
 
@@ -212,10 +211,10 @@ async fn oncalls(
             let page: OncallsPage = decode(account, &body)?;
             let n = page.oncalls.len();
             all.extend(page.oncalls);
-            if !page.more || n == 0 || offset >= MAX_OFFSET {
+            offset += n;
+            if !page.more || n == 0 || offset > MAX_OFFSET {
                 break;
             }
-            offset += PAGE;
         }
     }
     Ok(all)

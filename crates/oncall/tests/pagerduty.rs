@@ -82,6 +82,25 @@ async fn many_entities_asked_at_once_make_one_on_call_call() {
     assert!(oncalls[1].contains("since=2026-12-07T03%3A00%3A00Z"), "explicit UTC: {}", oncalls[1]);
 }
 
+#[tokio::test]
+async fn on_calls_are_read_page_by_page() {
+    let entity = service("PSVC001");
+    let whole = Fake::pagerduty().await;
+    let expected = one(client(Some(&whole), None, TestClock::new(), "").lookup_entity(&entity).await).unwrap();
+    let paged = Fake::pagerduty().await;
+    paged.set_oncalls_page(2);
+    let answer = one(client(Some(&paged), None, TestClock::new(), "").lookup_entity(&entity).await).unwrap();
+    assert_eq!(answer, expected);
+    // Five entries, two a page.
+    let offsets: Vec<String> = paged
+        .calls()
+        .iter()
+        .filter(|c| c.starts_with("/oncalls?"))
+        .map(|c| c.rsplit("offset=").next().unwrap().to_owned())
+        .collect();
+    assert_eq!(offsets, ["0", "2", "4"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_1000_lookups_makes_one_call_per_policy() {
     let pd = Fake::pagerduty().await;
@@ -257,6 +276,12 @@ async fn the_integration_key_fallback_finds_the_service_without_sending_or_showi
     let err = one(oncall.lookup_entity(&unknown).await).unwrap_err();
     assert_eq!(err.to_string(), "PagerDuty account `acme` has no service with the integration key of this entity");
     assert!(!format!("{err:?}").contains("ffffffff"));
+    // One scan (two pages of the three services) indexed every integration of the account: the
+    // unknown key, and the other service's key, cost no further call.
+    let other = annotations(&[("pagerduty.com/integration-key", "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f")]);
+    assert_eq!(one(oncall.lookup_entity(&other).await).unwrap().rosters[0].id, "PEP0002");
+    one(oncall.lookup_entity(&unknown).await).unwrap_err();
+    assert_eq!(pd.count("/services"), 2, "{:#?}", pd.calls());
 }
 
 #[tokio::test]

@@ -73,6 +73,8 @@ pub struct FakeState {
     calls: Mutex<Vec<String>>,
     fault: Mutex<Fault>,
     delay: Mutex<Duration>,
+    /// Largest `/oncalls` page served, whatever the client asks.
+    oncalls_page: Mutex<usize>,
 }
 
 pub struct Fake {
@@ -97,6 +99,7 @@ impl Fake {
             calls: Mutex::new(Vec::new()),
             fault: Mutex::new(Fault::None),
             delay: Mutex::new(Duration::ZERO),
+            oncalls_page: Mutex::new(100),
         });
         let app = Router::new().fallback(handle).with_state(Arc::clone(&state));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -113,6 +116,11 @@ impl Fake {
     /// concurrent askers overlap the call in flight.
     pub fn set_delay(&self, delay: Duration) {
         *self.state.delay.lock().unwrap() = delay;
+    }
+
+    /// Serves `/oncalls` in pages of at most `size` entries.
+    pub fn set_oncalls_page(&self, size: usize) {
+        *self.state.oncalls_page.lock().unwrap() = size;
     }
 
     /// Every request so far, as `path?query`.
@@ -235,6 +243,11 @@ async fn pagerduty(s: &FakeState, fault: Fault, asked: Asked) -> Response {
                 sv
             })
             .collect();
+        // Two services a page whatever the client asks, as a server capping `limit` would: the
+        // scan must follow `more`.
+        let mut q = q.clone();
+        q.retain(|(k, _)| k != "limit");
+        q.push(("limit".into(), "2".into()));
         return json_response(StatusCode::OK, &ok_headers, page(items, &q, "services"));
     }
     if path == "/oncalls" {
@@ -249,6 +262,11 @@ async fn pagerduty(s: &FakeState, fault: Fault, asked: Asked) -> Response {
             .filter(|o| ids.contains(&o["escalation_policy"]["id"].as_str().unwrap()))
             .cloned()
             .collect();
+        let cap = *s.oncalls_page.lock().unwrap();
+        let mut q = q.clone();
+        let asked: usize = q.iter().find(|(k, _)| k == "limit").and_then(|(_, v)| v.parse().ok()).unwrap_or(25);
+        q.retain(|(k, _)| k != "limit");
+        q.push(("limit".into(), asked.min(cap).to_string()));
         return json_response(StatusCode::OK, &ok_headers, page(items, &q, "oncalls"));
     }
     json_response(StatusCode::NOT_FOUND, &[], json!({"error": {"message": "Not Found", "code": 2100}}))
