@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use serde::Deserialize;
 
-use crate::config::Account;
+use crate::config::{Account, OPSGENIE_US};
 use crate::error::{OnCallError, Provider};
 use crate::http::{AuthScheme, Http, Response};
 use crate::time::{Clock, Timestamp};
@@ -114,7 +114,15 @@ impl Caller {
         let name = account.name.clone();
         let (message, code) = error_details(provider, &body);
         let error = match status {
-            401 => OnCallError::Unauthorized { provider, account: name, status, env_var: account.env_var.clone() },
+            401 => OnCallError::Unauthorized {
+                provider,
+                account: name,
+                status,
+                env_var: account.env_var.clone(),
+                // Opsgenie answers an EU account's key on the US host with a plain 401.
+                hint: (provider == Provider::Opsgenie && account.base_url == OPSGENIE_US)
+                    .then_some("an account in the EU region needs `region = \"eu\"`"),
+            },
             403 => OnCallError::Forbidden { provider, account: name, what: what.to_owned(), code },
             404 => OnCallError::NotFound { provider, account: name, what: what.to_owned() },
             429 => {

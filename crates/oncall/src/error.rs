@@ -42,9 +42,10 @@ pub enum OnCallError {
     #[error("no {provider} account is configured")]
     NotConfigured { provider: Provider },
     #[error(
-        "{provider} rejected the API key of account `{account}` (HTTP {status}); check {env_var} or the key in its configuration section"
+        "{provider} rejected the API key of account `{account}` (HTTP {status}); check {env_var} or the key in its configuration section{}",
+        hint.map(|h| format!(" ({h})")).unwrap_or_default()
     )]
-    Unauthorized { provider: Provider, account: String, status: u16, env_var: String },
+    Unauthorized { provider: Provider, account: String, status: u16, env_var: String, hint: Option<&'static str> },
     #[error("{provider} account `{account}` may not read {what} (HTTP 403){}", code_suffix(*.code))]
     Forbidden { provider: Provider, account: String, what: String, code: Option<i64> },
     #[error("{provider} account `{account}` has no {what}")]

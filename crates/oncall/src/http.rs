@@ -107,7 +107,7 @@ impl Http {
             ),
             AuthScheme::Opsgenie => (format!("GenieKey {}", account.key.expose()), "application/json"),
         };
-        let mut auth = HeaderValue::from_str(&auth).map_err(|_| self.unauthorized(account, 0))?;
+        let mut auth = HeaderValue::from_str(&auth).map_err(|_| unprintable_key(account))?;
         auth.set_sensitive(true);
         let request = Request::builder()
             .method(Method::GET)
@@ -143,14 +143,16 @@ impl Http {
         tracing::debug!(provider = %account.provider, account = %account.name, path = url.path(), "on-call request");
         tokio::time::timeout(self.timeout, exchange).await.map_err(|_| timed_out())?
     }
+}
 
-    fn unauthorized(&self, account: &Account, status: u16) -> OnCallError {
-        OnCallError::Unauthorized {
-            provider: account.provider,
-            account: account.name.clone(),
-            status,
-            env_var: account.env_var.clone(),
-        }
+/// A key that cannot be sent (configuration refuses these; an `Account` built by hand may not).
+fn unprintable_key(account: &Account) -> OnCallError {
+    OnCallError::Unauthorized {
+        provider: account.provider,
+        account: account.name.clone(),
+        status: 0,
+        env_var: account.env_var.clone(),
+        hint: Some("the key has characters an HTTP header cannot carry; it was not sent"),
     }
 }
 
