@@ -21,6 +21,8 @@ use backline_catalog::discover::{self, FileSystem, RealFs, is_catalog_file_name}
 use backline_catalog::{Code, Finding, ParsedFile, TextRange, parse_file};
 use rayon::prelude::*;
 
+use crate::external::OrgCatalog;
+
 /// Where a file comes from: it decides whether `checkWorkspace` reports on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
@@ -46,6 +48,8 @@ pub(crate) struct DiskFiles {
     /// Findings about files that discovery made (missing Location targets, unreadable files),
     /// by the file they belong to.
     pub discovery_findings: HashMap<Arc<str>, Vec<Finding>>,
+    /// Entities of the org-wide catalogs from the settings (indexes), read with the scan.
+    pub external: Arc<OrgCatalog>,
 }
 
 impl DiskFiles {
@@ -72,6 +76,7 @@ impl DiskFiles {
             .filter(|(k, _)| !removed.contains(*k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        out.external = self.external.clone();
         out
     }
 
@@ -298,6 +303,9 @@ pub(crate) struct Catalog {
     /// what limits a large workspace.
     pub sorted_by_kind: HashMap<String, Vec<(u32, u32)>>,
     pub discovery_findings: HashMap<Arc<str>, Vec<Finding>>,
+    /// Entities of the org-wide catalogs: references to them resolve, completion offers them, and
+    /// hover and go to definition describe them, but a file's own definition always wins.
+    pub external: Arc<OrgCatalog>,
     /// The workspace scan is done: only then are "defined nowhere" findings meaningful.
     pub complete: bool,
     /// At least one workspace folder or extra catalog was scanned. Without one the server knows
@@ -327,7 +335,10 @@ impl Catalog {
                 origins.push(Origin::Open);
             }
         }
-        let index = CatalogIndex::build(files.iter().map(|f| &**f));
+        let index = CatalogIndex::build_with_external(
+            files.iter().map(|f| &**f),
+            disk.external.entities().iter().map(|e| &e.entity_ref),
+        );
         let mut by_path = HashMap::with_capacity(files.len());
         let mut by_kind: HashMap<String, Vec<(String, u32, u32)>> = HashMap::new();
         for (fi, f) in files.iter().enumerate() {
@@ -357,6 +368,7 @@ impl Catalog {
             index,
             sorted_by_kind,
             discovery_findings: disk.discovery_findings.clone(),
+            external: disk.external.clone(),
             complete,
             has_roots,
         }

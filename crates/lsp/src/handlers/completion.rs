@@ -10,6 +10,7 @@ use backline_catalog::cursor::{self, LineContext, Slot};
 use backline_catalog::model::{
     BUILTIN_KINDS, Entity, RelationField, WELL_KNOWN_LIFECYCLES, relation_fields, well_known_types,
 };
+use backline_catalog::{EntityRef, ParsedFile};
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionItemLabelDetails, CompletionList, CompletionResponse,
     CompletionTextEdit, Documentation, InsertTextFormat, InsertTextMode, MarkupContent, MarkupKind, Position, Range,
@@ -18,6 +19,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::convert;
 use crate::document::Document;
+use crate::external::ExternalEntity;
 use crate::schema::{self, Shape};
 use crate::state::Snapshot;
 
@@ -198,8 +200,7 @@ fn offered_kinds(field: &RelationField) -> Vec<&'static str> {
 
 /// How a reference to `target` is written from an entity in namespace `own_ns`: the shortest form
 /// that means it (the bare name when it has the field's default kind and our namespace).
-pub(crate) fn reference_text(target: &Entity, field: &RelationField, own_ns: &str) -> String {
-    let r = &target.entity_ref;
+pub(crate) fn reference_text(r: &EntityRef, field: &RelationField, own_ns: &str) -> String {
     let default_kind = field.default_kind.is_some_and(|k| k.eq_ignore_ascii_case(&r.kind));
     let same_ns = r.namespace.eq_ignore_ascii_case(own_ns);
     match (default_kind, same_ns) {
@@ -243,6 +244,73 @@ pub(crate) fn entity_summary(e: &Entity, file: &str, line: u32) -> String {
     s
 }
 
+/// What completion and hover say about an entity of an org-wide catalog: the same as for a
+/// file's entity, from what the org catalog knows.
+pub(crate) fn external_summary(x: &ExternalEntity) -> String {
+    let r = &x.entity_ref;
+    let mut s = match &x.title {
+        Some(t) => format!("**{t}** — {} `{}`", r.kind, r.canonical()),
+        None => format!("**{}** — {} `{}`", r.name, r.kind, r.canonical()),
+    };
+    if let Some(d) = x.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        s.push_str(&format!("\n\n{}", d.trim()));
+    }
+    let mut facts = Vec::new();
+    if let Some(o) = &x.owner {
+        facts.push(format!("owner `{}`", o.canonical()));
+    }
+    if let Some(t) = &x.spec_type {
+        facts.push(format!("type `{t}`"));
+    }
+    if let Some(l) = &x.lifecycle {
+        facts.push(format!("lifecycle `{l}`"));
+    }
+    if !facts.is_empty() {
+        s.push_str(&format!("\n\n{}", facts.join(" · ")));
+    }
+    s.push_str(&format!("\n\nDefined in `{}` (org catalog)", x.location.describe()));
+    s
+}
+
+/// An entity completion may offer: from a catalog file, or from an org-wide catalog.
+#[derive(Clone, Copy)]
+enum Candidate<'a> {
+    Local(&'a ParsedFile, &'a Entity),
+    External(&'a ExternalEntity),
+}
+
+impl Candidate<'_> {
+    fn entity_ref(&self) -> &EntityRef {
+        match self {
+            Candidate::Local(_, e) => &e.entity_ref,
+            Candidate::External(x) => &x.entity_ref,
+        }
+    }
+
+    fn title(&self) -> Option<&str> {
+        match self {
+            Candidate::Local(_, e) => e.title.as_deref(),
+            Candidate::External(x) => x.title.as_deref(),
+        }
+    }
+
+    fn owner(&self) -> Option<&EntityRef> {
+        match self {
+            Candidate::Local(_, e) => e.owner(),
+            Candidate::External(x) => x.owner.as_ref(),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Candidate::Local(file, e) => {
+                entity_summary(e, &file.path, file.line_index.line_col(e.name_range.start).line)
+            }
+            Candidate::External(x) => external_summary(x),
+        }
+    }
+}
+
 /// Appends the references the field accepts, in order of kind then reference; returns whether
 /// the list was cut. Each kind's references are kept sorted in the catalog, so this stops after
 /// [`MAX_REFERENCES`] matches instead of looking at every Group of a large organisation.
@@ -266,19 +334,41 @@ fn reference_items(
     let name_needle = typed_lower.rsplit([':', '/']).next().unwrap_or_default();
     let catalog = &snap.catalog;
     let mut cut = false;
-    let mut found: Vec<(String, &Entity, &str, u32, String)> = Vec::new();
+    let mut found: Vec<(String, Candidate<'_>, String)> = Vec::new();
     'kinds: for kind in offered_kinds(&field) {
-        let Some(refs) = catalog.sorted_by_kind.get(&kind.to_lowercase()) else { continue };
-        for &at in refs {
-            let Some((file, entity)) = catalog.entity(at) else { continue };
-            if !contains_ignore_case(entity.name(), name_needle) {
-                continue;
-            }
-            let canonical = entity.entity_ref.canonical();
+        let kind = kind.to_lowercase();
+        let named = |c: &Candidate<'_>| contains_ignore_case(&c.entity_ref().name, name_needle);
+        let mut locals = catalog
+            .sorted_by_kind
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| catalog.entity(at))
+            .map(|(file, e)| Candidate::Local(file, e))
+            .filter(named)
+            .map(|c| (c.entity_ref().canonical(), c))
+            .peekable();
+        // A file's own definition wins over the org catalog's copy.
+        let mut externals = catalog
+            .external
+            .of_kind(&kind)
+            .map(Candidate::External)
+            .filter(named)
+            .map(|c| (c.entity_ref().canonical(), c))
+            .filter(|(canonical, _)| catalog.index.definitions(canonical).is_empty())
+            .peekable();
+        // Both are sorted by canonical reference: merge them.
+        loop {
+            let next = match (locals.peek(), externals.peek()) {
+                (Some(l), Some(x)) if x.0 < l.0 => externals.next(),
+                (Some(_), _) => locals.next(),
+                (None, _) => externals.next(),
+            };
+            let Some((canonical, candidate)) = next else { break };
             if own.as_deref() == Some(canonical.as_str()) {
                 continue;
             }
-            let written = reference_text(entity, &field, own_ns);
+            let written = reference_text(candidate.entity_ref(), &field, own_ns);
             if !typed_lower.is_empty() && !written.to_lowercase().contains(&typed_lower) {
                 continue;
             }
@@ -286,26 +376,29 @@ fn reference_items(
                 cut = true;
                 break 'kinds;
             }
-            let line = file.line_index.line_col(entity.name_range.start).line;
-            found.push((written, entity, &file.path, line, canonical));
+            found.push((written, candidate, canonical));
         }
     }
     // Documentation is inline for short lists; long ones let the client ask for the item it shows.
     let lazy = snap.caps.resolve_documentation && found.len() > INLINE_DOCUMENTATION;
-    for (i, (written, entity, file, line, canonical)) in found.into_iter().enumerate() {
-        let detail = match &entity.title {
-            Some(t) => format!("{} · {t}", entity.kind()),
-            None => entity.kind().to_owned(),
+    for (i, (written, candidate, canonical)) in found.into_iter().enumerate() {
+        let kind = &candidate.entity_ref().kind;
+        let detail = match candidate.title() {
+            Some(t) => format!("{kind} · {t}"),
+            None => kind.clone(),
         };
         out.push(CompletionItem {
             label: written.clone(),
             label_details: snap.caps.label_details.then(|| CompletionItemLabelDetails {
                 detail: None,
-                description: entity.title.clone().or_else(|| entity.owner().map(|o| format!("owner {}", o.name))),
+                description: candidate
+                    .title()
+                    .map(str::to_owned)
+                    .or_else(|| candidate.owner().map(|o| format!("owner {}", o.name))),
             }),
             kind: Some(CompletionItemKind::REFERENCE),
             detail: Some(detail),
-            documentation: (!lazy).then(|| markdown(entity_summary(entity, file, line))),
+            documentation: (!lazy).then(|| markdown(candidate.summary())),
             data: lazy.then(|| serde_json::json!({ "entity": canonical })),
             sort_text: Some(format!("{i:05}")),
             filter_text: Some(written.clone()),
@@ -333,7 +426,7 @@ pub(crate) fn resolve(snap: &Snapshot, mut item: CompletionItem) -> CompletionIt
     };
     let Ok(target) = backline_catalog::parse_entity_ref(canonical, None, None) else { return item };
     if let Some(f) = crate::lookup::definitions(snap, &target).first() {
-        item.documentation = Some(markdown(entity_summary(f.entity(), &f.file.path, f.line())));
+        item.documentation = Some(markdown(f.summary()));
     }
     item
 }
