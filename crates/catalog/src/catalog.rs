@@ -9,8 +9,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::codes::Code;
-use crate::finding::{Finding, Fix, Severity};
 use crate::entity_ref::EntityRef;
+use crate::finding::{Finding, Fix, Severity};
 use crate::model::{Entity, ParsedFile, Reference};
 use crate::text::{LineIndex, TextRange};
 

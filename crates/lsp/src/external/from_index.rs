@@ -158,6 +158,9 @@ mod tests {
         assert_eq!(remote.location, DefinedAt::Elsewhere { label: "github/groups.yaml".into(), line: Some(4) });
         let mut nowhere = summary("Group", "team-c", "org");
         nowhere.defined_at = None;
-        assert_eq!(external(nowhere, &roots, "x.db").location, DefinedAt::Elsewhere { label: "x.db".into(), line: None });
+        assert_eq!(
+            external(nowhere, &roots, "x.db").location,
+            DefinedAt::Elsewhere { label: "x.db".into(), line: None }
+        );
     }
 }

@@ -125,9 +125,9 @@ pub(crate) async fn load(source: &CatalogSource) -> Result<Vec<ExternalEntity>, 
         #[cfg(feature = "org-catalog")]
         CatalogSource::IndexFile(_) | CatalogSource::Postgres(_) => from_index::load(source).await,
         #[cfg(not(feature = "org-catalog"))]
-        CatalogSource::IndexFile(_) | CatalogSource::Postgres(_) => Err(
-            "this build of the language server reads no catalog index (built without the `org-catalog` feature)"
-                .to_owned(),
-        ),
+        CatalogSource::IndexFile(_) | CatalogSource::Postgres(_) => {
+            Err("this build of the language server reads no catalog index (built without the `org-catalog` feature)"
+                .to_owned())
+        }
     }
 }

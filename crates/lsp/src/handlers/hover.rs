@@ -115,9 +115,8 @@ fn key_doc(path: &[String], kind: Option<&str>, key: &str) -> Option<String> {
     if path == ["metadata", "annotations"] {
         return schema::annotation_doc(key).map(|d| format!("**`{key}`** (annotation)\n\n{d}"));
     }
-    schema::key_at(path, kind, key).map(|k| {
-        format!("**`{}`** ({})\n\n{}", k.name, if k.required { "required" } else { "optional" }, k.doc)
-    })
+    schema::key_at(path, kind, key)
+        .map(|k| format!("**`{}`** ({})\n\n{}", k.name, if k.required { "required" } else { "optional" }, k.doc))
 }
 
 /// The mapping key whose text holds `offset`, from the YAML tree: the keys from the document

@@ -117,7 +117,8 @@ impl Fixture {
         }
         disk.external = Arc::new(OrgCatalog::new(external));
         let (path, offset) = cursor.expect("the fixture has a $0 cursor");
-        let key = disk.by_path.get_key_value(path.as_str()).map_or_else(|| Arc::from(path.as_str()), |(k, _)| k.clone());
+        let key =
+            disk.by_path.get_key_value(path.as_str()).map_or_else(|| Arc::from(path.as_str()), |(k, _)| k.clone());
         let uri = Uri::from_file_path(&path).expect("an absolute fixture path");
         let doc = Arc::new(Document::new(uri, key.clone(), 1, 1, Arc::from(texts[&path].as_str())));
         let catalog = Catalog::build(&disk, &[doc.parsed()], true, true);
@@ -146,6 +147,11 @@ impl Fixture {
         format!("{short}:{}:{} {:?}", range.start.line + 1, range.start.character + 1, &text[start..end.max(start)])
     }
 
+    /// `text` with the temporary directory of index files left out of its paths.
+    pub(crate) fn shorten(&self, text: &str) -> String {
+        text.replace(self.dir.path().to_string_lossy().as_ref(), "")
+    }
+
     pub(crate) fn location(&self, l: &Location) -> String {
         self.at(&uri_path(&l.uri), l.range)
     }
@@ -163,4 +169,3 @@ pub(crate) fn uri_path(uri: &Uri) -> String {
 pub(crate) fn never() -> Cancel {
     Cancel::never()
 }
-

@@ -14,7 +14,7 @@ fn hover(fixture: &str) -> String {
     let sections: Vec<&str> = m
         .value
         .split("\n\n---\n\n")
-        .map(|s| if s.starts_with("**BL") { s.lines().next().unwrap_or_default() } else { s })
+        .map(|s| if s.starts_with("**BL") || s.starts_with("**BS") { s.lines().next().unwrap_or_default() } else { s })
         .collect();
     format!("{}\n{}", h.range.map(|r| f.here(r)).unwrap_or_default(), sections.join("\n---\n"))
 }
@@ -167,11 +167,9 @@ Defined in `/ws/catalog-info.yaml:14`
 
 #[test]
 fn on_a_finding_explains_its_code() {
-    assert_snapshot!(hover(&format!("{COMPONENT}metadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n  own$0er: \"\"\n")), @r#"
-catalog-info.yaml:8:3 "owner"
-**`owner`** (required)
-
-Who owns the entity: a Group (a bare name means a Group) or a User (`user:name`). Backline reports owners defined nowhere.
+    assert_snapshot!(hover(&format!("{COMPONENT}metadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n  owner: \"$0\"\n")), @r#"
+catalog-info.yaml:8:10 "\"\""
+**BS0502** `invalid-spec` — The kind's schema refuses the entity (a required spec field is missing or mistyped)
 "#);
 }
 
