@@ -36,7 +36,7 @@ impl Local {
 /// One definition of an entity: in a catalog file, or in an org-wide catalog.
 pub(crate) enum Found {
     Local(Local),
-    External(ExternalEntity),
+    External(Box<ExternalEntity>),
 }
 
 impl Found {
@@ -126,16 +126,16 @@ pub(crate) fn definitions(snap: &Snapshot, target: &EntityRef) -> Vec<Found> {
     }
     // Open documents may define it since the last rebuild.
     for (path, doc) in &snap.docs {
-        if !done.contains(&**path) {
-            if let Some(parsed) = doc.parsed_if_ready() {
-                matches_in(&parsed, target, &mut out);
-            }
+        if !done.contains(&**path)
+            && let Some(parsed) = doc.parsed_if_ready()
+        {
+            matches_in(&parsed, target, &mut out);
         }
     }
-    if out.is_empty() {
-        if let Some(x) = snap.catalog.external.get(&canonical) {
-            out.push(Found::External(x.clone()));
-        }
+    if out.is_empty()
+        && let Some(x) = snap.catalog.external.get(&canonical)
+    {
+        out.push(Found::External(Box::new(x.clone())));
     }
     out
 }

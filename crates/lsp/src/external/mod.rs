@@ -41,7 +41,7 @@ pub(crate) struct ExternalEntity {
 
 /// Where an external entity is written.
 #[cfg_attr(
-    not(any(test, feature = "org-catalog")),
+    not(feature = "org-catalog"),
     allow(dead_code, reason = "without `org-catalog` nothing produces external entities yet")
 )]
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,11 +65,11 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                 // {a: b}}`): the parse knows which key the cursor is on.
                 Slot::Other => {
                     let kind = kind.or_else(|| cursor::document_at(&parsed, offset)?.entity.as_ref().map(|e| e.kind()));
-                    if let Some((path, key, at)) = key_in_tree(&parsed, offset) {
-                        if let Some(d) = key_doc(&path, kind, &key) {
-                            range = Some(at);
-                            sections.push(d);
-                        }
+                    if let Some((path, key, at)) = key_in_tree(&parsed, offset)
+                        && let Some(d) = key_doc(&path, kind, &key)
+                    {
+                        range = Some(at);
+                        sections.push(d);
                     }
                 }
                 Slot::Value if path == ["kind"] => {

@@ -24,7 +24,6 @@ pub(crate) struct Fixture {
     pub texts: HashMap<String, String>,
     pub snap: Snapshot,
     pub doc: Arc<Document>,
-    pub offset: u32,
     pub position: Position,
 }
 
@@ -130,7 +129,7 @@ impl Fixture {
             catalog: Arc::new(catalog),
             docs: HashMap::from([(key, doc.clone())]),
         };
-        Fixture { dir, texts, snap, doc, offset, position }
+        Fixture { dir, texts, snap, doc, position }
     }
 
     /// `file:line:column text`: where a range is, one-based, and what it covers.
