@@ -211,6 +211,20 @@ pub(crate) fn reference_text(r: &EntityRef, field: &RelationField, own_ns: &str)
     }
 }
 
+/// [`reference_text`], keeping the kind or namespace the user has started to write (`group:te`,
+/// `default/te`): an item that drops them would not match what is typed.
+fn written_like(r: &EntityRef, field: &RelationField, own_ns: &str, typed: &str) -> String {
+    let short = reference_text(r, field, own_ns);
+    let kind = short.contains(':') || typed.contains(':');
+    let namespace = short.contains('/') || typed.contains('/');
+    match (kind, namespace) {
+        (false, false) => short,
+        (false, true) => format!("{}/{}", r.namespace, r.name),
+        (true, false) => format!("{}:{}", r.kind.to_lowercase(), r.name),
+        (true, true) => format!("{}:{}/{}", r.kind.to_lowercase(), r.namespace, r.name),
+    }
+}
+
 /// What completion and hover say about an entity.
 pub(crate) fn entity_summary(e: &Entity, file: &str, line: u32) -> String {
     let r = &e.entity_ref;
@@ -368,7 +382,7 @@ fn reference_items(
             if own.as_deref() == Some(canonical.as_str()) {
                 continue;
             }
-            let written = reference_text(candidate.entity_ref(), &field, own_ns);
+            let written = written_like(candidate.entity_ref(), &field, own_ns, typed);
             if !typed_lower.is_empty() && !written.to_lowercase().contains(&typed_lower) {
                 continue;
             }

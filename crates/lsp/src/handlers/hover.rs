@@ -61,17 +61,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                         sections.push(d);
                     }
                 }
-                // The lines say nothing inside a flow mapping (`metadata: {name: x, annotations:
-                // {a: b}}`): the parse knows which key the cursor is on.
-                Slot::Other => {
-                    let kind = kind.or_else(|| cursor::document_at(&parsed, offset)?.entity.as_ref().map(|e| e.kind()));
-                    if let Some((path, key, at)) = key_in_tree(&parsed, offset)
-                        && let Some(d) = key_doc(&path, kind, &key)
-                    {
-                        range = Some(at);
-                        sections.push(d);
-                    }
-                }
+
                 Slot::Value if path == ["kind"] => {
                     if let Some(d) = schema::kind_doc(word) {
                         range = Some(ctx.word);
@@ -79,6 +69,18 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                     }
                 }
                 _ => {}
+            }
+            // The lines cannot tell a key inside a flow collection (`metadata: {name: x,
+            // annotations: {a: b}}`, `links: [{url: x, title: y}]`) or a quoted key apart: the
+            // parse knows which key the cursor is on.
+            if sections.is_empty() {
+                let kind = kind.or_else(|| cursor::document_at(&parsed, offset)?.entity.as_ref().map(|e| e.kind()));
+                if let Some((path, key, at)) = key_in_tree(&parsed, offset)
+                    && let Some(d) = key_doc(&path, kind, &key)
+                {
+                    range = Some(at);
+                    sections.push(d);
+                }
             }
         }
     }

@@ -62,3 +62,19 @@ Write resource:orders-db
 fn none_away_from_findings() {
     assert_snapshot!(actions(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  ty$0pe: service\n  lifecycle: production\n  owner: team-aa\n")), @"(none)");
 }
+
+#[test]
+fn a_kindless_depends_on_defaults_to_component() {
+    assert_snapshot!(actions(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn:\n    - some$0thing\n")), @r#"
+Write component:something
+  c.yaml:10:7 "something" → "component:something"
+"#);
+}
+
+#[test]
+fn a_near_miss_in_a_flow_mapping() {
+    assert_snapshot!(actions("//- org\n//- /ws/c.yaml\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: payments}\nspec: {type: service, lifecycle: production, owner: team-$0aa}\n"), @r#"
+Change to team-a
+  c.yaml:4:53 "team-aa" → "team-a"
+"#);
+}

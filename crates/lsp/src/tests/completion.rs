@@ -255,3 +255,92 @@ user:default/alice (User) → "user:default/alice" at c.yaml:7:10 ""
 user:default/bob (User) → "user:default/bob" at c.yaml:7:10 ""
 "#);
 }
+
+#[test]
+fn inside_quotes_the_quotes_stay() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  owner: \"te$0\"\n")), @r#"
+team-a (Group · Team A) → "team-a" at c.yaml:6:11 "te"
+team-b (Group) → "team-b" at c.yaml:6:11 "te"
+"#);
+}
+
+#[test]
+fn a_namespace_prefix_filters() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  owner: default/te$0\n")), @r#"
+default/team-a (Group · Team A) → "default/team-a" at c.yaml:6:10 "default/te"
+default/team-b (Group) → "default/team-b" at c.yaml:6:10 "default/te"
+"#);
+}
+
+#[test]
+fn members_of_a_group_are_users() {
+    assert_snapshot!(completion("//- org\n//- /ws/g.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-c\nspec:\n  type: team\n  children: []\n  members:\n    - $0\n"), @r#"
+alice (User) → "alice" at g.yaml:9:7 ""
+bob (User) → "bob" at g.yaml:9:7 ""
+"#);
+}
+
+#[test]
+fn member_of_in_a_flow_sequence_after_a_comma() {
+    assert_snapshot!(completion("//- org\n//- /ws/u.yaml\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: carol\nspec:\n  memberOf: [team-a, $0]\n"), @r#"
+team-a (Group · Team A) → "team-a" at u.yaml:6:22 ""
+team-b (Group) → "team-b" at u.yaml:6:22 ""
+"#);
+}
+
+#[test]
+fn inside_a_flow_mapping() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec: {{type: service, owner: $0}}\n")), @"(nothing)");
+}
+
+#[test]
+fn group_types() {
+    assert_snapshot!(completion("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: x\nspec:\n  type: $0\n"), @r#"
+team (-) → "team" at catalog-info.yaml:6:9 ""
+business-unit (-) → "business-unit" at catalog-info.yaml:6:9 ""
+product-area (-) → "product-area" at catalog-info.yaml:6:9 ""
+root (-) → "root" at catalog-info.yaml:6:9 ""
+department (-) → "department" at catalog-info.yaml:6:9 ""
+organization (-) → "organization" at catalog-info.yaml:6:9 ""
+sub-department (-) → "sub-department" at catalog-info.yaml:6:9 ""
+"#);
+}
+
+#[test]
+fn api_versions() {
+    assert_snapshot!(completion("apiVersion: $0\nkind: Template\n"), @r#"
+scaffolder.backstage.io/v1beta3 (-) → "scaffolder.backstage.io/v1beta3" at catalog-info.yaml:1:13 ""
+"#);
+}
+
+#[test]
+fn an_unknown_kind_offers_fields_of_every_kind() {
+    assert_snapshot!(completion("//- org\n//- /ws/c.yaml\napiVersion: backstage.io/v1alpha1\nkind: Widget\nmetadata:\n  name: x\nspec:\n  owner: $0\n"), @r#"
+team-a (Group · Team A) → "team-a" at c.yaml:6:10 ""
+team-b (Group) → "team-b" at c.yaml:6:10 ""
+user:alice (User) → "user:alice" at c.yaml:6:10 ""
+user:bob (User) → "user:bob" at c.yaml:6:10 ""
+"#);
+}
+
+#[test]
+fn the_second_document_has_its_own_kind() {
+    assert_snapshot!(completion(&format!("{COMPONENT}spec:\n  type: service\n---\napiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: db\nspec:\n  type: $0\n")), @r#"
+database (-) → "database" at catalog-info.yaml:13:9 ""
+s3-bucket (-) → "s3-bucket" at catalog-info.yaml:13:9 ""
+cluster (-) → "cluster" at catalog-info.yaml:13:9 ""
+kubernetes-cluster (-) → "kubernetes-cluster" at catalog-info.yaml:13:9 ""
+queue (-) → "queue" at catalog-info.yaml:13:9 ""
+topic (-) → "topic" at catalog-info.yaml:13:9 ""
+cache (-) → "cache" at catalog-info.yaml:13:9 ""
+bucket (-) → "bucket" at catalog-info.yaml:13:9 ""
+"#);
+}
+
+#[test]
+fn a_default_kind_typed_out_is_kept() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  owner: group:te$0\n")), @r#"
+group:team-a (Group · Team A) → "group:team-a" at c.yaml:6:10 "group:te"
+group:team-b (Group) → "group:team-b" at c.yaml:6:10 "group:te"
+"#);
+}

@@ -64,3 +64,29 @@ fn a_dangling_reference_goes_nowhere() {
 fn an_entity_name_is_its_own_definition() {
     assert_snapshot!(definition(&format!("{COMPONENT}spec:\n  owner: team-a\n").replace("payments", "pay$0ments")), @"(nothing)");
 }
+
+#[test]
+fn a_member_of_in_a_block_sequence() {
+    assert_snapshot!(definition("//- org\n//- /ws/u.yaml\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: carol\nspec:\n  memberOf:\n    - team-$0b\n"), @r#"
+org.yaml:14:9 "team-b"
+"#);
+}
+
+#[test]
+fn a_name_in_a_flow_mapping() {
+    assert_snapshot!(definition("//- /ws/o.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n//- /ws/c.yaml\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: {name: s}\nspec: {owner: team$0-a}\n"), @r#"
+o.yaml:3:18 "team-a"
+"#);
+}
+
+#[test]
+fn a_reference_written_in_another_case() {
+    assert_snapshot!(definition(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  owner: Group:Default/Team-$0A\n")), @r#"
+org.yaml:4:9 "team-a"
+"#);
+}
+
+#[test]
+fn off_any_reference() {
+    assert_snapshot!(definition(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  ty$0pe: service\n")), @"(nothing)");
+}

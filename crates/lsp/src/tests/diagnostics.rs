@@ -100,3 +100,41 @@ fn a_wrong_kind_of_owner() {
 BL0107 Warning c.yaml:8:10 "component:payments": `owner` points at component:default/payments, but this field expects a Group or User (Backline lint; Backstage's newer model drops such relations).
 "#);
 }
+
+#[test]
+fn a_duplicate_within_one_file() {
+    assert_snapshot!(diagnostics(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n---\n{COMPONENT}spec:\n  type: service\n  lifecycle: production\n  owner: team-a$0\n")), @r#"
+BL0102 Warning c.yaml:4:9 "payments": component:default/payments is defined again later in this file (line 13); within one file the last document wins, so this definition is ignored by Backstage.
+  related c.yaml:13:9 "payments": the definition Backstage keeps
+"#);
+}
+
+#[test]
+fn the_first_of_two_copies_gets_a_hint() {
+    assert_snapshot!(diagnostics(&format!("//- /ws/a.yaml\n{COMPONENT}spec:\n  type: service\n  lifecycle: production\n  owner: team-a$0\n//- /ws/b.yaml\n{COMPONENT}spec:\n  type: service\n  lifecycle: production\n  owner: team-a\n//- org\n")), @r#"
+BL0102 Hint a.yaml:4:9 "payments": component:default/payments is also defined in 1 other file; Backstage keeps the copy from the location processed first (this one, in discovery order) and refuses the others with only a log line.
+  related b.yaml:4:9 "payments": also defined here
+"#);
+}
+
+#[test]
+fn a_bad_name() {
+    assert_snapshot!(diagnostics("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team a$0\nspec:\n  type: team\n  children: []\n  members: [x]\n"), @r#"
+BS0401 Error catalog-info.yaml:4:9 "team a": "metadata.name" is not valid; expected a string that is sequences of [a-zA-Z0-9] separated by any of [-_.], at most 63 characters in total but found "team a". Try "team-a". To learn more about catalog file format, visit: https://github.com/backstage/backstage/blob/master/docs/architecture-decisions/adr002-default-catalog-file-format.md
+BL0101 Warning catalog-info.yaml:8:13 "x": `x` refers to user:default/x, which is defined nowhere in the catalog (Backline lint; Backstage stores the dangling relation silently).
+"#);
+}
+
+#[test]
+fn a_missing_kind() {
+    assert_snapshot!(diagnostics("apiVersion: backstage.io/v1alpha1\nmetadata:\n  name: x$0\n"), @r#"
+BS0101 Error catalog-info.yaml:1:1 "": <root> must have required property 'kind'. Add `kind: Component` (or the right value for this entity).
+"#);
+}
+
+#[test]
+fn a_flow_mapping_entity() {
+    assert_snapshot!(diagnostics("//- org\n//- /ws/c.yaml\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: payments}\nspec: {type: service, lifecycle: production, owner: team-zz$0}\n"), @r#"
+BL0101 Warning c.yaml:4:53 "team-zz": `team-zz` refers to group:default/team-zz, which is defined nowhere in the catalog (Backline lint; Backstage stores the dangling relation silently). Did you mean group:default/team-a?
+"#);
+}

@@ -63,3 +63,12 @@ team-a Struct in Some("Group") at catalog-info.yaml:15:18 "team-a"
 fn none_in_an_empty_file() {
     assert_snapshot!(symbols("$0", true), @"(none)");
 }
+
+#[test]
+fn a_document_with_a_yaml_error_keeps_the_others() {
+    assert_snapshot!(symbols("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: a\nspec:\n  type: [team\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: b\nspec:\n  type: team\n  children: []\n$0", true), @r#"
+a Struct (Group) at catalog-info.yaml:4:9 "a"
+b Struct (Group) at catalog-info.yaml:11:9 "b"
+  type EnumMember (team) at catalog-info.yaml:13:9 "team"
+"#);
+}

@@ -186,3 +186,87 @@ fn plain_text_when_markdown_is_not_supported() {
     let HoverContents::Markup(m) = h.contents else { panic!("markup") };
     assert_eq!(m.kind, tower_lsp_server::ls_types::MarkupKind::PlainText);
 }
+
+#[test]
+fn on_a_link_key_in_a_flow_sequence_of_mappings() {
+    assert_snapshot!(hover(&format!("{COMPONENT}metadata:\n  name: payments\n  links: [{{url: https://x, ti$0tle: Docs}}]\n")), @r#"
+catalog-info.yaml:5:28 "title"
+**`title`** (optional)
+
+The link's text.
+"#);
+}
+
+#[test]
+fn on_a_quoted_annotation_key() {
+    assert_snapshot!(hover(&format!("{COMPONENT}metadata:\n  name: payments\n  annotations:\n    \"github.com/project-sl$0ug\": acme/payments\n")), @r#"
+catalog-info.yaml:6:5 "\"github.com/project-slug\""
+**`github.com/project-slug`** (annotation)
+
+The GitHub repository as `<org>/<repo>`: GitHub Actions, pull requests, insights, security plugins.
+"#);
+}
+
+#[test]
+fn on_a_reference_after_an_emoji() {
+    assert_snapshot!(hover(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}metadata:\n  name: payments\n  title: \"💳 Payments\"\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: [\"component:💳\", component:pay$0ments]\n")), @r#"
+c.yaml:10:31 "component:payments"
+**💳 Payments** — Component `component:default/payments`
+
+owner `group:default/team-a` · type `service` · lifecycle `production`
+
+Defined in `/ws/c.yaml:4`
+"#);
+}
+
+#[test]
+fn on_a_reference_in_a_later_document() {
+    assert_snapshot!(hover("//- org\n//- /ws/c.yaml\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: payments\nspec:\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: payments-api\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-b\n  system: pay$0ments\n  definition: x\n"), @r#"
+c.yaml:16:11 "payments"
+**payments** — System `system:default/payments`
+
+owner `group:default/team-a`
+
+Defined in `/ws/c.yaml:4`
+"#);
+}
+
+#[test]
+fn on_the_end_of_a_flow_key() {
+    assert_snapshot!(hover(&format!("{COMPONENT}metadata: {{name: x, annotations$0: {{a: b}}}}\n")), @r#"
+catalog-info.yaml:3:21 "annotations"
+**`annotations`** (optional)
+
+Key/value pairs for tools and plugins (`github.com/project-slug`, `backstage.io/techdocs-ref`, `pagerduty.com/service-id`...). Values are any string.
+"#);
+}
+
+#[test]
+fn on_a_flow_value_that_is_no_reference() {
+    assert_snapshot!(hover(&format!("{COMPONENT}metadata: {{name: x, annotations: {{a: b$0}}}}\n")), @"(nothing)");
+}
+
+#[test]
+fn on_a_key_unknown_to_the_kind() {
+    assert_snapshot!(hover(&format!("{COMPONENT}metadata:\n  name: payments\nspec:\n  flav$0our: vanilla\n")), @"(nothing)");
+}
+
+#[test]
+fn on_a_nested_profile_key() {
+    assert_snapshot!(hover("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: alice\nspec:\n  profile:\n    em$0ail: alice@example.com\n  memberOf: []\n"), @r#"
+catalog-info.yaml:7:5 "email"
+**`email`** (optional)
+
+Contact email: Backline shows it when asked who owns something.
+"#);
+}
+
+#[test]
+fn on_a_nested_profile_key_in_a_flow_mapping() {
+    assert_snapshot!(hover("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: alice}\nspec: {profile: {em$0ail: alice@example.com}, memberOf: []}\n"), @r#"
+catalog-info.yaml:4:18 "email"
+**`email`** (optional)
+
+Contact email: Backline shows it when asked who owns something.
+"#);
+}

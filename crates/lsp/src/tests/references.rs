@@ -61,3 +61,19 @@ s.yaml:4:9 "payments"
 fn nothing_off_a_reference() {
     assert_snapshot!(references(&SYSTEMS.replace("type: database", "type: data$0base"), true), @"(nothing)");
 }
+
+#[test]
+fn from_a_member_in_a_flow_sequence() {
+    assert_snapshot!(references(&format!("{}//- /ws/g.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-c\nspec:\n  type: team\n  children: []\n  members: [ali$0ce]\n", "//- org\n"), false), @r#"
+g.yaml:8:13 "alice"
+org.yaml:9:13 "alice"
+"#);
+}
+
+#[test]
+fn a_dangling_reference_is_found_everywhere_it_is_written() {
+    assert_snapshot!(references("//- /ws/a.yaml\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: a\nspec:\n  owner: ghost\n//- /ws/b.yaml\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: b\nspec:\n  owner: gh$0ost\n", true), @r#"
+a.yaml:6:10 "ghost"
+b.yaml:6:10 "ghost"
+"#);
+}

@@ -71,3 +71,34 @@ s.yaml:6:24 "team-a" placeholder "team-a"
 fn prepare_off_a_reference() {
     assert_snapshot!(prepare(&SYSTEMS.replace("type: database", "type: data$0base")), @"(nothing)");
 }
+
+#[test]
+fn a_quoted_name() {
+    assert_snapshot!(rename("//- /ws/s.yaml\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata:\n  name: \"pay$0ments\"\nspec:\n  owner: team-a\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c\nspec:\n  system: 'payments'\n", "billing"), @r#"
+s.yaml:13:12 "payments" → "billing"
+s.yaml:4:10 "payments" → "billing"
+"#);
+}
+
+#[test]
+fn a_name_in_a_flow_mapping() {
+    assert_snapshot!(rename("//- /ws/o.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: te$0am-a}\nspec: {type: team, children: []}\n//- /ws/c.yaml\napiVersion: backstage.io/v1alpha1\nkind: System\nmetadata: {name: s}\nspec: {owner: team-a}\n", "team-x"), @r#"
+c.yaml:4:15 "team-a" → "team-x"
+o.yaml:3:18 "team-a" → "team-x"
+"#);
+}
+
+#[test]
+fn a_reference_written_in_another_case() {
+    assert_snapshot!(rename(&SYSTEMS.replace("owner: \"team-a\"", "owner: Te$0am-A"), "team-x"), @r#"
+org.yaml:26:14 "team-a" → "team-x"
+org.yaml:4:9 "team-a" → "team-x"
+s.yaml:14:10 "Team-A" → "team-x"
+s.yaml:6:24 "team-a" → "team-x"
+"#);
+}
+
+#[test]
+fn off_any_reference() {
+    assert_snapshot!(rename(&SYSTEMS.replace("type: database", "type: data$0base"), "x"), @"(nothing)");
+}
