@@ -7,7 +7,9 @@ use insta::assert_snapshot;
 use super::diagnostics::diagnostics;
 use super::fixture::Fixture;
 use crate::handlers;
-use tower_lsp_server::ls_types::{CompletionResponse, GotoDefinitionResponse, HoverContents};
+use tower_lsp_server::ls_types::{
+    CompletionResponse, GotoDefinitionResponse, HoverContents, OneOf, WorkspaceSymbolResponse,
+};
 
 const INDEX: &str = "//- /org/groups.yaml index\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-ghost\n  title: The Ghosts\n  description: Haunts the old services.\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: User\nmetadata:\n  name: carol\nspec:\n  memberOf: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\n  title: Team A (index copy)\nspec:\n  type: team\n  children: []\n";
 const COMPONENT: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: payments\nspec:\n  type: service\n  lifecycle: production\n";
@@ -111,4 +113,73 @@ fn an_index_entity_is_not_renamed() {
         .unwrap();
     let edits: Vec<String> = edit.changes.unwrap().values().flatten().map(|e| format!("{:?}", e.new_text)).collect();
     assert_eq!(edits, vec!["\"team-spirit\""]);
+}
+
+fn symbols(f: &Fixture, query: &str) -> String {
+    let Some(WorkspaceSymbolResponse::Nested(list)) =
+        handlers::workspace_symbol::workspace_symbol(&f.snap, query, &super::fixture::never())
+    else {
+        return "(nothing)".into();
+    };
+    let lines: Vec<String> = list
+        .iter()
+        .map(|s| match &s.location {
+            OneOf::Left(l) => {
+                format!("{} ({}) at {}", s.name, s.container_name.as_deref().unwrap_or("-"), f.location(l))
+            }
+            OneOf::Right(w) => format!("{} at {:?}", s.name, w.uri),
+        })
+        .collect();
+    lines.join("\n")
+}
+
+#[test]
+fn workspace_symbols_include_index_entities_on_disk() {
+    assert_snapshot!(symbols(&fixture("  owner: team-a$0"), "team"), @r#"
+team-a (Group · Team A) at org.yaml:4:9 "team-a"
+team-b (Group) at org.yaml:14:9 "team-b"
+team-ghost (Group · The Ghosts (org catalog)) at /org/groups.yaml:4:9 "team-ghost"
+"#);
+}
+
+#[test]
+fn owner_at_describes_an_index_owner() {
+    let f = fixture("  owner: team-ghost$0");
+    let v = handlers::execute_command::owner_at(&f.snap, &f.doc.uri, f.position).expect("an owner");
+    assert_snapshot!(f.shorten(v["markdown"].as_str().unwrap_or_default()), @r#"
+## Owner of `component:default/payments`
+
+**The Ghosts** (`group:default/team-ghost`) — Group, team
+
+Haunts the old services.
+
+Defined in `/org/groups.yaml:4` (org catalog)
+"#);
+}
+
+#[test]
+fn an_entity_on_another_machine_has_no_location_but_is_described() {
+    let f = Fixture::new(&format!(
+        "//- /org/groups.yaml remote\n{}//- /ws/c.yaml\n{COMPONENT}  owner: team-gh$0ost\n",
+        &INDEX[INDEX.find('\n').unwrap() + 1..]
+    ));
+    assert_snapshot!(format!("{}\n---\n{}\n---\n{}", definition(&f), hover(&f), diagnostics_of(&f)), @r#"
+None
+---
+**The Ghosts** — Group `group:default/team-ghost`
+
+Haunts the old services.
+
+type `team`
+
+Defined in `github/org/groups.yaml:4` (org catalog)
+---
+0 findings
+"#);
+}
+
+fn diagnostics_of(f: &Fixture) -> String {
+    let parsed = f.doc.parsed();
+    let findings = crate::analysis::findings_for(&parsed, &f.snap.catalog, &f.snap.settings, true);
+    format!("{} findings", findings.len())
 }

@@ -27,33 +27,47 @@ pub(crate) struct Fixture {
     pub position: Position,
 }
 
-/// The files of a fixture: (path, text, whether it reaches the server as an org catalog).
-fn split(fixture: &str) -> Vec<(String, String, bool)> {
-    let mut files: Vec<(String, String, bool)> = Vec::new();
+/// How a fixture file reaches the server.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// A file of the workspace.
+    Workspace,
+    /// An org catalog's entities, written in a file on this disk.
+    Index,
+    /// An org catalog's entities, written in a file of another machine.
+    Remote,
+}
+
+/// The files of a fixture: (path, text, how it reaches the server).
+fn split(fixture: &str) -> Vec<(String, String, Source)> {
+    let mut files: Vec<(String, String, Source)> = Vec::new();
     for line in fixture.split_inclusive('\n') {
         if let Some(header) = line.strip_prefix("//- ") {
             let header = header.trim();
             if header == "org" {
-                files.push(("/ws/org.yaml".into(), super::ORG.into(), false));
+                files.push(("/ws/org.yaml".into(), super::ORG.into(), Source::Workspace));
                 continue;
             }
-            let (path, index) = match header.strip_suffix(" index") {
-                Some(p) => (p, true),
-                None => (header, false),
+            let (path, source) = if let Some(p) = header.strip_suffix(" index") {
+                (p, Source::Index)
+            } else if let Some(p) = header.strip_suffix(" remote") {
+                (p, Source::Remote)
+            } else {
+                (header, Source::Workspace)
             };
-            files.push((path.to_owned(), String::new(), index));
+            files.push((path.to_owned(), String::new(), source));
             continue;
         }
         match files.last_mut() {
             Some((_, text, _)) => text.push_str(line),
-            None => files.push((DEFAULT_PATH.into(), line.to_owned(), false)),
+            None => files.push((DEFAULT_PATH.into(), line.to_owned(), Source::Workspace)),
         }
     }
     files
 }
 
 /// The entities of an index file, as the org-catalog seam hands them over.
-fn externals(path: &str, text: &str) -> Vec<ExternalEntity> {
+fn externals(path: &str, text: &str, on_disk: bool) -> Vec<ExternalEntity> {
     let parsed = parse_file(Arc::from(path), text);
     parsed
         .entities()
@@ -66,7 +80,11 @@ fn externals(path: &str, text: &str) -> Vec<ExternalEntity> {
                 spec_type: e.spec_type.as_ref().map(|t| t.value.clone()),
                 lifecycle: e.lifecycle.as_ref().map(|l| l.value.clone()),
                 owner: e.owner().cloned(),
-                location: DefinedAt::File { path: PathBuf::from(path), line: at.line, column: at.column },
+                location: if on_disk {
+                    DefinedAt::File { path: PathBuf::from(path), line: at.line, column: at.column }
+                } else {
+                    DefinedAt::Elsewhere { label: format!("github{path}"), line: Some(at.line) }
+                },
             }
         })
         .collect()
@@ -95,17 +113,21 @@ impl Fixture {
         let mut texts = HashMap::new();
         let mut disk = DiskFiles::default();
         let mut external = Vec::new();
-        for (path, mut text, index) in split(fixture) {
+        for (path, mut text, source) in split(fixture) {
             if let Some(at) = text.find(CURSOR) {
                 text.replace_range(at..at + CURSOR.len(), "");
                 cursor = Some((path.clone(), at as u32));
             }
-            if index {
+            if source == Source::Remote {
+                external.extend(externals(&path, &text, false));
+                continue;
+            }
+            if source == Source::Index {
                 let real = dir.path().join(path.trim_start_matches('/'));
                 std::fs::create_dir_all(real.parent().expect("a file in a directory")).expect("a fixture directory");
                 std::fs::write(&real, &text).expect("a fixture file");
                 let real = real.to_string_lossy().into_owned();
-                external.extend(externals(&real, &text));
+                external.extend(externals(&real, &text, true));
                 texts.insert(real, text);
                 continue;
             } else {

@@ -10,7 +10,8 @@
 //! scan reads them (slimmed the same way). A `//- org` line stands for the standard organisation
 //! ([`ORG`]), and a header `//- /org/path.yaml index` makes that file's entities arrive through
 //! the org-catalog seam ([`crate::external`]) instead of as workspace files, at the line and
-//! column of their names in it.
+//! column of their names in it (the file is written to a temporary directory, where go to
+//! definition reads it); `//- /org/path.yaml remote` does the same for a file on another machine.
 //!
 //! Renderings show positions as `file:line:column` (one-based, like an editor's status bar) and
 //! the text a range covers, so a snapshot reads without counting characters.
