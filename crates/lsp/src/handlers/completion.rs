@@ -10,7 +10,7 @@ use backline_catalog::cursor::{self, LineContext, Slot};
 use backline_catalog::model::{
     BUILTIN_KINDS, Entity, RelationField, WELL_KNOWN_LIFECYCLES, relation_fields, well_known_types,
 };
-use backline_catalog::{EntityRef, ParsedFile};
+use backline_catalog::{EntityRef, ParsedFile, TextRange};
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionItemLabelDetails, CompletionList, CompletionResponse,
     CompletionTextEdit, Documentation, InsertTextFormat, InsertTextMode, MarkupContent, MarkupKind, Position, Range,
@@ -33,7 +33,10 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
     let index = doc.line_index();
     let text = &*doc.text;
     let offset = convert::offset(&index, text, position, snap.encoding);
-    let ctx = cursor::line_context(text, offset);
+    let mut ctx = cursor::line_context(text, offset);
+    if ctx.slot == Slot::Other {
+        ctx = flow_context(text, offset, ctx)?;
+    }
     let range = convert::range(&index, ctx.word, snap.encoding);
     let typed = ctx.typed(text, offset);
     let kind = ctx.header.kind.as_deref().filter(|k| BUILTIN_KINDS.contains(k));
@@ -68,6 +71,85 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
         }
     }
     Some(CompletionResponse::List(list))
+}
+
+/// The cursor's context inside a flow mapping on its line (`spec: {type: service, owner: te|}`),
+/// which the line reader leaves as [`Slot::Other`]: a value or a sequence item, read from the
+/// line's text before the cursor. Keys inside flow mappings are not offered (their snippets are
+/// block-style); `None` when the cursor is not in a flow collection's value.
+fn flow_context(text: &str, offset: u32, mut ctx: LineContext) -> Option<LineContext> {
+    let offset = offset as usize;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..offset];
+    let open = before.find(['{', '['])?;
+    // The line's own key, `key: {` (after any `- ` markers), unless the collection is itself a
+    // sequence item (`- {url: x}`, whose `-` the line reader has put on the path already).
+    let head = before[..open].trim();
+    if !head.chars().all(|c| c == '-' || c == ' ') {
+        let key = head.strip_suffix(':')?.trim_start_matches(['-', ' ']).trim().trim_matches(['"', '\'']);
+        if key.is_empty() || key.contains([' ', '#', '{', '[']) {
+            return None;
+        }
+        ctx.path.push(key.to_owned());
+    }
+    // Open collections: (is a mapping, the key whose value is being written).
+    let mut frames: Vec<(bool, Option<String>)> = Vec::new();
+    let bytes = before.as_bytes();
+    let mut token = open;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => {
+                frames.push((bytes[i] == b'{', None));
+                token = i + 1;
+            }
+            b'}' | b']' => {
+                frames.pop();
+                if let Some(top) = frames.last_mut() {
+                    top.1 = None;
+                }
+                token = i + 1;
+            }
+            b',' => {
+                if let Some(top) = frames.last_mut() {
+                    top.1 = None;
+                }
+                token = i + 1;
+            }
+            b':' if matches!(bytes.get(i + 1), None | Some(b' ' | b'\t')) => {
+                if let Some(top) = frames.last_mut().filter(|f| f.0) {
+                    top.1 = Some(before[token..i].trim().trim_matches(['"', '\'']).to_owned());
+                }
+                token = i + 1;
+            }
+            q @ (b'"' | b'\'') if before[token..i].trim().is_empty() => {
+                // A quoted scalar: its text may hold any of the above.
+                match before[i + 1..].find(q as char) {
+                    Some(end) => i += end + 1,
+                    None => token = i + 1,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let (top, outer) = frames.split_last()?;
+    for (is_map, key) in outer {
+        ctx.path.push(if *is_map { key.clone()? } else { "-".to_owned() });
+    }
+    ctx.slot = match top {
+        (true, Some(key)) => {
+            ctx.path.push(key.clone());
+            Slot::Value
+        }
+        (true, None) => return None,
+        (false, _) => Slot::Item,
+    };
+    let lead = before[token..].len() - before[token..].trim_start().len();
+    let start = line_start + token + lead;
+    let end = offset + text[offset..].find([',', '}', ']', ' ', '\n', '"', '\'']).unwrap_or(text.len() - offset);
+    ctx.word = TextRange::new(start as u32, end as u32);
+    Some(ctx)
 }
 
 /// The relation field `name` of `kind`, or of any kind when the kind is not known (yet).

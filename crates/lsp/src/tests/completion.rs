@@ -290,7 +290,12 @@ team-b (Group) → "team-b" at u.yaml:6:22 ""
 
 #[test]
 fn inside_a_flow_mapping() {
-    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec: {{type: service, owner: $0}}\n")), @"(nothing)");
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec: {{type: service, owner: $0}}\n")), @r#"
+team-a (Group · Team A) → "team-a" at c.yaml:5:30 ""
+team-b (Group) → "team-b" at c.yaml:5:30 ""
+user:alice (User) → "user:alice" at c.yaml:5:30 ""
+user:bob (User) → "user:bob" at c.yaml:5:30 ""
+"#);
 }
 
 #[test]
@@ -342,5 +347,60 @@ fn a_default_kind_typed_out_is_kept() {
     assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec:\n  owner: group:te$0\n")), @r#"
 group:team-a (Group · Team A) → "group:team-a" at c.yaml:6:10 "group:te"
 group:team-b (Group) → "group:team-b" at c.yaml:6:10 "group:te"
+"#);
+}
+
+#[test]
+fn an_owner_after_a_comma_in_a_flow_mapping() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec: {{type: service, owner: te$0}}\n")), @r#"
+team-a (Group · Team A) → "team-a" at c.yaml:5:30 "te"
+team-b (Group) → "team-b" at c.yaml:5:30 "te"
+"#);
+}
+
+#[test]
+fn a_lifecycle_in_a_flow_mapping() {
+    assert_snapshot!(completion(&format!("{COMPONENT}spec: {{lifecycle: $0, type: service}}\n")), @r#"
+experimental (-) → "experimental" at catalog-info.yaml:5:19 ""
+production (-) → "production" at catalog-info.yaml:5:19 ""
+deprecated (-) → "deprecated" at catalog-info.yaml:5:19 ""
+"#);
+}
+
+#[test]
+fn an_item_in_a_flow_sequence_in_a_flow_mapping() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/g.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-c}}\nspec: {{type: team, children: [], members: [alice, $0]}}\n")), @r#"
+alice (User) → "alice" at g.yaml:4:51 ""
+bob (User) → "bob" at g.yaml:4:51 ""
+"#);
+}
+
+#[test]
+fn a_quoted_value_with_a_comma_in_a_flow_mapping() {
+    assert_snapshot!(completion(&format!("//- org\n//- /ws/c.yaml\n{COMPONENT}spec: {{type: \"a, b: c\", owner: $0}}\n")), @r#"
+team-a (Group · Team A) → "team-a" at c.yaml:5:32 ""
+team-b (Group) → "team-b" at c.yaml:5:32 ""
+user:alice (User) → "user:alice" at c.yaml:5:32 ""
+user:bob (User) → "user:bob" at c.yaml:5:32 ""
+"#);
+}
+
+#[test]
+fn no_keys_inside_a_flow_mapping() {
+    assert_snapshot!(completion(&format!("{COMPONENT}spec: {{type: service, $0}}\n")), @"(nothing)");
+}
+
+#[test]
+fn a_flow_mapping_item_of_a_block_sequence() {
+    assert_snapshot!(completion(&format!("{COMPONENT}  links:\n    - {{url: https://x, type: $0}}\n")), @"(no items)");
+}
+
+#[test]
+fn an_owner_above_steps_written_as_flow_mappings() {
+    assert_snapshot!(completion("//- org\n//- /ws/t.yaml\napiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: t\nspec:\n  type: service\n  owner: $0\n  steps:\n    - {id: a, name: A, action: x}\n"), @r#"
+team-a (Group · Team A) → "team-a" at t.yaml:7:10 ""
+team-b (Group) → "team-b" at t.yaml:7:10 ""
+user:alice (User) → "user:alice" at t.yaml:7:10 ""
+user:bob (User) → "user:bob" at t.yaml:7:10 ""
 "#);
 }
