@@ -234,6 +234,10 @@ pub(crate) fn location_targets(parsed: &ParsedFile) -> (Vec<PathBuf>, Vec<Findin
     (targets, findings)
 }
 
+/// One file read by a scan wave: its origin, its parse (`None` when unreadable), what discovery
+/// found about it, and the Location targets it adds to the next wave.
+type Loaded = (Origin, Option<ParsedFile>, Vec<Finding>, Vec<PathBuf>);
+
 /// Finds and parses every catalog file below `roots` (and what their Locations point at), in
 /// parallel. `cancelled` is polled between waves: a newer scan makes this one pointless.
 pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskFiles {
@@ -256,7 +260,7 @@ pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskF
         }
     }
     while !wave.is_empty() && !cancelled.load(Ordering::Relaxed) {
-        let loaded: Vec<(Origin, Option<ParsedFile>, Vec<Finding>, Vec<PathBuf>)> = wave
+        let loaded: Vec<Loaded> = wave
             .par_iter()
             .map(|(p, origin)| {
                 let (parsed, mut findings) = load(p);
@@ -414,10 +418,10 @@ fn membership(parsed: &ParsedFile) -> Vec<(String, &'static str, String)> {
     let mut out = Vec::new();
     for e in parsed.entities() {
         for r in &e.references {
-            if matches!(r.field.field, "memberOf" | "members" | "children" | "parent") {
-                if let Some(t) = &r.target {
-                    out.push((e.entity_ref.canonical(), r.field.field, t.canonical()));
-                }
+            if matches!(r.field.field, "memberOf" | "members" | "children" | "parent")
+                && let Some(t) = &r.target
+            {
+                out.push((e.entity_ref.canonical(), r.field.field, t.canonical()));
             }
         }
     }

@@ -328,10 +328,8 @@ pub(crate) fn entity_summary(e: &Entity, file: &str, line: u32) -> String {
     if let Some(l) = &e.lifecycle {
         facts.push(format!("lifecycle `{}`", l.value));
     }
-    if let Some(p) = &e.profile {
-        if let Some(email) = &p.email {
-            facts.push(format!("email {email}"));
-        }
+    if let Some(email) = e.profile.as_ref().and_then(|p| p.email.as_ref()) {
+        facts.push(format!("email {email}"));
     }
     if !facts.is_empty() {
         s.push_str(&format!("\n\n{}", facts.join(" · ")));

@@ -34,7 +34,7 @@ pub(crate) fn definition(snap: &Snapshot, doc: &Document, position: Position) ->
             };
             let locations: Vec<Location> = discover::expand_glob(&RealFs, &path)
                 .into_iter()
-                .filter_map(|p| Uri::from_file_path(p))
+                .filter_map(Uri::from_file_path)
                 .map(|uri| Location { uri, range: Range::default() })
                 .collect();
             return (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations));

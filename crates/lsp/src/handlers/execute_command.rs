@@ -165,12 +165,16 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
     md
 }
 
+/// One file's diagnostics to publish: its key, URI, diagnostics, document version (for open
+/// files) and the hash of its findings.
+pub(crate) type Publish = (Arc<str>, Uri, Vec<Diagnostic>, Option<i32>, u64);
+
 /// The workspace check's result and what to publish.
 pub(crate) struct Check {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
-    pub publish: Vec<(Arc<str>, Uri, Vec<Diagnostic>, Option<i32>, u64)>,
+    pub publish: Vec<Publish>,
 }
 
 pub(crate) fn check_workspace(snap: &Snapshot, cancel: &Cancel) -> Check {

@@ -369,7 +369,7 @@ deprecated (-) → "deprecated" at catalog-info.yaml:5:19 ""
 
 #[test]
 fn an_item_in_a_flow_sequence_in_a_flow_mapping() {
-    assert_snapshot!(completion(&format!("//- org\n//- /ws/g.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-c}}\nspec: {{type: team, children: [], members: [alice, $0]}}\n")), @r#"
+    assert_snapshot!(completion("//- org\n//- /ws/g.yaml\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-c}\nspec: {type: team, children: [], members: [alice, $0]}\n"), @r#"
 alice (User) → "alice" at g.yaml:4:51 ""
 bob (User) → "bob" at g.yaml:4:51 ""
 "#);
