@@ -1,5 +1,8 @@
 //! End-to-end tests of `backline lsp`: the real binary, driven over stdio like an editor drives
-//! it, on a copy of the multi-file workspace in `tests/lsp/workspace/`:
+//! it. What each feature answers is tested in-process, one fixture a test, in
+//! `crates/lsp/src/tests/`; these check what only a running server shows (negotiation, the
+//! workspace scan, ordering of edits, cancellation, settings, watched files, an index from the
+//! settings), on a copy of the multi-file workspace in `tests/lsp/workspace/`:
 //!
 //! - `org.yaml` (found by content, not by name): Groups `team-a` (title, email, Slack, member
 //!   alice) and `team-b`, Users `alice` and `bob`;

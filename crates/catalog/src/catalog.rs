@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::codes::Code;
+use crate::entity_ref::EntityRef;
 use crate::finding::{Finding, Fix, Severity};
 use crate::model::{Entity, ParsedFile, Reference};
 use crate::text::{LineIndex, TextRange};
@@ -35,10 +36,24 @@ pub struct CatalogIndex {
     users_in_groups: HashSet<String>,
     /// Groups with at least one member, counting sub-groups.
     groups_with_members: HashSet<String>,
+    /// Canonical refs of entities defined outside the files (see [`CatalogIndex::build_with_external`]).
+    external: HashSet<String>,
 }
 
 impl CatalogIndex {
     pub fn build<'a>(files: impl IntoIterator<Item = &'a ParsedFile>) -> CatalogIndex {
+        Self::build_with_external(files, [])
+    }
+
+    /// The index of `files` plus entities defined outside them (an org-wide catalog an editor
+    /// reads from an index): references to those resolve and they are offered as did-you-mean
+    /// suggestions, but they have no definition here. What such a catalog cannot say is not
+    /// held against the files: an external Group counts as having members and an external User
+    /// as belonging to a group. A file's own definition of the same entity wins.
+    pub fn build_with_external<'a, 'e>(
+        files: impl IntoIterator<Item = &'a ParsedFile>,
+        external: impl IntoIterator<Item = &'e EntityRef>,
+    ) -> CatalogIndex {
         let mut index = CatalogIndex::default();
         let mut direct_members: HashSet<String> = HashSet::new();
         let mut children: HashMap<String, Vec<String>> = HashMap::new();
@@ -84,6 +99,19 @@ impl CatalogIndex {
                 }
             }
         }
+        for r in external {
+            let canonical = r.canonical();
+            if index.definitions.contains_key(&canonical) || !index.external.insert(canonical.clone()) {
+                continue;
+            }
+            index.by_kind.entry(r.kind.to_lowercase()).or_default().push(canonical.clone());
+            index.by_name.entry(r.name.to_lowercase()).or_default().push(canonical.clone());
+            if r.kind.eq_ignore_ascii_case("group") {
+                direct_members.insert(canonical);
+            } else if r.kind.eq_ignore_ascii_case("user") {
+                index.users_in_groups.insert(canonical);
+            }
+        }
         // A group has members if it or any descendant has a direct member. Iterative DFS with a
         // visited set: hierarchies can be deep and can contain cycles.
         for group in &groups {
@@ -113,7 +141,7 @@ impl CatalogIndex {
     }
 
     pub fn contains(&self, canonical: &str) -> bool {
-        self.definitions.contains_key(canonical)
+        self.definitions.contains_key(canonical) || self.external.contains(canonical)
     }
 
     pub fn definitions(&self, canonical: &str) -> &[Definition] {

@@ -19,7 +19,7 @@ use tower_lsp_server::ls_types::{Diagnostic, MessageType};
 
 use crate::convert;
 use crate::document::Document;
-use crate::external;
+use crate::external::{self, OrgCatalog};
 use crate::settings::{CatalogSource, Settings};
 use crate::state::{Shared, Snapshot};
 use crate::workspace::{self, Catalog, DiskFile, DiskFiles, Origin, needs_rebuild};
@@ -278,24 +278,17 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
             return;
         }
         if !indexes.is_empty() {
-            // Entities the workspace defines itself win over the index's (older) copy.
-            let known: HashSet<String> =
-                disk.files.iter().flat_map(|f| f.parsed.entities().map(|e| e.entity_ref.canonical())).collect();
+            let mut entities = Vec::new();
             for source in &indexes {
-                match external::load(source, &known).await {
-                    Ok(files) => {
-                        for parsed in files {
-                            if !disk.by_path.contains_key(&parsed.path) {
-                                disk.push(DiskFile { parsed: Arc::new(parsed), origin: Origin::Extra });
-                            }
-                        }
-                    }
+                match external::load(source).await {
+                    Ok(found) => entities.extend(found),
                     Err(message) => log(&shared, MessageType::WARNING, format!("Backline: {message}")),
                 }
             }
             if cancel.load(Ordering::Relaxed) {
                 return;
             }
+            disk.external = Arc::new(OrgCatalog::new(entities));
         }
         let files = disk.files.len();
         tracing::info!("scan read {files} files in {:?}; RSS {:?} MiB", started.elapsed(), rss_mib());
@@ -309,7 +302,14 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
             tokio::task::spawn_blocking(move || rebuild(&shared, None, |_| true)).await
         };
         if rebuilt.is_ok() {
-            let entities = shared.lock().catalog.index.len();
+            let (entities, external) = {
+                let st = shared.lock();
+                (st.catalog.index.len(), st.catalog.external.len())
+            };
+            let external = match external {
+                0 => String::new(),
+                n => format!(" (and {n} from org catalogs)"),
+            };
             tracing::info!(
                 "indexed {files} catalog files ({entities} entities) in {:?}; RSS {:?} MiB",
                 started.elapsed(),
@@ -319,7 +319,7 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
                 &shared,
                 MessageType::INFO,
                 format!(
-                    "Backline: indexed {files} catalog files, {entities} entities in {} ms",
+                    "Backline: indexed {files} catalog files, {entities} entities{external} in {} ms",
                     started.elapsed().as_millis()
                 ),
             );
@@ -332,13 +332,6 @@ pub(crate) fn rss_mib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kib: u64 = status.lines().find(|l| l.starts_with("VmRSS:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib / 1024)
-}
-
-pub(crate) fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}***{}", &url[..s + 3], &url[at..]),
-        _ => url.to_owned(),
-    }
 }
 
 /// Applies file changes seen by the client's watcher: re-reads changed catalog files, drops

@@ -34,6 +34,9 @@ mod settings;
 mod state;
 mod workspace;
 
+#[cfg(test)]
+mod tests;
+
 use std::time::Duration;
 
 use tower_lsp_server::LspService;

@@ -144,11 +144,8 @@ impl Snapshot {
         from_catalog.chain(extra)
     }
 
-    /// The URI of a file, `None` for entities known only from an index on another machine.
+    /// The URI of a file.
     pub(crate) fn uri(&self, path: &str) -> Option<Uri> {
-        if crate::external::is_remote(path) {
-            return None;
-        }
         match self.docs.get(path) {
             Some(d) => Some(d.uri.clone()),
             None => convert::key_uri(path),

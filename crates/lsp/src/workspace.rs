@@ -21,6 +21,8 @@ use backline_catalog::discover::{self, FileSystem, RealFs, is_catalog_file_name}
 use backline_catalog::{Code, Finding, ParsedFile, TextRange, parse_file};
 use rayon::prelude::*;
 
+use crate::external::OrgCatalog;
+
 /// Where a file comes from: it decides whether `checkWorkspace` reports on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Origin {
@@ -46,6 +48,8 @@ pub(crate) struct DiskFiles {
     /// Findings about files that discovery made (missing Location targets, unreadable files),
     /// by the file they belong to.
     pub discovery_findings: HashMap<Arc<str>, Vec<Finding>>,
+    /// Entities of the org-wide catalogs from the settings (indexes), read with the scan.
+    pub external: Arc<OrgCatalog>,
 }
 
 impl DiskFiles {
@@ -72,6 +76,7 @@ impl DiskFiles {
             .filter(|(k, _)| !removed.contains(*k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        out.external = self.external.clone();
         out
     }
 
@@ -229,6 +234,10 @@ pub(crate) fn location_targets(parsed: &ParsedFile) -> (Vec<PathBuf>, Vec<Findin
     (targets, findings)
 }
 
+/// One file read by a scan wave: its origin, its parse (`None` when unreadable), what discovery
+/// found about it, and the Location targets it adds to the next wave.
+type Loaded = (Origin, Option<ParsedFile>, Vec<Finding>, Vec<PathBuf>);
+
 /// Finds and parses every catalog file below `roots` (and what their Locations point at), in
 /// parallel. `cancelled` is polled between waves: a newer scan makes this one pointless.
 pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskFiles {
@@ -251,7 +260,7 @@ pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskF
         }
     }
     while !wave.is_empty() && !cancelled.load(Ordering::Relaxed) {
-        let loaded: Vec<(Origin, Option<ParsedFile>, Vec<Finding>, Vec<PathBuf>)> = wave
+        let loaded: Vec<Loaded> = wave
             .par_iter()
             .map(|(p, origin)| {
                 let (parsed, mut findings) = load(p);
@@ -298,6 +307,9 @@ pub(crate) struct Catalog {
     /// what limits a large workspace.
     pub sorted_by_kind: HashMap<String, Vec<(u32, u32)>>,
     pub discovery_findings: HashMap<Arc<str>, Vec<Finding>>,
+    /// Entities of the org-wide catalogs: references to them resolve, completion offers them, and
+    /// hover and go to definition describe them, but a file's own definition always wins.
+    pub external: Arc<OrgCatalog>,
     /// The workspace scan is done: only then are "defined nowhere" findings meaningful.
     pub complete: bool,
     /// At least one workspace folder or extra catalog was scanned. Without one the server knows
@@ -327,7 +339,10 @@ impl Catalog {
                 origins.push(Origin::Open);
             }
         }
-        let index = CatalogIndex::build(files.iter().map(|f| &**f));
+        let index = CatalogIndex::build_with_external(
+            files.iter().map(|f| &**f),
+            disk.external.entities().iter().map(|e| &e.entity_ref),
+        );
         let mut by_path = HashMap::with_capacity(files.len());
         let mut by_kind: HashMap<String, Vec<(String, u32, u32)>> = HashMap::new();
         for (fi, f) in files.iter().enumerate() {
@@ -357,6 +372,7 @@ impl Catalog {
             index,
             sorted_by_kind,
             discovery_findings: disk.discovery_findings.clone(),
+            external: disk.external.clone(),
             complete,
             has_roots,
         }
@@ -402,10 +418,10 @@ fn membership(parsed: &ParsedFile) -> Vec<(String, &'static str, String)> {
     let mut out = Vec::new();
     for e in parsed.entities() {
         for r in &e.references {
-            if matches!(r.field.field, "memberOf" | "members" | "children" | "parent") {
-                if let Some(t) = &r.target {
-                    out.push((e.entity_ref.canonical(), r.field.field, t.canonical()));
-                }
+            if matches!(r.field.field, "memberOf" | "members" | "children" | "parent")
+                && let Some(t) = &r.target
+            {
+                out.push((e.entity_ref.canonical(), r.field.field, t.canonical()));
             }
         }
     }

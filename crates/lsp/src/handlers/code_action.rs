@@ -16,13 +16,12 @@ pub(crate) fn code_action(
     doc: &Document,
     params: &CodeActionParams,
 ) -> Option<Vec<CodeActionOrCommand>> {
-    if let Some(only) = &params.context.only {
-        if !only
+    if let Some(only) = &params.context.only
+        && !only
             .iter()
             .any(|k| k == &CodeActionKind::QUICKFIX || CodeActionKind::QUICKFIX.as_str().starts_with(k.as_str()))
-        {
-            return Some(Vec::new());
-        }
+    {
+        return Some(Vec::new());
     }
     let parsed = doc.parsed();
     let index = &parsed.line_index;

@@ -10,6 +10,7 @@ use backline_catalog::cursor::{self, LineContext, Slot};
 use backline_catalog::model::{
     BUILTIN_KINDS, Entity, RelationField, WELL_KNOWN_LIFECYCLES, relation_fields, well_known_types,
 };
+use backline_catalog::{EntityRef, ParsedFile, TextRange};
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionItemLabelDetails, CompletionList, CompletionResponse,
     CompletionTextEdit, Documentation, InsertTextFormat, InsertTextMode, MarkupContent, MarkupKind, Position, Range,
@@ -18,6 +19,7 @@ use tower_lsp_server::ls_types::{
 
 use crate::convert;
 use crate::document::Document;
+use crate::external::ExternalEntity;
 use crate::schema::{self, Shape};
 use crate::state::Snapshot;
 
@@ -31,7 +33,10 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
     let index = doc.line_index();
     let text = &*doc.text;
     let offset = convert::offset(&index, text, position, snap.encoding);
-    let ctx = cursor::line_context(text, offset);
+    let mut ctx = cursor::line_context(text, offset);
+    if ctx.slot == Slot::Other {
+        ctx = flow_context(text, offset, ctx)?;
+    }
     let range = convert::range(&index, ctx.word, snap.encoding);
     let typed = ctx.typed(text, offset);
     let kind = ctx.header.kind.as_deref().filter(|k| BUILTIN_KINDS.contains(k));
@@ -66,6 +71,85 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
         }
     }
     Some(CompletionResponse::List(list))
+}
+
+/// The cursor's context inside a flow mapping on its line (`spec: {type: service, owner: te|}`),
+/// which the line reader leaves as [`Slot::Other`]: a value or a sequence item, read from the
+/// line's text before the cursor. Keys inside flow mappings are not offered (their snippets are
+/// block-style); `None` when the cursor is not in a flow collection's value.
+fn flow_context(text: &str, offset: u32, mut ctx: LineContext) -> Option<LineContext> {
+    let offset = offset as usize;
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..offset];
+    let open = before.find(['{', '['])?;
+    // The line's own key, `key: {` (after any `- ` markers), unless the collection is itself a
+    // sequence item (`- {url: x}`, whose `-` the line reader has put on the path already).
+    let head = before[..open].trim();
+    if !head.chars().all(|c| c == '-' || c == ' ') {
+        let key = head.strip_suffix(':')?.trim_start_matches(['-', ' ']).trim().trim_matches(['"', '\'']);
+        if key.is_empty() || key.contains([' ', '#', '{', '[']) {
+            return None;
+        }
+        ctx.path.push(key.to_owned());
+    }
+    // Open collections: (is a mapping, the key whose value is being written).
+    let mut frames: Vec<(bool, Option<String>)> = Vec::new();
+    let bytes = before.as_bytes();
+    let mut token = open;
+    let mut i = open;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' | b'[' => {
+                frames.push((bytes[i] == b'{', None));
+                token = i + 1;
+            }
+            b'}' | b']' => {
+                frames.pop();
+                if let Some(top) = frames.last_mut() {
+                    top.1 = None;
+                }
+                token = i + 1;
+            }
+            b',' => {
+                if let Some(top) = frames.last_mut() {
+                    top.1 = None;
+                }
+                token = i + 1;
+            }
+            b':' if matches!(bytes.get(i + 1), None | Some(b' ' | b'\t')) => {
+                if let Some(top) = frames.last_mut().filter(|f| f.0) {
+                    top.1 = Some(before[token..i].trim().trim_matches(['"', '\'']).to_owned());
+                }
+                token = i + 1;
+            }
+            q @ (b'"' | b'\'') if before[token..i].trim().is_empty() => {
+                // A quoted scalar: its text may hold any of the above.
+                match before[i + 1..].find(q as char) {
+                    Some(end) => i += end + 1,
+                    None => token = i + 1,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let (top, outer) = frames.split_last()?;
+    for (is_map, key) in outer {
+        ctx.path.push(if *is_map { key.clone()? } else { "-".to_owned() });
+    }
+    ctx.slot = match top {
+        (true, Some(key)) => {
+            ctx.path.push(key.clone());
+            Slot::Value
+        }
+        (true, None) => return None,
+        (false, _) => Slot::Item,
+    };
+    let lead = before[token..].len() - before[token..].trim_start().len();
+    let start = line_start + token + lead;
+    let end = offset + text[offset..].find([',', '}', ']', ' ', '\n', '"', '\'']).unwrap_or(text.len() - offset);
+    ctx.word = TextRange::new(start as u32, end as u32);
+    Some(ctx)
 }
 
 /// The relation field `name` of `kind`, or of any kind when the kind is not known (yet).
@@ -198,8 +282,7 @@ fn offered_kinds(field: &RelationField) -> Vec<&'static str> {
 
 /// How a reference to `target` is written from an entity in namespace `own_ns`: the shortest form
 /// that means it (the bare name when it has the field's default kind and our namespace).
-pub(crate) fn reference_text(target: &Entity, field: &RelationField, own_ns: &str) -> String {
-    let r = &target.entity_ref;
+pub(crate) fn reference_text(r: &EntityRef, field: &RelationField, own_ns: &str) -> String {
     let default_kind = field.default_kind.is_some_and(|k| k.eq_ignore_ascii_case(&r.kind));
     let same_ns = r.namespace.eq_ignore_ascii_case(own_ns);
     match (default_kind, same_ns) {
@@ -207,6 +290,20 @@ pub(crate) fn reference_text(target: &Entity, field: &RelationField, own_ns: &st
         (true, false) => format!("{}/{}", r.namespace, r.name),
         (false, true) => format!("{}:{}", r.kind.to_lowercase(), r.name),
         (false, false) => format!("{}:{}/{}", r.kind.to_lowercase(), r.namespace, r.name),
+    }
+}
+
+/// [`reference_text`], keeping the kind or namespace the user has started to write (`group:te`,
+/// `default/te`): an item that drops them would not match what is typed.
+fn written_like(r: &EntityRef, field: &RelationField, own_ns: &str, typed: &str) -> String {
+    let short = reference_text(r, field, own_ns);
+    let kind = short.contains(':') || typed.contains(':');
+    let namespace = short.contains('/') || typed.contains('/');
+    match (kind, namespace) {
+        (false, false) => short,
+        (false, true) => format!("{}/{}", r.namespace, r.name),
+        (true, false) => format!("{}:{}", r.kind.to_lowercase(), r.name),
+        (true, true) => format!("{}:{}/{}", r.kind.to_lowercase(), r.namespace, r.name),
     }
 }
 
@@ -231,16 +328,81 @@ pub(crate) fn entity_summary(e: &Entity, file: &str, line: u32) -> String {
     if let Some(l) = &e.lifecycle {
         facts.push(format!("lifecycle `{}`", l.value));
     }
-    if let Some(p) = &e.profile {
-        if let Some(email) = &p.email {
-            facts.push(format!("email {email}"));
-        }
+    if let Some(email) = e.profile.as_ref().and_then(|p| p.email.as_ref()) {
+        facts.push(format!("email {email}"));
     }
     if !facts.is_empty() {
         s.push_str(&format!("\n\n{}", facts.join(" · ")));
     }
     s.push_str(&format!("\n\nDefined in `{file}:{line}`"));
     s
+}
+
+/// What completion and hover say about an entity of an org-wide catalog: the same as for a
+/// file's entity, from what the org catalog knows.
+pub(crate) fn external_summary(x: &ExternalEntity) -> String {
+    let r = &x.entity_ref;
+    let mut s = match &x.title {
+        Some(t) => format!("**{t}** — {} `{}`", r.kind, r.canonical()),
+        None => format!("**{}** — {} `{}`", r.name, r.kind, r.canonical()),
+    };
+    if let Some(d) = x.description.as_deref().filter(|d| !d.trim().is_empty()) {
+        s.push_str(&format!("\n\n{}", d.trim()));
+    }
+    let mut facts = Vec::new();
+    if let Some(o) = &x.owner {
+        facts.push(format!("owner `{}`", o.canonical()));
+    }
+    if let Some(t) = &x.spec_type {
+        facts.push(format!("type `{t}`"));
+    }
+    if let Some(l) = &x.lifecycle {
+        facts.push(format!("lifecycle `{l}`"));
+    }
+    if !facts.is_empty() {
+        s.push_str(&format!("\n\n{}", facts.join(" · ")));
+    }
+    s.push_str(&format!("\n\nDefined in `{}` (org catalog)", x.location.describe()));
+    s
+}
+
+/// An entity completion may offer: from a catalog file, or from an org-wide catalog.
+#[derive(Clone, Copy)]
+enum Candidate<'a> {
+    Local(&'a ParsedFile, &'a Entity),
+    External(&'a ExternalEntity),
+}
+
+impl Candidate<'_> {
+    fn entity_ref(&self) -> &EntityRef {
+        match self {
+            Candidate::Local(_, e) => &e.entity_ref,
+            Candidate::External(x) => &x.entity_ref,
+        }
+    }
+
+    fn title(&self) -> Option<&str> {
+        match self {
+            Candidate::Local(_, e) => e.title.as_deref(),
+            Candidate::External(x) => x.title.as_deref(),
+        }
+    }
+
+    fn owner(&self) -> Option<&EntityRef> {
+        match self {
+            Candidate::Local(_, e) => e.owner(),
+            Candidate::External(x) => x.owner.as_ref(),
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Candidate::Local(file, e) => {
+                entity_summary(e, &file.path, file.line_index.line_col(e.name_range.start).line)
+            }
+            Candidate::External(x) => external_summary(x),
+        }
+    }
 }
 
 /// Appends the references the field accepts, in order of kind then reference; returns whether
@@ -266,19 +428,41 @@ fn reference_items(
     let name_needle = typed_lower.rsplit([':', '/']).next().unwrap_or_default();
     let catalog = &snap.catalog;
     let mut cut = false;
-    let mut found: Vec<(String, &Entity, &str, u32, String)> = Vec::new();
+    let mut found: Vec<(String, Candidate<'_>, String)> = Vec::new();
     'kinds: for kind in offered_kinds(&field) {
-        let Some(refs) = catalog.sorted_by_kind.get(&kind.to_lowercase()) else { continue };
-        for &at in refs {
-            let Some((file, entity)) = catalog.entity(at) else { continue };
-            if !contains_ignore_case(entity.name(), name_needle) {
-                continue;
-            }
-            let canonical = entity.entity_ref.canonical();
+        let kind = kind.to_lowercase();
+        let named = |c: &Candidate<'_>| contains_ignore_case(&c.entity_ref().name, name_needle);
+        let mut locals = catalog
+            .sorted_by_kind
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .filter_map(|&at| catalog.entity(at))
+            .map(|(file, e)| Candidate::Local(file, e))
+            .filter(named)
+            .map(|c| (c.entity_ref().canonical(), c))
+            .peekable();
+        // A file's own definition wins over the org catalog's copy.
+        let mut externals = catalog
+            .external
+            .of_kind(&kind)
+            .map(Candidate::External)
+            .filter(named)
+            .map(|c| (c.entity_ref().canonical(), c))
+            .filter(|(canonical, _)| catalog.index.definitions(canonical).is_empty())
+            .peekable();
+        // Both are sorted by canonical reference: merge them.
+        loop {
+            let next = match (locals.peek(), externals.peek()) {
+                (Some(l), Some(x)) if x.0 < l.0 => externals.next(),
+                (Some(_), _) => locals.next(),
+                (None, _) => externals.next(),
+            };
+            let Some((canonical, candidate)) = next else { break };
             if own.as_deref() == Some(canonical.as_str()) {
                 continue;
             }
-            let written = reference_text(entity, &field, own_ns);
+            let written = written_like(candidate.entity_ref(), &field, own_ns, typed);
             if !typed_lower.is_empty() && !written.to_lowercase().contains(&typed_lower) {
                 continue;
             }
@@ -286,26 +470,29 @@ fn reference_items(
                 cut = true;
                 break 'kinds;
             }
-            let line = file.line_index.line_col(entity.name_range.start).line;
-            found.push((written, entity, &file.path, line, canonical));
+            found.push((written, candidate, canonical));
         }
     }
     // Documentation is inline for short lists; long ones let the client ask for the item it shows.
     let lazy = snap.caps.resolve_documentation && found.len() > INLINE_DOCUMENTATION;
-    for (i, (written, entity, file, line, canonical)) in found.into_iter().enumerate() {
-        let detail = match &entity.title {
-            Some(t) => format!("{} · {t}", entity.kind()),
-            None => entity.kind().to_owned(),
+    for (i, (written, candidate, canonical)) in found.into_iter().enumerate() {
+        let kind = &candidate.entity_ref().kind;
+        let detail = match candidate.title() {
+            Some(t) => format!("{kind} · {t}"),
+            None => kind.clone(),
         };
         out.push(CompletionItem {
             label: written.clone(),
             label_details: snap.caps.label_details.then(|| CompletionItemLabelDetails {
                 detail: None,
-                description: entity.title.clone().or_else(|| entity.owner().map(|o| format!("owner {}", o.name))),
+                description: candidate
+                    .title()
+                    .map(str::to_owned)
+                    .or_else(|| candidate.owner().map(|o| format!("owner {}", o.name))),
             }),
             kind: Some(CompletionItemKind::REFERENCE),
             detail: Some(detail),
-            documentation: (!lazy).then(|| markdown(entity_summary(entity, file, line))),
+            documentation: (!lazy).then(|| markdown(candidate.summary())),
             data: lazy.then(|| serde_json::json!({ "entity": canonical })),
             sort_text: Some(format!("{i:05}")),
             filter_text: Some(written.clone()),
@@ -333,7 +520,7 @@ pub(crate) fn resolve(snap: &Snapshot, mut item: CompletionItem) -> CompletionIt
     };
     let Ok(target) = backline_catalog::parse_entity_ref(canonical, None, None) else { return item };
     if let Some(f) = crate::lookup::definitions(snap, &target).first() {
-        item.documentation = Some(markdown(entity_summary(f.entity(), &f.file.path, f.line())));
+        item.documentation = Some(markdown(f.summary()));
     }
     item
 }

@@ -49,10 +49,10 @@ pub(crate) fn did_change_workspace_folders(shared: &Arc<Shared>, params: DidChan
         let removed: Vec<_> = params.event.removed.iter().filter_map(|f| convert::file_path(&f.uri)).collect();
         st.roots.retain(|r| !removed.contains(r));
         for f in &params.event.added {
-            if let Some(p) = convert::file_path(&f.uri) {
-                if !st.roots.contains(&p) {
-                    st.roots.push(p);
-                }
+            if let Some(p) = convert::file_path(&f.uri)
+                && !st.roots.contains(&p)
+            {
+                st.roots.push(p);
             }
         }
     }

@@ -15,14 +15,8 @@ pub(crate) fn definition(snap: &Snapshot, doc: &Document, position: Position) ->
     let parsed = doc.parsed();
     let offset = convert::offset(&parsed.line_index, &doc.text, position, snap.encoding);
     if let Some(Target::Reference(_, target)) = lookup::target_at(&parsed, offset) {
-        let locations: Vec<Location> = lookup::definitions(snap, target)
-            .iter()
-            .filter_map(|f| {
-                let uri = snap.uri(&f.file.path)?;
-                let range = convert::range(&f.file.line_index, f.entity().name_range, snap.encoding);
-                Some(Location { uri, range })
-            })
-            .collect();
+        let locations: Vec<Location> =
+            lookup::definitions(snap, target).iter().filter_map(|f| f.location(snap)).collect();
         return (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations));
     }
     // A Location's target: the files it reads.
@@ -40,7 +34,7 @@ pub(crate) fn definition(snap: &Snapshot, doc: &Document, position: Position) ->
             };
             let locations: Vec<Location> = discover::expand_glob(&RealFs, &path)
                 .into_iter()
-                .filter_map(|p| Uri::from_file_path(p))
+                .filter_map(Uri::from_file_path)
                 .map(|uri| Location { uri, range: Range::default() })
                 .collect();
             return (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations));

@@ -68,9 +68,26 @@ pub(crate) fn owner_at(snap: &Snapshot, uri: &Uri, position: Position) -> Option
 fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> String {
     let mut md = format!("## Owner of `{}`\n\n", entity.canonical());
     let found = lookup::definitions(snap, owner);
-    let Some(def) = found.first() else {
-        md.push_str(&format!("`{}` is defined nowhere in the catalog.\n", owner.canonical()));
-        return md;
+    let def = match found.first() {
+        Some(lookup::Found::Local(def)) => def,
+        Some(lookup::Found::External(x)) => {
+            // An org catalog says who the owner is, not how to reach them.
+            let display = x.title.as_deref().unwrap_or(&x.entity_ref.name);
+            md.push_str(&format!("**{display}** (`{}`) — {}", owner.canonical(), x.entity_ref.kind));
+            if let Some(t) = &x.spec_type {
+                md.push_str(&format!(", {t}"));
+            }
+            md.push_str("\n\n");
+            if let Some(d) = x.description.as_deref().filter(|d| !d.trim().is_empty()) {
+                md.push_str(&format!("{}\n\n", d.trim()));
+            }
+            md.push_str(&format!("Defined in `{}` (org catalog)\n", x.location.describe()));
+            return md;
+        }
+        None => {
+            md.push_str(&format!("`{}` is defined nowhere in the catalog.\n", owner.canonical()));
+            return md;
+        }
     };
     let o = def.entity();
     let display = o
@@ -123,6 +140,9 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
             for m in members.iter().take(25) {
                 let user = lookup::definitions(snap, m);
                 let detail = user.first().map(|u| {
+                    let lookup::Found::Local(u) = u else {
+                        return u.summary().lines().next().unwrap_or_default().to_owned();
+                    };
                     let e = u.entity();
                     let name =
                         e.profile.as_ref().and_then(|p| p.display_name.clone()).unwrap_or_else(|| e.name().to_owned());
@@ -145,12 +165,16 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
     md
 }
 
+/// One file's diagnostics to publish: its key, URI, diagnostics, document version (for open
+/// files) and the hash of its findings.
+pub(crate) type Publish = (Arc<str>, Uri, Vec<Diagnostic>, Option<i32>, u64);
+
 /// The workspace check's result and what to publish.
 pub(crate) struct Check {
     pub files: usize,
     pub errors: usize,
     pub warnings: usize,
-    pub publish: Vec<(Arc<str>, Uri, Vec<Diagnostic>, Option<i32>, u64)>,
+    pub publish: Vec<Publish>,
 }
 
 pub(crate) fn check_workspace(snap: &Snapshot, cancel: &Cancel) -> Check {

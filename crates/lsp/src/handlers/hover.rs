@@ -2,7 +2,8 @@
 //! on a key or annotation, what it means; on a finding, its code's explanation.
 
 use backline_catalog::cursor::{self, Slot};
-use backline_catalog::{Code, TextRange};
+use backline_catalog::yaml::Value;
+use backline_catalog::{Code, ParsedFile, TextRange};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use crate::analysis;
@@ -27,7 +28,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
             let found = lookup::definitions(snap, target);
             match found.first() {
                 Some(f) => {
-                    let mut s = entity_summary(f.entity(), &f.file.path, f.line());
+                    let mut s = f.summary();
                     if found.len() > 1 {
                         s.push_str(&format!("\n\nDefined {} times; Backstage keeps the first.", found.len()));
                     }
@@ -55,23 +56,12 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
             let path: Vec<&str> = ctx.path.iter().map(String::as_str).collect();
             match ctx.slot {
                 Slot::Key if !word.is_empty() => {
-                    let doc = if path == ["metadata", "annotations"] {
-                        schema::annotation_doc(word).map(|d| format!("**`{word}`** (annotation)\n\n{d}"))
-                    } else {
-                        schema::key_at(&ctx.path, kind, word).map(|k| {
-                            format!(
-                                "**`{}`** ({})\n\n{}",
-                                k.name,
-                                if k.required { "required" } else { "optional" },
-                                k.doc
-                            )
-                        })
-                    };
-                    if let Some(d) = doc {
+                    if let Some(d) = key_doc(&ctx.path, kind, word) {
                         range = Some(ctx.word);
                         sections.push(d);
                     }
                 }
+
                 Slot::Value if path == ["kind"] => {
                     if let Some(d) = schema::kind_doc(word) {
                         range = Some(ctx.word);
@@ -79,6 +69,18 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                     }
                 }
                 _ => {}
+            }
+            // The lines cannot tell a key inside a flow collection (`metadata: {name: x,
+            // annotations: {a: b}}`, `links: [{url: x, title: y}]`) or a quoted key apart: the
+            // parse knows which key the cursor is on.
+            if sections.is_empty() {
+                let kind = kind.or_else(|| cursor::document_at(&parsed, offset)?.entity.as_ref().map(|e| e.kind()));
+                if let Some((path, key, at)) = key_in_tree(&parsed, offset)
+                    && let Some(d) = key_doc(&path, kind, &key)
+                {
+                    range = Some(at);
+                    sections.push(d);
+                }
             }
         }
     }
@@ -107,4 +109,41 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
         contents: HoverContents::Markup(MarkupContent { kind, value: sections.join("\n\n---\n\n") }),
         range: range.map(|r| convert::range(index, r, snap.encoding)),
     })
+}
+
+/// What a key means: an annotation's documentation under `metadata.annotations`, else the
+/// schema's for the key at `path` in an entity of `kind`.
+fn key_doc(path: &[String], kind: Option<&str>, key: &str) -> Option<String> {
+    if path == ["metadata", "annotations"] {
+        return schema::annotation_doc(key).map(|d| format!("**`{key}`** (annotation)\n\n{d}"));
+    }
+    schema::key_at(path, kind, key)
+        .map(|k| format!("**`{}`** ({})\n\n{}", k.name, if k.required { "required" } else { "optional" }, k.doc))
+}
+
+/// The mapping key whose text holds `offset`, from the YAML tree: the keys from the document
+/// root to its mapping (sequence items are `-`), its text and its range.
+fn key_in_tree(parsed: &ParsedFile, offset: u32) -> Option<(Vec<String>, String, TextRange)> {
+    let mut node = cursor::document_at(parsed, offset)?.tree.as_ref()?;
+    let mut path: Vec<String> = Vec::new();
+    loop {
+        match &node.value {
+            Value::Map(entries) => {
+                let (k, v) = entries
+                    .iter()
+                    .find(|(k, v)| k.range.contains_inclusive(offset) || v.range.contains_inclusive(offset))?;
+                let key = k.key_text()?.into_owned();
+                if k.range.contains_inclusive(offset) {
+                    return Some((path, key, k.range));
+                }
+                path.push(key);
+                node = v;
+            }
+            Value::Seq(items) => {
+                node = items.iter().find(|i| i.range.contains_inclusive(offset))?;
+                path.push("-".into());
+            }
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) => return None,
+        }
+    }
 }

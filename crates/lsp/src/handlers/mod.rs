@@ -66,6 +66,12 @@ pub(crate) fn guard<T>(method: &str, f: impl FnOnce() -> Result<T>) -> Result<T>
 pub(crate) struct Cancel(Arc<AtomicBool>);
 
 impl Cancel {
+    /// A flag nobody sets, for calling handlers directly in tests.
+    #[cfg(test)]
+    pub(crate) fn never() -> Cancel {
+        Cancel(Arc::new(AtomicBool::new(false)))
+    }
+
     pub(crate) fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }

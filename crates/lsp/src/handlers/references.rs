@@ -21,14 +21,7 @@ pub(crate) fn references(
     let target = lookup::target_at(&parsed, offset)?.entity_ref().clone();
     let mut out = Vec::new();
     if params.context.include_declaration {
-        for f in lookup::definitions(snap, &target) {
-            if let Some(uri) = snap.uri(&f.file.path) {
-                out.push(Location {
-                    uri,
-                    range: convert::range(&f.file.line_index, f.entity().name_range, snap.encoding),
-                });
-            }
-        }
+        out.extend(lookup::definitions(snap, &target).iter().filter_map(|f| f.location(snap)));
     }
     for (file, r) in lookup::references_to(snap, &target, &|| cancel.is_cancelled()) {
         if let Some(uri) = snap.uri(&file.path) {

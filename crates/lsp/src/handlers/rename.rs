@@ -69,7 +69,8 @@ pub(crate) fn rename(
                 .push(TextEdit { range: convert::range(index, range, snap.encoding), new_text: text });
         }
     };
-    for f in lookup::definitions(snap, &target) {
+    // An org catalog's entity is renamed in its own repository: its index would not follow.
+    for f in lookup::definitions(snap, &target).iter().filter_map(lookup::Found::local) {
         let e = f.entity();
         let (range, text) = rename_value(e.name_range, e.name(), e.name(), new_name);
         push(&f.file.path, &f.file.line_index, range, text);

@@ -1,10 +1,12 @@
-//! `workspace/symbol`: entities of the whole catalog whose name, title or reference matches.
+//! `workspace/symbol`: entities of the whole catalog whose name, title or reference matches, then
+//! those of the org catalogs whose file is on this disk (the workspace's own copy wins).
 
 use tower_lsp_server::ls_types::{Location, OneOf, WorkspaceSymbol, WorkspaceSymbolResponse};
 
 use crate::convert;
 use crate::handlers::Cancel;
 use crate::handlers::document_symbol::symbol_kind;
+use crate::lookup::Found;
 use crate::state::Snapshot;
 
 const LIMIT: usize = 256;
@@ -52,6 +54,36 @@ pub(crate) fn workspace_symbol(snap: &Snapshot, query: &str, cancel: &Cancel) ->
                 data: None,
             });
         }
+    }
+    for x in snap.catalog.external.entities() {
+        if cancel.is_cancelled() || exact.len() >= LIMIT {
+            break;
+        }
+        let r = &x.entity_ref;
+        let title = x.title.as_deref().unwrap_or("");
+        let is_exact = q.is_empty() || r.name.to_lowercase().contains(&q) || title.to_lowercase().contains(&q);
+        let bucket = if is_exact {
+            &mut exact
+        } else if loose.len() < LIMIT && (fuzzy(&r.name, query) || fuzzy(title, query)) {
+            &mut loose
+        } else {
+            continue;
+        };
+        if !snap.catalog.index.definitions(&r.canonical()).is_empty() {
+            continue;
+        }
+        let Some(location) = Found::External(Box::new(x.clone())).location(snap) else { continue };
+        bucket.push(WorkspaceSymbol {
+            name: r.name.clone(),
+            kind: symbol_kind(&r.kind),
+            tags: None,
+            container_name: Some(match &x.title {
+                Some(t) => format!("{} · {t} (org catalog)", r.kind),
+                None => format!("{} (org catalog)", r.kind),
+            }),
+            location: OneOf::Left(location),
+            data: None,
+        });
     }
     exact.extend(loose);
     exact.truncate(LIMIT);
