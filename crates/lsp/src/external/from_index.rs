@@ -17,7 +17,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use backline_catalog::ParsedFile;
+use backline_catalog::{Kind, ParsedFile};
 use backline_index::{Index, IndexSettings, SearchLocation, StoreSettings};
 use backline_catalog::model::BUILTIN_KINDS;
 use backline_answer::{EntitySummary, Filter, FilterField};
@@ -126,7 +126,7 @@ fn synthesize(entities: Vec<EntitySummary>, roots: &HashMap<String, PathBuf>, la
             let _ = writeln!(
                 text,
                 "apiVersion: {}",
-                if e.kind == "Template" { "scaffolder.backstage.io/v1beta3" } else { "backstage.io/v1alpha1" }
+                Kind::from_name(&e.kind).map_or("backstage.io/v1alpha1", |k| k.api_versions()[0])
             );
             let _ = writeln!(text, "kind: {}", e.kind);
             text.push_str("metadata:\n");
@@ -160,13 +160,22 @@ fn synthesize(entities: Vec<EntitySummary>, roots: &HashMap<String, PathBuf>, la
             if let Some(o) = &e.owner {
                 spec.push(("owner".into(), quote(o)));
             }
-            match e.kind.as_str() {
-                "Group" => {
+            match Kind::from_name(&e.kind) {
+                Some(Kind::Group) => {
                     spec.push(("children".into(), "[]".into()));
                     spec.push(("members".into(), format!("[{}]", quote(UNKNOWN_MEMBER))));
                 }
-                "User" => spec.push(("memberOf".into(), format!("[{}]", quote(UNKNOWN_GROUP)))),
-                _ => {}
+                Some(Kind::User) => spec.push(("memberOf".into(), format!("[{}]", quote(UNKNOWN_GROUP)))),
+                Some(
+                    Kind::Component
+                    | Kind::Api
+                    | Kind::Resource
+                    | Kind::System
+                    | Kind::Domain
+                    | Kind::Location
+                    | Kind::Template,
+                )
+                | None => {}
             }
             for (k, v) in spec {
                 let _ = writeln!(text, "  {k}: {v}");

@@ -2,7 +2,7 @@
 //! on a key or annotation, what it means; on a finding, its code's explanation.
 
 use backline_catalog::cursor::{self, Slot};
-use backline_catalog::{Code, TextRange};
+use backline_catalog::{Code, Kind, TextRange};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use crate::analysis;
@@ -51,7 +51,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
         None => {
             let ctx = cursor::line_context(text, offset);
             let word = ctx.word_text(text);
-            let kind = ctx.header.kind.as_deref();
+            let kind = ctx.header.kind.as_deref().and_then(Kind::from_name);
             let path: Vec<&str> = ctx.path.iter().map(String::as_str).collect();
             match ctx.slot {
                 Slot::Key if !word.is_empty() => {
@@ -73,7 +73,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                     }
                 }
                 Slot::Value if path == ["kind"] => {
-                    if let Some(d) = schema::kind_doc(word) {
+                    if let Some(d) = Kind::from_name(word).map(|k| k.spec().doc) {
                         range = Some(ctx.word);
                         sections.push(format!("**{word}**\n\n{d}"));
                     }
