@@ -1,7 +1,6 @@
 //! What may be written where in a catalog file, with a sentence on what each thing means: the
 //! keys of the envelope, of `metadata`, of links and Template steps, and the well-known
-//! annotations (`catalog-format.md` §2, §3, §7, §11). Completion offers these; hover shows their
-//! text.
+//! annotations. Completion offers these; hover shows their text.
 //!
 //! The keys of each kind's `spec`, the kinds' own documentation and their snippets come from the
 //! catalog's kind table ([`backline_catalog::kinds`]), which validation reads too: a field added
@@ -145,7 +144,7 @@ pub(crate) fn key_at(path: &[String], kind: Option<Kind>, name: &str) -> Option<
     keys_at(path, kind).into_iter().find(|k| k.name == name)
 }
 
-/// Well-known annotations (`catalog-format.md` §11): key and meaning.
+/// Well-known annotations: key and meaning.
 pub(crate) const ANNOTATIONS: &[(&str, &str)] = &[
     (
         "backstage.io/techdocs-ref",
@@ -317,6 +316,21 @@ mod tests {
                 .collect();
             assert!(errors.is_empty(), "{kind}: {errors:?}\n{plain}");
         }
+    }
+
+    #[test]
+    fn every_field_of_the_kind_table_is_offered_with_its_doc() {
+        let spec = vec!["spec".to_owned()];
+        for kind in Kind::ALL {
+            for field in kind.fields() {
+                let key = key_at(&spec, Some(kind), field.name).expect("offered");
+                assert_eq!((key.doc, key.required), (field.doc, field.required), "{kind}.{}", field.name);
+            }
+        }
+        assert!(keys_at(&spec, None).is_empty());
+        let profile = ["spec".to_owned(), "profile".to_owned()];
+        assert_eq!(keys_at(&profile, Some(Kind::User)).len(), PROFILE_FIELDS.len());
+        assert!(keys_at(&profile, Some(Kind::Component)).is_empty());
     }
 
     #[test]

@@ -385,8 +385,18 @@ mod tests {
                 assert!(!fields[..i].iter().any(|g| g.name == f.name), "{kind}.{} twice", f.name);
                 assert!(!f.doc.is_empty(), "{kind}.{} has no doc", f.name);
                 assert!(!f.required || f.stub != "TODO" || f.name == "owner", "{kind}.{} has no stub", f.name);
-                if f.relation.is_some() {
+                if let Some(emits) = f.relation {
                     assert!(matches!(f.ty, FieldType::String | FieldType::StringList), "{kind}.{}", f.name);
+                    if let Some(default) = emits.default_kind {
+                        assert!(
+                            emits.allowed_kinds.is_empty() || emits.allowed_kinds.contains(&default),
+                            "{kind}.{}: a bare name must mean an allowed kind",
+                            f.name
+                        );
+                    }
+                }
+                if let FieldType::Enum(allowed) = f.ty {
+                    assert_eq!(f.values, allowed, "{kind}.{}: completion offers the enum", f.name);
                 }
             }
         }

@@ -1,7 +1,6 @@
 //! Backline's per-file lints, run after Backstage's stages: spellings of values Backstage accepts
-//! (lifecycle, `spec.type`) and errors that block sibling documents. No Backstage stage: these are
-//! `BL` findings (warnings and hints), except that a blocked sibling repeats Backstage's verdict on
-//! the parent-level error (catalog-format.md §4 "Blast radius").
+//! (lifecycle, `spec.type`, with the well-known values of the kind table) and the errors that
+//! block the file's other documents. No Backstage stage: these are `BL` warnings and hints.
 
 use std::sync::Arc;
 
@@ -12,8 +11,8 @@ use crate::kinds::Kind;
 use crate::model::CatalogDocument;
 use crate::yaml::Node;
 
-/// Parent-level errors (catalog-format.md §4 "Blast radius") stop Backstage from storing any
-/// entity of the file in that round. Say so, and say how many entities are affected.
+/// Parent-level errors (YAML, root not a mapping, envelope) fail the whole file's processing, so
+/// Backstage stores no entity of the file in that round. Say so, and say how many entities are affected.
 pub(super) fn add_blocked_sibling_findings(
     path: &Arc<str>,
     documents: &[CatalogDocument],

@@ -1,4 +1,4 @@
-//! Per-file validation: Backstage's processing pipeline, one file per stage (catalog-format.md §4).
+//! Per-file validation: Backstage's processing pipeline, one file per stage.
 //!
 //! Backstage stops at the first failing stage; a linter that did so would make people fix one
 //! mistake per run. So every stage runs and reports everything it finds, and the document's

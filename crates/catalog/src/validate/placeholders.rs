@@ -19,7 +19,7 @@ pub(super) fn has_placeholder(node: &Node) -> bool {
 }
 
 /// Replaces placeholders by typed holes, as Backstage's placeholder processor walks the entity
-/// (catalog-format.md §10): a static check cannot read the files they point at, so `$text`,
+/// (after the envelope, before the policies): a static check cannot read the files they point at, so `$text`,
 /// `$openapi` and `$asyncapi` become strings, `$json` and `$yaml` empty mappings. A mapping with a
 /// `$` key among other keys is left alone and not descended into; so is a single unknown `$` key.
 /// A known placeholder whose value is not a string is an error (returned with its range).
