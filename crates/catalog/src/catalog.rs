@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::codes::Code;
 use crate::entity_ref::EntityRef;
 use crate::finding::{Finding, Fix, Severity};
+use crate::kinds::Kind;
 use crate::model::{Entity, ParsedFile, Reference};
 use crate::text::{LineIndex, TextRange};
 
@@ -73,8 +74,8 @@ impl CatalogIndex {
                     index.by_kind.entry(entity.kind().to_lowercase()).or_default().push(canonical.clone());
                     index.by_name.entry(entity.name().to_lowercase()).or_default().push(canonical.clone());
                 }
-                match entity.kind() {
-                    "User" => {
+                match entity.builtin_kind {
+                    Some(Kind::User) => {
                         if targets(entity, "memberOf").next().is_some() {
                             index.users_in_groups.insert(canonical.clone());
                         }
@@ -82,7 +83,7 @@ impl CatalogIndex {
                             direct_members.insert(g);
                         }
                     }
-                    "Group" => {
+                    Some(Kind::Group) => {
                         groups.push(canonical.clone());
                         for u in targets(entity, "members") {
                             index.users_in_groups.insert(u);
@@ -95,7 +96,16 @@ impl CatalogIndex {
                             children.entry(p).or_default().push(canonical.clone());
                         }
                     }
-                    _ => {}
+                    Some(
+                        Kind::Component
+                        | Kind::Api
+                        | Kind::Resource
+                        | Kind::System
+                        | Kind::Domain
+                        | Kind::Location
+                        | Kind::Template,
+                    )
+                    | None => {}
                 }
             }
         }
@@ -173,7 +183,7 @@ impl CatalogIndex {
             }
             let canonical = entity.entity_ref.canonical();
             self.lint_duplicates(file, entity, &canonical, &mut out);
-            if entity.kind() == "Group" && !self.groups_with_members.contains(&canonical) {
+            if entity.builtin_kind == Some(Kind::Group) && !self.groups_with_members.contains(&canonical) {
                 out.push(Finding::new(
                     Code::GroupWithoutMembers,
                     path,
@@ -189,16 +199,18 @@ impl CatalogIndex {
                     continue;
                 }
                 let allowed = r.field.allowed_kinds;
-                if !allowed.is_empty() && !allowed.iter().any(|k| k.eq_ignore_ascii_case(&target.kind)) {
+                let target_kind = Kind::from_ref_kind(&target.kind);
+                if !allowed.is_empty() && !target_kind.is_some_and(|k| allowed.contains(&k)) {
+                    let expected: Vec<&str> = allowed.iter().map(|k| k.name()).collect();
                     out.push(Finding::new(
                         Code::UnexpectedTargetKind,
                         path,
                         r.range,
-                        format!("`{}` points at {target_canonical}, but this field expects a {} (Backline lint; Backstage's newer model drops such relations).", r.field.field, allowed.join(" or ")),
+                        format!("`{}` points at {target_canonical}, but this field expects a {} (Backline lint; Backstage's newer model drops such relations).", r.field.field, expected.join(" or ")),
                     ));
                 }
                 if r.field.field == "owner"
-                    && target.kind.eq_ignore_ascii_case("user")
+                    && target_kind == Some(Kind::User)
                     && !self.users_in_groups.contains(&target_canonical)
                 {
                     out.push(Finding::new(
@@ -326,11 +338,12 @@ impl CatalogIndex {
                 .get(&r.raw.to_lowercase())
                 .into_iter()
                 .flatten()
-                .filter(|c| c.starts_with("component:") || c.starts_with("resource:"))
+                .filter(|c| matches!(ref_kind(c), Some(Kind::Component | Kind::Resource)))
                 .collect();
-            if let [only] = matches.as_slice() {
-                let kind = only.split(':').next().unwrap_or("component");
-                let new_text = format!("{kind}:{}", r.raw);
+            if let [only] = matches.as_slice()
+                && let Some(kind) = ref_kind(only)
+            {
+                let new_text = format!("{}:{}", kind.ref_name(), r.raw);
                 fix.title = format!("Write {new_text}");
                 if let Some(edit) = fix.edits.first_mut() {
                     edit.new_text = new_text;
@@ -338,6 +351,11 @@ impl CatalogIndex {
             }
         }
     }
+}
+
+/// The built-in kind of a canonical ref (`component:default/x`).
+fn ref_kind(canonical: &str) -> Option<Kind> {
+    canonical.split_once(':').and_then(|(kind, _)| Kind::from_ref_kind(kind))
 }
 
 fn targets<'e>(entity: &'e Entity, field: &'static str) -> impl Iterator<Item = String> + 'e {

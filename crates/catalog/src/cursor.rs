@@ -202,10 +202,10 @@ fn has_comment(s: &str) -> bool {
         match quote {
             Some(q) if c == q => quote = None,
             Some(_) => {}
-            None if c == '"' || c == '\'' => {
-                if prev == ' ' || prev == ':' || prev == '[' || prev == ',' || prev == '-' {
-                    quote = Some(c);
-                }
+            None if (c == '"' || c == '\'')
+                && (prev == ' ' || prev == ':' || prev == '[' || prev == ',' || prev == '-') =>
+            {
+                quote = Some(c);
             }
             None if c == '#' && (prev == ' ' || prev == '\t') => return true,
             None => {}
@@ -327,10 +327,10 @@ impl Stack {
                 (2, Some("metadata"), "namespace") => Some(&mut header.namespace),
                 _ => None,
             };
-            if let Some(slot) = slot {
-                if slot.is_none() {
-                    *slot = Some(plain_value(value));
-                }
+            if let Some(slot) = slot
+                && slot.is_none()
+            {
+                *slot = Some(plain_value(value));
             }
         }
         Some((parent_id, key))
@@ -373,12 +373,11 @@ pub fn line_context(text: &str, offset: u32) -> LineContext {
             let _own_key = stack.line(line, &mut header);
             continue;
         }
-        if let Some((pid, key)) = stack.line(line, &mut header) {
-            if let Some((_, Some(parent))) = &result {
-                if *parent == pid {
-                    siblings_after.push(key);
-                }
-            }
+        if let Some((pid, key)) = stack.line(line, &mut header)
+            && let Some((_, Some(parent))) = &result
+            && *parent == pid
+        {
+            siblings_after.push(key);
         }
     }
     if !saw_cursor {
@@ -390,10 +389,10 @@ pub fn line_context(text: &str, offset: u32) -> LineContext {
     ctx.siblings.extend(siblings_after);
     let root_children: Vec<String> = stack.frames[0].children.clone();
     let mut root_keys = root_children;
-    if let Some(k) = &cursor_key {
-        if let Some(i) = root_keys.iter().position(|r| r == k) {
-            root_keys.remove(i);
-        }
+    if let Some(k) = &cursor_key
+        && let Some(i) = root_keys.iter().position(|r| r == k)
+    {
+        root_keys.remove(i);
     }
     header.root_keys = root_keys;
     ctx.header = header;

@@ -5,6 +5,7 @@
 //! - [`text`]: byte ranges and line/column conversions (UTF-8, UTF-16, UTF-32).
 //! - [`yaml`]: YAML 1.2 streams to trees with a range on every node, errors per document.
 //! - [`format`], [`entity_ref`]: Backstage's field-format rules and reference parsing.
+//! - [`kinds`]: the built-in kinds and their fields, one table for validation, relations and editors.
 //! - [`validate`]: one file in, a [`model::ParsedFile`] out (documents, entities, findings).
 //! - [`catalog`]: cross-file lints over many parsed files.
 //! - [`discover`]: the only I/O of the checking path: walking trees and following Locations.
@@ -14,13 +15,14 @@
 
 pub mod catalog;
 pub mod codes;
-pub mod lint_level;
 pub mod cursor;
 pub mod discover;
 pub mod entity_ref;
 pub mod finding;
 pub mod format;
 pub mod generate;
+pub mod kinds;
+pub mod lint_level;
 pub mod model;
 pub mod text;
 pub mod validate;
@@ -29,6 +31,7 @@ pub mod yaml;
 pub use codes::{Code, Stage};
 pub use entity_ref::{EntityRef, parse_entity_ref};
 pub use finding::{Finding, Fix, Related, Severity, TextEdit};
+pub use kinds::Kind;
 pub use model::{CatalogDocument, Entity, ParsedFile};
 pub use text::{Encoding, LineCol, LineIndex, TextRange};
 pub use validate::parse_file;

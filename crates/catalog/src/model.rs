@@ -15,100 +15,9 @@ use crate::finding::Finding;
 use crate::text::{LineIndex, TextRange};
 use crate::yaml::Node;
 
-/// The built-in kinds, as Backstage spells them (validation of `kind` is case-sensitive).
-pub const BUILTIN_KINDS: &[&str] =
-    &["Component", "API", "Resource", "System", "Domain", "Group", "User", "Location", "Template"];
-
-/// apiVersions every built-in kind except Template accepts.
-pub const BACKSTAGE_API_VERSIONS: &[&str] = &["backstage.io/v1alpha1", "backstage.io/v1beta1"];
-/// The only apiVersion Templates are recognized with.
-pub const TEMPLATE_API_VERSION: &str = "scaffolder.backstage.io/v1beta3";
-
-pub const WELL_KNOWN_LIFECYCLES: &[&str] = &["experimental", "production", "deprecated"];
-
-/// Well-known `spec.type` values per kind, used only for did-you-mean hints.
-pub fn well_known_types(kind: &str) -> &'static [&'static str] {
-    match kind {
-        "Component" => &["service", "website", "library", "documentation", "tool"],
-        "API" => &["openapi", "asyncapi", "graphql", "grpc", "trpc"],
-        "Resource" => &["database", "s3-bucket", "cluster", "kubernetes-cluster", "queue", "topic", "cache", "bucket"],
-        "System" => &["product", "service", "feature-set"],
-        "Domain" => &["product-area", "product-group", "bundle"],
-        "Group" => &["team", "business-unit", "product-area", "root", "department", "organization", "sub-department"],
-        "Template" => &["service", "website", "library", "documentation", "resource"],
-        _ => &[],
-    }
-}
-
-/// A relation field: where a reference is written and what it means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct RelationField {
-    /// The field under `spec`, e.g. `owner`.
-    pub field: &'static str,
-    /// Whether the field holds one reference or a list.
-    pub many: bool,
-    /// The kind a bare name means (`None`: the kind must be written).
-    pub default_kind: Option<&'static str>,
-    /// The relation emitted from this entity to the target.
-    pub forward: &'static str,
-    /// The relation emitted from the target back to this entity.
-    pub reverse: &'static str,
-    /// Kinds Backstage's newer model allows as targets (empty: any).
-    pub allowed_kinds: &'static [&'static str],
-}
-
-const fn field(
-    field: &'static str,
-    many: bool,
-    default_kind: Option<&'static str>,
-    forward: &'static str,
-    reverse: &'static str,
-    allowed_kinds: &'static [&'static str],
-) -> RelationField {
-    RelationField { field, many, default_kind, forward, reverse, allowed_kinds }
-}
-
-const OWNER: RelationField = field("owner", false, Some("Group"), "ownedBy", "ownerOf", &["Group", "User"]);
-
-/// The relation fields of each kind (catalog-format.md §6.3).
-pub fn relation_fields(kind: &str) -> &'static [RelationField] {
-    const COMPONENT: &[RelationField] = &[
-        OWNER,
-        field("system", false, Some("System"), "partOf", "hasPart", &[]),
-        field("subcomponentOf", false, Some("Component"), "partOf", "hasPart", &[]),
-        field("providesApis", true, Some("API"), "providesApi", "apiProvidedBy", &[]),
-        field("consumesApis", true, Some("API"), "consumesApi", "apiConsumedBy", &[]),
-        field("dependsOn", true, None, "dependsOn", "dependencyOf", &[]),
-        field("dependencyOf", true, None, "dependencyOf", "dependsOn", &[]),
-    ];
-    const API: &[RelationField] = &[OWNER, field("system", false, Some("System"), "partOf", "hasPart", &[])];
-    const RESOURCE: &[RelationField] = &[
-        OWNER,
-        field("system", false, Some("System"), "partOf", "hasPart", &[]),
-        field("dependsOn", true, None, "dependsOn", "dependencyOf", &[]),
-        field("dependencyOf", true, None, "dependencyOf", "dependsOn", &[]),
-    ];
-    const SYSTEM: &[RelationField] = &[OWNER, field("domain", false, Some("Domain"), "partOf", "hasPart", &[])];
-    const DOMAIN: &[RelationField] = &[OWNER, field("subdomainOf", false, Some("Domain"), "partOf", "hasPart", &[])];
-    const GROUP: &[RelationField] = &[
-        field("parent", false, Some("Group"), "childOf", "parentOf", &["Group"]),
-        field("children", true, Some("Group"), "parentOf", "childOf", &["Group"]),
-        field("members", true, Some("User"), "hasMember", "memberOf", &["User"]),
-    ];
-    const USER: &[RelationField] = &[field("memberOf", true, Some("Group"), "memberOf", "hasMember", &["Group"])];
-    const TEMPLATE: &[RelationField] = &[OWNER];
-    match kind {
-        "Component" => COMPONENT,
-        "API" => API,
-        "Resource" => RESOURCE,
-        "System" => SYSTEM,
-        "Domain" => DOMAIN,
-        "Group" => GROUP,
-        "User" => USER,
-        "Template" => TEMPLATE,
-        _ => &[],
-    }
-}
+pub use crate::kinds::{
+    BACKSTAGE_API_VERSIONS, BUILTIN_KINDS, Kind, RelationField, TEMPLATE_API_VERSION, WELL_KNOWN_LIFECYCLES,
+};
 
 /// One reference written in a relation field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -169,6 +78,10 @@ pub struct Entity {
     /// Identity: kind, namespace (defaulted) and name as written. Compare with
     /// [`EntityRef::canonical`].
     pub entity_ref: EntityRef,
+    /// The built-in kind `kind:` names (exactly: kinds are case-sensitive), whether or not the
+    /// apiVersion is one Backstage recognises it with; `None` for custom kinds.
+    #[serde(skip)]
+    pub builtin_kind: Option<Kind>,
     pub api_version: String,
     pub kind_range: TextRange,
     pub name_range: TextRange,

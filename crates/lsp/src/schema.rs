@@ -1,23 +1,13 @@
 //! What may be written where in a catalog file, with a sentence on what each thing means: the
-//! keys of the envelope, of `metadata` and of each kind's `spec`, the well-known annotations
-//! (`catalog-format.md` §2, §3, §7, §11) and a snippet per kind. Completion offers these; hover
-//! shows their text.
+//! keys of the envelope, of `metadata`, of links and Template steps, and the well-known
+//! annotations. Completion offers these; hover shows their text.
 //!
-//! The core validates against its own copy of the kind schemas; this table adds what an editor
-//! needs and a validator does not (prose, shapes for inserting, snippets).
+//! The keys of each kind's `spec`, the kinds' own documentation and their snippets come from the
+//! catalog's kind table ([`backline_catalog::kinds`]), which validation reads too: a field added
+//! there is validated, completed and explained.
 
-use backline_catalog::model::{BACKSTAGE_API_VERSIONS, TEMPLATE_API_VERSION};
-
-/// What a key holds, which decides how completing it continues the line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Shape {
-    Scalar,
-    Map,
-    /// A list of scalars (tags, references).
-    List,
-    /// A list of mappings (links, steps).
-    MapList,
-}
+pub(crate) use backline_catalog::kinds::Shape;
+use backline_catalog::kinds::{Field, FieldType, Kind, PROFILE_FIELDS};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Key {
@@ -29,6 +19,12 @@ pub(crate) struct Key {
 
 const fn key(name: &'static str, shape: Shape, required: bool, doc: &'static str) -> Key {
     Key { name, shape, required, doc }
+}
+
+impl From<&Field> for Key {
+    fn from(f: &Field) -> Key {
+        Key { name: f.name, shape: f.ty.shape(), required: f.required, doc: f.doc }
+    }
 }
 
 use Shape::*;
@@ -113,12 +109,6 @@ const LINK: &[Key] = &[
     ),
 ];
 
-const PROFILE: &[Key] = &[
-    key("displayName", Scalar, false, "The name people see."),
-    key("email", Scalar, false, "Contact email: Backline shows it when asked who owns something."),
-    key("picture", Scalar, false, "URL of an avatar image."),
-];
-
 const STEP: &[Key] = &[
     key("id", Scalar, false, "Identifier later steps and the output refer to (`${{ steps.<id>.output }}`)."),
     key("name", Scalar, false, "What the step is called in the scaffolder's progress view."),
@@ -132,144 +122,29 @@ const STEP: &[Key] = &[
     key("if", Scalar, false, "Skip the step unless this expression (or boolean) is true."),
 ];
 
-const OWNER_DOC: &str = "Who owns the entity: a Group (a bare name means a Group) or a User (`user:name`). Backline reports owners defined nowhere.";
-const SYSTEM_DOC: &str = "The System the entity belongs to (a bare name means a System).";
-
-const COMPONENT: &[Key] = &[
-    key(
-        "type",
-        Scalar,
-        true,
-        "What kind of component: `service`, `website`, `library`, `documentation`, `tool`... Any value is accepted.",
-    ),
-    key(
-        "lifecycle",
-        Scalar,
-        true,
-        "Where it is in its life: `experimental`, `production` or `deprecated`. Any value is accepted; Backline flags others.",
-    ),
-    key("owner", Scalar, true, OWNER_DOC),
-    key("system", Scalar, false, SYSTEM_DOC),
-    key("subcomponentOf", Scalar, false, "The Component this one is part of (a bare name means a Component)."),
-    key("providesApis", List, false, "APIs this component provides (bare names mean APIs)."),
-    key("consumesApis", List, false, "APIs this component consumes (bare names mean APIs)."),
-    key(
-        "dependsOn",
-        List,
-        false,
-        "Components and Resources this one depends on. The kind must be written: `component:orders`, `resource:orders-db`.",
-    ),
-    key(
-        "dependencyOf",
-        List,
-        false,
-        "Entities that depend on this one (the reverse of `dependsOn`). The kind must be written.",
-    ),
-];
-
-const API: &[Key] = &[
-    key("type", Scalar, true, "The API's format: `openapi`, `asyncapi`, `graphql`, `grpc`, `trpc`..."),
-    key("lifecycle", Scalar, true, "`experimental`, `production` or `deprecated`."),
-    key("owner", Scalar, true, OWNER_DOC),
-    key("system", Scalar, false, SYSTEM_DOC),
-    key(
-        "definition",
-        Scalar,
-        true,
-        "The API's definition as text: a block scalar (`|`) or a placeholder such as `$text: ./openapi.yaml`.",
-    ),
-];
-
-const RESOURCE: &[Key] = &[
-    key("type", Scalar, true, "What kind of resource: `database`, `s3-bucket`, `kubernetes-cluster`, `queue`..."),
-    key("owner", Scalar, true, OWNER_DOC),
-    key("system", Scalar, false, SYSTEM_DOC),
-    key("dependsOn", List, false, "Entities this resource depends on; the kind must be written."),
-    key("dependencyOf", List, false, "Entities that depend on this resource; the kind must be written."),
-];
-
-const SYSTEM: &[Key] = &[
-    key("owner", Scalar, true, OWNER_DOC),
-    key("domain", Scalar, false, "The Domain the system belongs to (a bare name means a Domain)."),
-    key("type", Scalar, false, "e.g. `product`, `service`, `feature-set`."),
-];
-
-const DOMAIN: &[Key] = &[
-    key("owner", Scalar, true, OWNER_DOC),
-    key("subdomainOf", Scalar, false, "The parent Domain (a bare name means a Domain)."),
-    key("type", Scalar, false, "e.g. `product-area`, `product-group`, `bundle`."),
-];
-
-const GROUP: &[Key] = &[
-    key("type", Scalar, true, "What kind of group: `team`, `business-unit`, `product-area`, `root`..."),
-    key("profile", Map, false, "`displayName`, `email` and `picture` of the group."),
-    key("parent", Scalar, false, "The parent Group (at most one)."),
-    key("children", List, true, "Sub-groups. Required, but may be `[]`."),
-    key("members", List, false, "Users who are direct members (bare names mean Users)."),
-];
-
-const USER: &[Key] = &[
-    key("profile", Map, false, "`displayName`, `email` and `picture` of the person."),
-    key("memberOf", List, true, "Groups the user belongs to. Required, but may be `[]`."),
-];
-
-const LOCATION: &[Key] = &[
-    key(
-        "type",
-        Scalar,
-        false,
-        "How targets are read: `url` or `file` (default: the type of the location this entity came from).",
-    ),
-    key("target", Scalar, false, "One path (relative to this file when it starts with `.`) or URL, globs allowed."),
-    key("targets", List, false, "Several paths or URLs."),
-    key("presence", Scalar, false, "`required` (default: a missing target is an error) or `optional`."),
-];
-
-const TEMPLATE: &[Key] = &[
-    key("type", Scalar, true, "What the template creates: `service`, `website`, `library`..."),
-    key("owner", Scalar, false, OWNER_DOC),
-    key("parameters", MapList, false, "The form: JSON Schema objects, one page each."),
-    key("steps", MapList, true, "The actions to run, in order."),
-    key("output", Map, false, "Links and text shown when the template has run."),
-    key("presentation", Map, false, "How the template's buttons are labelled."),
-];
-
-/// The keys of each kind's `spec`.
-pub(crate) fn spec_keys(kind: &str) -> &'static [Key] {
-    match kind {
-        "Component" => COMPONENT,
-        "API" => API,
-        "Resource" => RESOURCE,
-        "System" => SYSTEM,
-        "Domain" => DOMAIN,
-        "Group" => GROUP,
-        "User" => USER,
-        "Location" => LOCATION,
-        "Template" => TEMPLATE,
-        _ => &[],
-    }
-}
-
 /// The keys that may be written in the mapping at `path`.
-pub(crate) fn keys_at(path: &[String], kind: Option<&str>) -> &'static [Key] {
+pub(crate) fn keys_at(path: &[String], kind: Option<Kind>) -> Vec<Key> {
     let p: Vec<&str> = path.iter().map(String::as_str).collect();
+    let fields = |fields: &[Field]| fields.iter().map(Key::from).collect();
     match (p.as_slice(), kind) {
-        ([], _) => ENVELOPE,
-        (["metadata"], _) => METADATA,
-        (["metadata", "links", "-"], _) => LINK,
-        (["spec"], Some(k)) => spec_keys(k),
-        (["spec", "profile"], Some("Group" | "User")) => PROFILE,
-        (["spec", "steps", "-"], Some("Template")) => STEP,
-        _ => &[],
+        ([], _) => ENVELOPE.to_vec(),
+        (["metadata"], _) => METADATA.to_vec(),
+        (["metadata", "links", "-"], _) => LINK.to_vec(),
+        (["spec"], Some(k)) => fields(k.fields()),
+        (["spec", field], Some(k)) if k.field(field).is_some_and(|f| f.ty == FieldType::Profile) => {
+            fields(PROFILE_FIELDS)
+        }
+        (["spec", "steps", "-"], Some(Kind::Template)) => STEP.to_vec(),
+        _ => Vec::new(),
     }
 }
 
 /// The key named `name` in the mapping at `path`.
-pub(crate) fn key_at(path: &[String], kind: Option<&str>, name: &str) -> Option<&'static Key> {
-    keys_at(path, kind).iter().find(|k| k.name == name)
+pub(crate) fn key_at(path: &[String], kind: Option<Kind>, name: &str) -> Option<Key> {
+    keys_at(path, kind).into_iter().find(|k| k.name == name)
 }
 
-/// Well-known annotations (`catalog-format.md` §11): key and meaning.
+/// Well-known annotations: key and meaning.
 pub(crate) const ANNOTATIONS: &[(&str, &str)] = &[
     (
         "backstage.io/techdocs-ref",
@@ -352,69 +227,29 @@ pub(crate) fn annotation_doc(key: &str) -> Option<&'static str> {
     ANNOTATIONS.iter().find(|(k, _)| *k == key).map(|(_, d)| *d)
 }
 
-/// One line on each built-in kind.
-pub(crate) fn kind_doc(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "Component" => {
-            "A unit of software: a service, website, library... Needs `spec.type`, `spec.lifecycle` and `spec.owner`."
-        }
-        "API" => "An interface a component provides or consumes. Needs `type`, `lifecycle`, `owner` and `definition`.",
-        "Resource" => "Infrastructure a system needs: a database, bucket, cluster... Needs `type` and `owner`.",
-        "System" => {
-            "A collection of components, APIs and resources that together expose some functionality. Needs `owner`."
-        }
-        "Domain" => "A bounded context grouping systems. Needs `owner`.",
-        "Group" => "A team or other organisational unit. Needs `type` and `children` (may be `[]`).",
-        "User" => "A person. Needs `memberOf` (may be `[]`).",
-        "Location" => "A pointer to more catalog files (`target`, `targets`).",
-        "Template" => "A scaffolder template (`scaffolder.backstage.io/v1beta3`). Needs `type` and `steps`.",
-        _ => return None,
-    })
-}
-
-/// The apiVersions a kind is recognised with.
-pub(crate) fn api_versions(kind: Option<&str>) -> Vec<&'static str> {
+/// The apiVersions a kind is recognised with; every one Backstage knows when the kind is not.
+pub(crate) fn api_versions(kind: Option<Kind>) -> Vec<&'static str> {
     match kind {
-        Some("Template") => vec![TEMPLATE_API_VERSION],
-        Some(_) => BACKSTAGE_API_VERSIONS.to_vec(),
+        Some(k) => k.api_versions().to_vec(),
         None => {
-            let mut v = BACKSTAGE_API_VERSIONS.to_vec();
-            v.push(TEMPLATE_API_VERSION);
-            v
+            let mut all: Vec<&str> = Vec::new();
+            for v in Kind::ALL.iter().flat_map(|k| k.api_versions()) {
+                if !all.contains(v) {
+                    all.push(v);
+                }
+            }
+            all
         }
     }
 }
 
 /// A new entity of `kind`, as an LSP snippet (`${1:name}` tab stops, `${2|a,b|}` choices).
-pub(crate) fn snippet(kind: &str) -> Option<String> {
-    let api = if kind == "Template" { TEMPLATE_API_VERSION } else { "backstage.io/v1alpha1" };
-    let head =
-        format!("apiVersion: {api}\nkind: {kind}\nmetadata:\n  name: ${{1:name}}\n  description: ${{2:What it is}}\n");
-    let spec = match kind {
-        "Component" => {
-            "spec:\n  type: ${3|service,website,library,documentation,tool|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n"
-        }
-        "API" => {
-            "spec:\n  type: ${3|openapi,asyncapi,graphql,grpc,trpc|}\n  lifecycle: ${4|production,experimental,deprecated|}\n  owner: ${5:team}\n  system: ${6:system}\n  definition:\n    \\$text: ${7:./openapi.yaml}\n"
-        }
-        "Resource" => {
-            "spec:\n  type: ${3|database,s3-bucket,kubernetes-cluster,queue,cache|}\n  owner: ${4:team}\n  system: ${5:system}\n"
-        }
-        "System" => "spec:\n  owner: ${3:team}\n  domain: ${4:domain}\n",
-        "Domain" => "spec:\n  owner: ${3:team}\n",
-        "Group" => {
-            "spec:\n  type: ${3|team,business-unit,product-area,root|}\n  profile:\n    displayName: ${4:Display Name}\n    email: ${5:team@example.com}\n  parent: ${6:parent}\n  children: []\n  members: []\n"
-        }
-        "User" => {
-            "spec:\n  profile:\n    displayName: ${3:Full Name}\n    email: ${4:person@example.com}\n  memberOf: [${5:team}]\n"
-        }
-        "Location" => "spec:\n  targets:\n    - ${3:./*/catalog-info.yaml}\n",
-        "Template" => {
-            "spec:\n  owner: ${3:team}\n  type: ${4:service}\n  parameters: []\n  steps:\n    - id: ${5:fetch}\n      name: ${6:Fetch skeleton}\n      action: ${7:fetch:template}\n      input:\n        url: ${8:./skeleton}\n"
-        }
-        _ => return None,
-    };
-    Some(format!("{head}{spec}$0"))
+pub(crate) fn snippet(kind: Kind) -> String {
+    let spec = kind.spec();
+    format!(
+        "apiVersion: {}\nkind: {kind}\nmetadata:\n  name: ${{1:name}}\n  description: ${{2:What it is}}\n{}$0",
+        spec.api_versions[0], spec.snippet
+    )
 }
 
 /// A snippet as plain text, for clients without snippet support: placeholders become their
@@ -466,14 +301,12 @@ pub(crate) fn snippet_to_plain(snippet: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use backline_catalog::model::BUILTIN_KINDS;
-
     use super::*;
 
     #[test]
     fn every_kind_has_a_snippet_that_validates() {
-        for kind in BUILTIN_KINDS {
-            let plain = snippet_to_plain(&snippet(kind).unwrap());
+        for kind in Kind::ALL {
+            let plain = snippet_to_plain(&snippet(kind));
             let file = backline_catalog::parse_file("s.yaml".into(), &plain);
             let errors: Vec<_> = file
                 .findings
@@ -482,8 +315,22 @@ mod tests {
                 .map(|f| f.message.clone())
                 .collect();
             assert!(errors.is_empty(), "{kind}: {errors:?}\n{plain}");
-            assert!(kind_doc(kind).is_some());
         }
+    }
+
+    #[test]
+    fn every_field_of_the_kind_table_is_offered_with_its_doc() {
+        let spec = vec!["spec".to_owned()];
+        for kind in Kind::ALL {
+            for field in kind.fields() {
+                let key = key_at(&spec, Some(kind), field.name).expect("offered");
+                assert_eq!((key.doc, key.required), (field.doc, field.required), "{kind}.{}", field.name);
+            }
+        }
+        assert!(keys_at(&spec, None).is_empty());
+        let profile = ["spec".to_owned(), "profile".to_owned()];
+        assert_eq!(keys_at(&profile, Some(Kind::User)).len(), PROFILE_FIELDS.len());
+        assert!(keys_at(&profile, Some(Kind::Component)).is_empty());
     }
 
     #[test]

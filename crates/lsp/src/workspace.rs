@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use backline_catalog::catalog::CatalogIndex;
 use backline_catalog::discover::{self, FileSystem, RealFs, is_catalog_file_name};
-use backline_catalog::{Code, Finding, ParsedFile, TextRange, parse_file};
+use backline_catalog::{Code, Finding, Kind, ParsedFile, TextRange, parse_file};
 use rayon::prelude::*;
 
 use crate::external::OrgCatalog;
@@ -157,7 +157,7 @@ pub(crate) fn slim(mut parsed: ParsedFile) -> ParsedFile {
             e.labels = Vec::new();
             e.tags = Vec::new();
             e.api_version = String::new();
-            if matches!(e.kind(), "Group" | "User") {
+            if matches!(e.builtin_kind, Some(Kind::Group | Kind::User)) {
                 e.annotations.retain(|(k, _)| ROUTING_ANNOTATIONS.contains(&k.as_str()));
                 e.annotations.shrink_to_fit();
             } else {

@@ -7,9 +7,8 @@
 //! as in a small one, so completion never waits for a re-parse.
 
 use backline_catalog::cursor::{self, LineContext, Slot};
-use backline_catalog::model::{
-    BUILTIN_KINDS, Entity, RelationField, WELL_KNOWN_LIFECYCLES, relation_fields, well_known_types,
-};
+use backline_catalog::kinds::{Kind, RelationField, WELL_KNOWN_LIFECYCLES};
+use backline_catalog::model::Entity;
 use backline_catalog::{EntityRef, ParsedFile, TextRange};
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionItemLabelDetails, CompletionList, CompletionResponse,
@@ -39,7 +38,7 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
     }
     let range = convert::range(&index, ctx.word, snap.encoding);
     let typed = ctx.typed(text, offset);
-    let kind = ctx.header.kind.as_deref().filter(|k| BUILTIN_KINDS.contains(k));
+    let kind = ctx.header.kind.as_deref().and_then(Kind::from_name);
     let path: Vec<&str> = ctx.path.iter().map(String::as_str).collect();
     // A value written right after `key:` needs its separating space.
     let space = if ctx.word.start > 0 && text.as_bytes()[ctx.word.start as usize - 1] == b':' { " " } else { "" };
@@ -153,10 +152,10 @@ fn flow_context(text: &str, offset: u32, mut ctx: LineContext) -> Option<LineCon
 }
 
 /// The relation field `name` of `kind`, or of any kind when the kind is not known (yet).
-fn relation_field(kind: Option<&str>, name: &str) -> Option<RelationField> {
+fn relation_field(kind: Option<Kind>, name: &str) -> Option<RelationField> {
     match kind {
-        Some(k) => relation_fields(k).iter().find(|f| f.field == name).copied(),
-        None => BUILTIN_KINDS.iter().flat_map(|k| relation_fields(k)).find(|f| f.field == name).copied(),
+        Some(k) => k.relation_fields().find(|f| f.field == name),
+        None => Kind::ALL.into_iter().flat_map(Kind::relation_fields).find(|f| f.field == name),
     }
 }
 
@@ -171,7 +170,7 @@ fn edit(range: Range, new_text: String) -> Option<CompletionTextEdit> {
 fn key_items(
     snap: &Snapshot,
     ctx: &LineContext,
-    kind: Option<&str>,
+    kind: Option<Kind>,
     text: &str,
     range: Range,
     out: &mut Vec<CompletionItem>,
@@ -223,8 +222,8 @@ fn key_items(
         });
     }
     if ctx.path.is_empty() && ctx.header.kind.is_none() && ctx.header.root_keys.is_empty() {
-        for k in BUILTIN_KINDS {
-            let Some(body) = schema::snippet(k) else { continue };
+        for k in Kind::ALL {
+            let body = schema::snippet(k);
             let (new_text, format) = if snap.caps.snippets {
                 (body, InsertTextFormat::SNIPPET)
             } else {
@@ -234,7 +233,7 @@ fn key_items(
                 label: format!("{k} entity"),
                 kind: Some(CompletionItemKind::SNIPPET),
                 detail: Some(format!("a new {k}")),
-                documentation: schema::kind_doc(k).map(|d| markdown(d.to_owned())),
+                documentation: Some(markdown(k.spec().doc.to_owned())),
                 sort_text: Some(format!("2{k}")),
                 filter_text: Some(format!("{k} entity")),
                 insert_text_format: Some(format),
@@ -246,13 +245,19 @@ fn key_items(
     }
 }
 
-fn value_items(path: &[&str], kind: Option<&str>, space: &str, range: Range, out: &mut Vec<CompletionItem>) {
+fn value_items(path: &[&str], kind: Option<Kind>, space: &str, range: Range, out: &mut Vec<CompletionItem>) {
     let values: Vec<(&str, Option<&str>)> = match path {
-        ["kind"] => BUILTIN_KINDS.iter().map(|k| (*k, schema::kind_doc(k))).collect(),
+        ["kind"] => Kind::ALL.iter().map(|k| (k.name(), Some(k.spec().doc))).collect(),
         ["apiVersion"] => schema::api_versions(kind).into_iter().map(|v| (v, None)).collect(),
-        ["spec", "lifecycle"] => WELL_KNOWN_LIFECYCLES.iter().map(|l| (*l, None)).collect(),
-        ["spec", "type"] => kind.map(well_known_types).unwrap_or_default().iter().map(|t| (*t, None)).collect(),
-        ["spec", "presence"] if kind == Some("Location") => vec![("required", None), ("optional", None)],
+        ["spec", name] => {
+            let values = match kind {
+                Some(k) => k.field(name).map_or(&[][..], |f| f.values),
+                // The kind is not written yet: lifecycles mean the same on every kind.
+                None if *name == "lifecycle" => WELL_KNOWN_LIFECYCLES,
+                None => &[],
+            };
+            values.iter().map(|v| (*v, None)).collect()
+        }
         _ => Vec::new(),
     };
     for (i, (value, doc)) in values.into_iter().enumerate() {
@@ -270,20 +275,20 @@ fn value_items(path: &[&str], kind: Option<&str>, space: &str, range: Range, out
 
 /// The kinds offered for a field: what it accepts, or for `dependsOn`-like fields (any kind,
 /// written out) the kinds people depend on.
-fn offered_kinds(field: &RelationField) -> Vec<&'static str> {
+fn offered_kinds(field: &RelationField) -> Vec<Kind> {
     if !field.allowed_kinds.is_empty() {
         return field.allowed_kinds.to_vec();
     }
     match field.default_kind {
         Some(k) => vec![k],
-        None => vec!["Component", "Resource", "API"],
+        None => vec![Kind::Component, Kind::Resource, Kind::Api],
     }
 }
 
 /// How a reference to `target` is written from an entity in namespace `own_ns`: the shortest form
 /// that means it (the bare name when it has the field's default kind and our namespace).
 pub(crate) fn reference_text(r: &EntityRef, field: &RelationField, own_ns: &str) -> String {
-    let default_kind = field.default_kind.is_some_and(|k| k.eq_ignore_ascii_case(&r.kind));
+    let default_kind = field.default_kind.is_some_and(|k| Kind::from_ref_kind(&r.kind) == Some(k));
     let same_ns = r.namespace.eq_ignore_ascii_case(own_ns);
     match (default_kind, same_ns) {
         (true, true) => r.name.clone(),
@@ -430,7 +435,7 @@ fn reference_items(
     let mut cut = false;
     let mut found: Vec<(String, Candidate<'_>, String)> = Vec::new();
     'kinds: for kind in offered_kinds(&field) {
-        let kind = kind.to_lowercase();
+        let kind = kind.ref_name().to_owned();
         let named = |c: &Candidate<'_>| contains_ignore_case(&c.entity_ref().name, name_needle);
         let mut locals = catalog
             .sorted_by_kind

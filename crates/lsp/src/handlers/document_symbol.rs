@@ -3,7 +3,7 @@
 //! children. Files with more than [`CHILDREN_LIMIT`] entities get entities only: the full outline
 //! of a 19,000-line file is megabytes of JSON, slower to send than the whole analysis takes.
 
-use backline_catalog::{Entity, LineIndex, TextRange};
+use backline_catalog::{Entity, Kind, LineIndex, TextRange};
 use tower_lsp_server::ls_types::{
     DocumentSymbol, DocumentSymbolResponse, Location, SymbolInformation, SymbolKind, Uri,
 };
@@ -15,17 +15,17 @@ use crate::state::Snapshot;
 pub(crate) const CHILDREN_LIMIT: usize = 300;
 
 pub(crate) fn symbol_kind(kind: &str) -> SymbolKind {
-    match kind {
-        "Component" => SymbolKind::CLASS,
-        "API" => SymbolKind::INTERFACE,
-        "Resource" => SymbolKind::OBJECT,
-        "System" => SymbolKind::PACKAGE,
-        "Domain" => SymbolKind::NAMESPACE,
-        "Group" => SymbolKind::STRUCT,
-        "User" => SymbolKind::CONSTANT,
-        "Location" => SymbolKind::FILE,
-        "Template" => SymbolKind::CONSTRUCTOR,
-        _ => SymbolKind::OBJECT,
+    match Kind::from_name(kind) {
+        Some(Kind::Component) => SymbolKind::CLASS,
+        Some(Kind::Api) => SymbolKind::INTERFACE,
+        Some(Kind::Resource) => SymbolKind::OBJECT,
+        Some(Kind::System) => SymbolKind::PACKAGE,
+        Some(Kind::Domain) => SymbolKind::NAMESPACE,
+        Some(Kind::Group) => SymbolKind::STRUCT,
+        Some(Kind::User) => SymbolKind::CONSTANT,
+        Some(Kind::Location) => SymbolKind::FILE,
+        Some(Kind::Template) => SymbolKind::CONSTRUCTOR,
+        None => SymbolKind::OBJECT,
     }
 }
 

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use backline_catalog::cursor;
-use backline_catalog::{EntityRef, Severity};
+use backline_catalog::{EntityRef, Kind, Severity};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tower_lsp_server::jsonrpc::Result;
@@ -121,10 +121,10 @@ fn owner_markdown(snap: &Snapshot, entity: &EntityRef, owner: &EntityRef) -> Str
             md.push_str(&format!("- {}: {}\n", link.title.as_deref().unwrap_or("Link"), link.url));
         }
     }
-    if o.kind().eq_ignore_ascii_case("group") {
+    if Kind::from_ref_kind(o.kind()) == Some(Kind::Group) {
         let mut members: Vec<EntityRef> =
             o.references.iter().filter(|r| r.field.field == "members").filter_map(|r| r.target.clone()).collect();
-        for &at in snap.catalog.sorted_by_kind.get("user").map_or(&[][..], Vec::as_slice) {
+        for &at in snap.catalog.sorted_by_kind.get(&Kind::User.ref_name()).map_or(&[][..], Vec::as_slice) {
             let Some((_, u)) = snap.catalog.entity(at) else { continue };
             let belongs = u.references.iter().any(|r| {
                 r.field.field == "memberOf" && r.target.as_ref().is_some_and(|t| lookup::same_entity(t, owner))

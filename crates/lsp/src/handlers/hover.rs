@@ -3,7 +3,7 @@
 
 use backline_catalog::cursor::{self, Slot};
 use backline_catalog::yaml::Value;
-use backline_catalog::{Code, ParsedFile, TextRange};
+use backline_catalog::{Code, Kind, ParsedFile, TextRange};
 use tower_lsp_server::ls_types::{Hover, HoverContents, MarkupContent, MarkupKind, Position};
 
 use crate::analysis;
@@ -52,7 +52,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
         None => {
             let ctx = cursor::line_context(text, offset);
             let word = ctx.word_text(text);
-            let kind = ctx.header.kind.as_deref();
+            let kind = ctx.header.kind.as_deref().and_then(Kind::from_name);
             let path: Vec<&str> = ctx.path.iter().map(String::as_str).collect();
             match ctx.slot {
                 Slot::Key if !word.is_empty() => {
@@ -63,7 +63,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
                 }
 
                 Slot::Value if path == ["kind"] => {
-                    if let Some(d) = schema::kind_doc(word) {
+                    if let Some(d) = Kind::from_name(word).map(|k| k.spec().doc) {
                         range = Some(ctx.word);
                         sections.push(format!("**{word}**\n\n{d}"));
                     }
@@ -74,7 +74,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
             // annotations: {a: b}}`, `links: [{url: x, title: y}]`) or a quoted key apart: the
             // parse knows which key the cursor is on.
             if sections.is_empty() {
-                let kind = kind.or_else(|| cursor::document_at(&parsed, offset)?.entity.as_ref().map(|e| e.kind()));
+                let kind = kind.or_else(|| cursor::document_at(&parsed, offset)?.entity.as_ref()?.builtin_kind);
                 if let Some((path, key, at)) = key_in_tree(&parsed, offset)
                     && let Some(d) = key_doc(&path, kind, &key)
                 {
@@ -113,7 +113,7 @@ pub(crate) fn hover(snap: &Snapshot, doc: &Document, position: Position) -> Opti
 
 /// What a key means: an annotation's documentation under `metadata.annotations`, else the
 /// schema's for the key at `path` in an entity of `kind`.
-fn key_doc(path: &[String], kind: Option<&str>, key: &str) -> Option<String> {
+fn key_doc(path: &[String], kind: Option<Kind>, key: &str) -> Option<String> {
     if path == ["metadata", "annotations"] {
         return schema::annotation_doc(key).map(|d| format!("**`{key}`** (annotation)\n\n{d}"));
     }

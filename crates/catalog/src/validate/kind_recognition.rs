@@ -1,0 +1,61 @@
+//! Stage 6: kind recognition. `BuiltinKindsEntityProcessor` validates an entity only when one of
+//! its kind validators claims it (the kind, case-sensitive, and an apiVersion that kind accepts);
+//! an entity nobody claims is refused with "No processor recognized the entity".
+
+use super::Checker;
+use super::lints::closest;
+use crate::codes::Code;
+use crate::entity_ref::EntityRef;
+use crate::finding::Fix;
+use crate::kinds::{BUILTIN_KINDS, Kind};
+use crate::yaml::Node;
+
+impl Checker<'_> {
+    /// The built-in kind that claims the entity: the kind as written (case-sensitive) with one of
+    /// its apiVersions. `None` (reported, unless the envelope already lacks an apiVersion) when no
+    /// validator claims it.
+    pub(super) fn recognize(
+        &mut self,
+        root: &Node,
+        api_version: Option<&str>,
+        kind: &str,
+        entity_ref: &EntityRef,
+    ) -> Option<Kind> {
+        let api_version = api_version?;
+        let builtin = Kind::from_name(kind);
+        if let Some(k) = builtin
+            && k.api_versions().contains(&api_version)
+        {
+            return Some(k);
+        }
+        let kind_range = root.get("kind").map_or(root.range, |n| n.range);
+        let api_range = root.get("apiVersion").map_or(root.range, |n| n.range);
+        let mut message = format!(
+            "No processor recognized the entity {} as valid, possibly caused by a foreign kind or apiVersion.",
+            entity_ref.canonical()
+        );
+        let (range, fix) = match builtin {
+            None => match closest(kind, BUILTIN_KINDS, true) {
+                Some(g) => {
+                    message.push_str(&format!(" Did you mean kind \"{g}\"? Kinds are case-sensitive."));
+                    (kind_range, Some(Fix::replace(format!("Change kind to {g}"), kind_range, g)))
+                }
+                None => {
+                    message.push_str(&format!(
+                        " Use a built-in kind ({}), or install a processor for this custom kind in Backstage.",
+                        BUILTIN_KINDS.join(", ")
+                    ));
+                    (kind_range, None)
+                }
+            },
+            Some(k) => {
+                let want = k.api_versions()[0];
+                message.push_str(&format!(" Kind {k} needs apiVersion {want}."));
+                (api_range, Some(Fix::replace(format!("Change apiVersion to {want}"), api_range, want)))
+            }
+        };
+        let f = self.report(Code::UnknownKind, range, message);
+        f.fix = fix;
+        None
+    }
+}
