@@ -37,30 +37,51 @@ const SYNC_INTERVAL: Duration = Duration::from_secs(1);
 /// index catches up.
 const SEARCH_PAGE: usize = 4_000;
 
+/// What went wrong, with the error that caused it as its [`source`](std::error::Error::source)
+/// (the messages say what was being done; a caller showing the chain shows why).
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("configuration: {0}")]
-    Config(String),
-    #[error("cannot open the store {0}")]
-    Connect(String),
+    #[error(transparent)]
+    Settings(#[from] settings::SettingsError),
+    #[error("configuration: no source named `{0}`")]
+    UnknownSource(String),
+    #[error("configuration: schema `{0}` in the store URL must be lowercase letters, digits and `_`")]
+    InvalidSchema(String),
+    #[error("configuration: unsupported store url `{0}`")]
+    UnsupportedUrl(String),
+    #[error("cannot open the store {store}")]
+    Connect {
+        /// The SQLite file or the PostgreSQL URL (without its password).
+        store: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("store: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("store migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("search index: {0}")]
-    Search(String),
-    #[error("{0}")]
-    Io(String),
+    #[error("search index: cannot {action}")]
+    Search {
+        action: &'static str,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("another `backline index` is running on this store")]
     Busy,
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
-impl From<settings::SettingsError> for IndexError {
-    fn from(e: settings::SettingsError) -> IndexError {
-        IndexError::Config(e.to_string())
-    }
+    #[error("{task} stopped unexpectedly")]
+    Task {
+        /// What the background task was doing.
+        task: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
 /// Held while indexing: only one run per store at a time.
@@ -148,24 +169,22 @@ impl Index {
                 let mut name = db.file_name().unwrap_or_default().to_os_string();
                 name.push(".lock");
                 let path = db.with_file_name(name);
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(&path)
-                    .map_err(|e| IndexError::Io(format!("cannot open lock file {}: {e}", path.display())))?;
+                let file =
+                    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(
+                        |source| IndexError::Io { action: "open the lock file", path: path.clone(), source },
+                    )?;
                 if wait {
                     let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
                         .await
-                        .map_err(|e| IndexError::Internal(e.to_string()))?
-                        .map_err(|e| IndexError::Io(format!("cannot lock {}: {e}", path.display())))?;
+                        .map_err(|source| IndexError::Task { task: "waiting for the index lock", source })?
+                        .map_err(|source| IndexError::Io { action: "lock", path, source })?;
                     Ok(Some(IndexLock { inner: LockInner::File(file) }))
                 } else {
                     match file.try_lock() {
                         Ok(()) => Ok(Some(IndexLock { inner: LockInner::File(file) })),
                         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-                        Err(std::fs::TryLockError::Error(e)) => {
-                            Err(IndexError::Io(format!("cannot lock {}: {e}", path.display())))
+                        Err(std::fs::TryLockError::Error(source)) => {
+                            Err(IndexError::Io { action: "lock", path, source })
                         }
                     }
                 }
