@@ -75,6 +75,12 @@ pub enum IndexError {
     },
     #[error("another `backline index` is running on this store")]
     Busy,
+    #[error("the store {store} is read-only: cannot {doing}")]
+    ReadOnly {
+        store: String,
+        /// What needed to write.
+        doing: &'static str,
+    },
     #[error("{task} stopped unexpectedly")]
     Task {
         /// What the background task was doing.
@@ -134,13 +140,42 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// Opens (creating and migrating if needed) the store and the search index, and brings the
     /// search index up to date with the store.
+    ///
+    /// A read-only store (see [`Store::open`]) is searched through its search directory when
+    /// that opens and is current, else through a search index built in memory from the store.
     pub async fn open(settings: IndexSettings) -> Result<Index, IndexError> {
         let store = Store::open(&settings.store).await?;
-        let search = SearchIndex::open(&settings.store.search)?;
+        let search = match SearchIndex::open(&settings.store.search) {
+            Ok(search) => search,
+            Err(_) if store.is_read_only() => SearchIndex::open(&SearchLocation::Memory)?,
+            Err(e) => return Err(e),
+        };
         let store_id = store.store_id().await?;
-        let index = Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
-        index.sync_search().await?;
+        let mut index =
+            Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
+        if index.store.is_read_only() && !index.search_is_current().await? {
+            // It could never be caught up: its directory cannot be written either.
+            index.search = SearchIndex::open(&SearchLocation::Memory)?;
+        }
+        match index.sync_search().await {
+            Ok(()) => {}
+            Err(_) if index.store.is_read_only() => {
+                index.search = SearchIndex::open(&SearchLocation::Memory)?;
+                index.sync_search().await?;
+            }
+            Err(e) => return Err(e),
+        }
         Ok(index)
+    }
+
+    /// Whether the search index reflects the store's latest generation.
+    async fn search_is_current(&self) -> Result<bool, IndexError> {
+        let generation = self.store.generation().await?;
+        if self.search.reload().is_err() {
+            return Ok(false);
+        }
+        let (search_store, search_generation) = self.search.state();
+        Ok(search_store.as_deref() == Some(self.store_id.as_str()) && search_generation == generation)
     }
 
     pub fn store(&self) -> &Store {
@@ -163,6 +198,9 @@ impl Index {
     /// Takes the indexing lock. With `wait`, waits for a running indexer to finish; without,
     /// returns `None` when another one holds it.
     pub async fn lock(&self, wait: bool) -> Result<Option<IndexLock>, IndexError> {
+        if self.store.is_read_only() {
+            return Err(IndexError::ReadOnly { store: self.store.describe(), doing: "index it" });
+        }
         match &self.store.pool {
             store::Pool::Sqlite(_) => {
                 let db = self.store.sqlite_path().map(PathBuf::from).unwrap_or_default();
@@ -190,7 +228,7 @@ impl Index {
                 }
             }
             store::Pool::Postgres(pool) => {
-                let key = advisory_key(self.store.schema().unwrap_or("public"));
+                let key = store::advisory_key("index", self.store.schema().unwrap_or("public"));
                 let mut conn = pool.acquire().await?.detach();
                 let locked: bool = if wait {
                     sqlx::query("SELECT pg_advisory_lock($1)").bind(key).execute(&mut conn).await?;
@@ -322,17 +360,6 @@ impl Index {
             .map(|s| s.name.clone())
             .collect())
     }
-}
-
-/// A stable advisory-lock key per schema.
-fn advisory_key(schema: &str) -> i64 {
-    // FNV-1a: stable across processes and versions, unlike `DefaultHasher`.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in b"backline-index:".iter().chain(schema.as_bytes()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as i64
 }
 
 /// Seconds since the Unix epoch.

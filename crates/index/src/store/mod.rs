@@ -122,11 +122,16 @@ pub struct Store {
     backend: Backend,
     sqlite_path: Option<PathBuf>,
     schema: Option<String>,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend).field("sqlite_path", &self.sqlite_path).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("sqlite_path", &self.sqlite_path)
+            .field("read_only", &self.read_only)
+            .finish()
     }
 }
 
@@ -152,43 +157,39 @@ fn split_schema(url: &str) -> Result<(String, Option<String>), IndexError> {
 
 impl Store {
     /// Connects (creating the SQLite file and its directory if needed) and applies migrations.
+    ///
+    /// Opening never waits for a running index: a store whose schema is current is only read
+    /// here (SQLite: a run holds the write lock for its whole transaction, and WAL readers must
+    /// not queue behind it). A SQLite store that cannot be written (a read-only filesystem or
+    /// file) is opened read-only and answers queries; it cannot be indexed. On PostgreSQL, the
+    /// schema is created and migrated under an advisory lock, so replicas starting together
+    /// take turns instead of colliding.
     pub async fn open(settings: &StoreSettings) -> Result<Store, IndexError> {
         let store = if let Some(path) = settings.sqlite_path() {
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
-                    action: "create",
-                    path: dir.to_owned(),
-                    source,
-                })?;
-            }
-            let options = SqliteConnectOptions::new()
-                .filename(&path)
-                .create_if_missing(true)
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(30))
-                .foreign_keys(true)
-                .pragma("cache_size", READER_CACHE_KIB)
-                .pragma("temp_store", "memory")
-                // Our own reports time the runs; sqlx's per-statement logs would flood stderr.
-                .disable_statement_logging();
-            let pool = SqlitePoolOptions::new()
-                .max_connections(4)
-                .min_connections(1)
-                .connect_with(options)
-                .await
-                .map_err(|source| IndexError::Connect { store: path.display().to_string(), source })?;
-            Store { pool: Pool::Sqlite(pool), backend: Backend::Sqlite, sqlite_path: Some(path), schema: None }
+            let (pool, read_only) = open_sqlite(&path).await?;
+            let store = Store {
+                pool: Pool::Sqlite(pool),
+                backend: Backend::Sqlite,
+                sqlite_path: Some(path),
+                schema: None,
+                read_only,
+            };
+            store.prepare().await?;
+            store
         } else if settings.is_postgres() {
             let (url, schema) = split_schema(&settings.url)?;
             let connect_err = |source: sqlx::Error| IndexError::Connect { store: redact(&settings.url), source };
             let mut options = PgConnectOptions::from_str(&url).map_err(connect_err)?;
+            // Held from before the schema exists until it is migrated: `CREATE SCHEMA IF NOT
+            // EXISTS` run by two sessions at once fails in one of them (a duplicate key in
+            // `pg_namespace`), and so can the first migration.
+            let mut lock_conn = sqlx::PgConnection::connect_with(&options).await.map_err(connect_err)?;
+            let key = advisory_key("open", schema.as_deref().unwrap_or("public"));
+            sqlx::query("SELECT pg_advisory_lock($1)").bind(key).execute(&mut lock_conn).await?;
             if let Some(schema) = &schema {
-                // Create the schema once, on a connection of its own, before the pool sets
-                // `search_path` to it.
-                let mut conn = sqlx::PgConnection::connect_with(&options).await.map_err(connect_err)?;
-                sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}"))).execute(&mut conn).await?;
-                conn.close().await?;
+                sqlx::query(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
+                    .execute(&mut lock_conn)
+                    .await?;
                 options = options.options([("search_path", schema.as_str())]);
             }
             let options = options.disable_statement_logging();
@@ -199,13 +200,32 @@ impl Store {
                 .connect_with(options)
                 .await
                 .map_err(connect_err)?;
-            Store { pool: Pool::Postgres(pool), backend: Backend::Postgres, sqlite_path: None, schema }
+            let store = Store {
+                pool: Pool::Postgres(pool),
+                backend: Backend::Postgres,
+                sqlite_path: None,
+                schema,
+                read_only: false,
+            };
+            store.prepare().await?;
+            sqlx::query("SELECT pg_advisory_unlock($1)").bind(key).execute(&mut lock_conn).await?;
+            lock_conn.close().await?;
+            store
         } else {
             return Err(IndexError::UnsupportedUrl(redact(&settings.url)));
         };
-        super::migrate::run(&store).await?;
-        store.init_meta().await?;
         Ok(store)
+    }
+
+    /// Brings the schema and the store's metadata up to date, writing only when they are not.
+    async fn prepare(&self) -> Result<(), IndexError> {
+        super::migrate::run(self).await?;
+        self.init_meta().await
+    }
+
+    /// Whether this store was opened read-only (it answers queries but cannot be indexed).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn backend(&self) -> Backend {
@@ -220,11 +240,30 @@ impl Store {
         self.schema.as_deref()
     }
 
+    /// The store as messages name it: the SQLite file, or the PostgreSQL schema.
+    pub(crate) fn describe(&self) -> String {
+        match (&self.sqlite_path, &self.schema) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(schema)) => format!("schema {schema}"),
+            (None, None) => "schema public".to_owned(),
+        }
+    }
+
     pub async fn close(&self) {
         on_pool!(&self.pool, c, _pg => c.close().await);
     }
 
+    /// Creates the store's id and generation when they are missing (a new store).
     async fn init_meta(&self) -> Result<(), IndexError> {
+        let present: i64 = on_pool!(&self.pool, c, _pg => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM meta WHERE key IN ('store_id', 'generation')").fetch_one(c).await?
+        });
+        if present == 2 {
+            return Ok(());
+        }
+        if self.read_only {
+            return Err(IndexError::ReadOnly { store: self.describe(), doing: "create its metadata" });
+        }
         let id = random_id();
         on_pool!(&self.pool, c, _pg => {
             sqlx::query("INSERT INTO meta (key, value) VALUES ('store_id', $1) ON CONFLICT (key) DO NOTHING")
@@ -273,6 +312,72 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Opens a SQLite store for reading and writing, or, when its file cannot be written, for
+/// reading only. Returns the pool and whether it is read-only.
+async fn open_sqlite(path: &Path) -> Result<(SqlitePool, bool), IndexError> {
+    let connect = |options: SqliteConnectOptions| async move {
+        SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(
+                options
+                    .filename(path)
+                    .busy_timeout(Duration::from_secs(30))
+                    .foreign_keys(true)
+                    .pragma("cache_size", READER_CACHE_KIB)
+                    .pragma("temp_store", "memory")
+                    // Our own reports time the runs; sqlx's per-statement logs would flood stderr.
+                    .disable_statement_logging(),
+            )
+            .await
+    };
+    let connect_err = |source: sqlx::Error| IndexError::Connect { store: path.display().to_string(), source };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
+            action: "create",
+            path: dir.to_owned(),
+            source,
+        })?;
+    }
+    let writable = SqliteConnectOptions::new()
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal);
+    let error = match connect(writable).await {
+        Ok(pool) => return Ok((pool, false)),
+        Err(e) => e,
+    };
+    // Only an existing store that this process cannot write is opened read-only: any other
+    // failure is reported as it is.
+    if !path.is_file() || std::fs::OpenOptions::new().append(true).open(path).is_ok() {
+        return Err(connect_err(error));
+    }
+    // Read-only, sharing the WAL index of processes that write it (its `-shm` file must exist);
+    // else immutable: nothing can change a store on a read-only filesystem, and SQLite then
+    // needs no `-wal` or `-shm` file at all.
+    let read_only = SqliteConnectOptions::new().read_only(true);
+    if let Ok(pool) = connect(read_only.clone()).await
+        && sqlx::query("SELECT COUNT(*) FROM sqlite_master").execute(&pool).await.is_ok()
+    {
+        return Ok((pool, true));
+    }
+    connect(read_only.immutable(true)).await.map(|pool| (pool, true)).map_err(connect_err)
+}
+
+/// A stable PostgreSQL advisory-lock key for `purpose` on `schema` (`"index"`: one indexer at a
+/// time; `"open"`: one process creating or migrating the schema at a time).
+pub(crate) fn advisory_key(purpose: &str, schema: &str) -> i64 {
+    // FNV-1a: stable across processes and versions, unlike `DefaultHasher`.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"backline-".iter().chain(purpose.as_bytes()).chain(b":").chain(schema.as_bytes()) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as i64
 }
 
 /// The store URL as it may be shown: never a password.
