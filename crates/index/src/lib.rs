@@ -8,8 +8,11 @@
 //! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
 //!
 //! Concurrency: one indexer at a time per store ([`IndexLock`]: a lock file next to a SQLite
-//! database, an advisory lock on PostgreSQL, so several instances can share one catalog);
-//! any number of readers, which keep answering from the last committed state during a run.
+//! database, an advisory lock on PostgreSQL, so several instances can share one catalog); a
+//! second run is refused at once ([`IndexError::Busy`]) unless asked to wait. Any number of
+//! readers, which open the store without writing to it and keep answering from the last
+//! committed state during a run. A store that cannot be written (a read-only filesystem) is
+//! opened read-only and answers queries.
 
 mod ask;
 pub mod indexer;
