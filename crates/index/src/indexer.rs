@@ -28,9 +28,9 @@ use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::codes::{Code, Stage};
-use backline_catalog::lint_level::LintLevels;
 use backline_catalog::discover::{MAX_FILE_BYTES, is_catalog_file_name, normalize, resolve_location_targets};
 use backline_catalog::finding::{Finding, Severity};
+use backline_catalog::lint_level::LintLevels;
 use backline_catalog::model::{LocationSpec, ParsedFile};
 use backline_catalog::text::{LineIndex, TextRange};
 use backline_catalog::validate::parse_file;
@@ -206,7 +206,7 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
             let (repo, rev) = (repo.clone(), rev.clone());
             match tokio::task::spawn_blocking(move || GitFs::open(&repo, &rev))
                 .await
-                .map_err(|e| IndexError::Internal(e.to_string()))?
+                .map_err(|source| IndexError::Task { task: "opening the git source", source })?
             {
                 Err(e) => Err(e.to_string()),
                 Ok(git) => {
@@ -216,7 +216,8 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
                         paths.iter().map(|p| normalize(Path::new(p))).collect()
                     };
                     let missing = roots.iter().find(|r| {
-                        !backline_catalog::discover::FileSystem::is_dir(&git, r) && !backline_catalog::discover::FileSystem::is_file(&git, r)
+                        !backline_catalog::discover::FileSystem::is_dir(&git, r)
+                            && !backline_catalog::discover::FileSystem::is_file(&git, r)
                     });
                     match missing {
                         Some(r) => {
@@ -308,7 +309,7 @@ pub(crate) async fn update(
         .sources
         .iter()
         .position(|s| s.name == source_name)
-        .ok_or_else(|| IndexError::Config(format!("no source named `{source_name}`")))?;
+        .ok_or_else(|| IndexError::UnknownSource(source_name.to_owned()))?;
     let source = &index.settings().sources[position];
     if !matches!(source.kind, SourceKind::Dir { .. }) {
         return run(index, std::slice::from_ref(source), options).await;
@@ -375,7 +376,7 @@ pub(crate) async fn update(
         existing.par_iter().map(|p| process_file(&*fs, p, &base, &prior2, follow, levels.as_ref())).collect()
     })
     .await
-    .map_err(|e| IndexError::Internal(e.to_string()))?;
+    .map_err(|source| IndexError::Task { task: "parsing changed files", source })?;
     let location_changed = outcomes.iter().any(|o| {
         matches!(o.outcome, Outcome::Changed { .. })
             && (o.locations.is_some() || prior.get(&o.rel).is_some_and(|p| p.locations.is_some()))
@@ -460,7 +461,7 @@ async fn index_source(
         found
     })
     .await
-    .map_err(|e| IndexError::Internal(e.to_string()))?;
+    .map_err(|source| IndexError::Task { task: "walking the source", source })?;
 
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut queue: VecDeque<PathBuf> = VecDeque::new();
@@ -489,7 +490,8 @@ async fn index_source(
             None => spawn_chunk(&mut queue),
         };
         let waited = Instant::now();
-        let outcomes: Vec<FileOutcome> = handle.await.map_err(|e| IndexError::Internal(e.to_string()))?;
+        let outcomes: Vec<FileOutcome> =
+            handle.await.map_err(|source| IndexError::Task { task: "parsing files", source })?;
         report.parse_wait += waited.elapsed();
         for o in &outcomes {
             for t in &o.targets {

@@ -8,8 +8,11 @@
 //! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
 //!
 //! Concurrency: one indexer at a time per store ([`IndexLock`]: a lock file next to a SQLite
-//! database, an advisory lock on PostgreSQL, so several instances can share one catalog);
-//! any number of readers, which keep answering from the last committed state during a run.
+//! database, an advisory lock on PostgreSQL, so several instances can share one catalog); a
+//! second run is refused at once ([`IndexError::Busy`]) unless asked to wait. Any number of
+//! readers, which open the store without writing to it and keep answering from the last
+//! committed state during a run. A store that cannot be written (a read-only filesystem) is
+//! opened read-only and answers queries.
 
 mod ask;
 pub mod indexer;
@@ -37,30 +40,57 @@ const SYNC_INTERVAL: Duration = Duration::from_secs(1);
 /// index catches up.
 const SEARCH_PAGE: usize = 4_000;
 
+/// What went wrong, with the error that caused it as its [`source`](std::error::Error::source)
+/// (the messages say what was being done; a caller showing the chain shows why).
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("configuration: {0}")]
-    Config(String),
-    #[error("cannot open the store {0}")]
-    Connect(String),
+    #[error(transparent)]
+    Settings(#[from] settings::SettingsError),
+    #[error("configuration: no source named `{0}`")]
+    UnknownSource(String),
+    #[error("configuration: schema `{0}` in the store URL must be lowercase letters, digits and `_`")]
+    InvalidSchema(String),
+    #[error("configuration: unsupported store url `{0}`")]
+    UnsupportedUrl(String),
+    #[error("cannot open the store {store}")]
+    Connect {
+        /// The SQLite file or the PostgreSQL URL (without its password).
+        store: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("store: {0}")]
     Sql(#[from] sqlx::Error),
     #[error("store migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("search index: {0}")]
-    Search(String),
-    #[error("{0}")]
-    Io(String),
+    #[error("search index: cannot {action}")]
+    Search {
+        action: &'static str,
+        #[source]
+        source: tantivy::TantivyError,
+    },
+    #[error("cannot {action} {}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("another `backline index` is running on this store")]
     Busy,
-    #[error("internal: {0}")]
-    Internal(String),
-}
-
-impl From<settings::SettingsError> for IndexError {
-    fn from(e: settings::SettingsError) -> IndexError {
-        IndexError::Config(e.to_string())
-    }
+    #[error("the store {store} is read-only: cannot {doing}")]
+    ReadOnly {
+        store: String,
+        /// What needed to write.
+        doing: &'static str,
+    },
+    #[error("{task} stopped unexpectedly")]
+    Task {
+        /// What the background task was doing.
+        task: &'static str,
+        #[source]
+        source: tokio::task::JoinError,
+    },
 }
 
 /// Held while indexing: only one run per store at a time.
@@ -113,13 +143,42 @@ impl std::fmt::Debug for Index {
 impl Index {
     /// Opens (creating and migrating if needed) the store and the search index, and brings the
     /// search index up to date with the store.
+    ///
+    /// A read-only store (see [`Store::open`]) is searched through its search directory when
+    /// that opens and is current, else through a search index built in memory from the store.
     pub async fn open(settings: IndexSettings) -> Result<Index, IndexError> {
         let store = Store::open(&settings.store).await?;
-        let search = SearchIndex::open(&settings.store.search)?;
+        let search = match SearchIndex::open(&settings.store.search) {
+            Ok(search) => search,
+            Err(_) if store.is_read_only() => SearchIndex::open(&SearchLocation::Memory)?,
+            Err(e) => return Err(e),
+        };
         let store_id = store.store_id().await?;
-        let index = Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
-        index.sync_search().await?;
+        let mut index =
+            Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
+        if index.store.is_read_only() && !index.search_is_current().await? {
+            // It could never be caught up: its directory cannot be written either.
+            index.search = SearchIndex::open(&SearchLocation::Memory)?;
+        }
+        match index.sync_search().await {
+            Ok(()) => {}
+            Err(_) if index.store.is_read_only() => {
+                index.search = SearchIndex::open(&SearchLocation::Memory)?;
+                index.sync_search().await?;
+            }
+            Err(e) => return Err(e),
+        }
         Ok(index)
+    }
+
+    /// Whether the search index reflects the store's latest generation.
+    async fn search_is_current(&self) -> Result<bool, IndexError> {
+        let generation = self.store.generation().await?;
+        if self.search.reload().is_err() {
+            return Ok(false);
+        }
+        let (search_store, search_generation) = self.search.state();
+        Ok(search_store.as_deref() == Some(self.store_id.as_str()) && search_generation == generation)
     }
 
     pub fn store(&self) -> &Store {
@@ -142,36 +201,37 @@ impl Index {
     /// Takes the indexing lock. With `wait`, waits for a running indexer to finish; without,
     /// returns `None` when another one holds it.
     pub async fn lock(&self, wait: bool) -> Result<Option<IndexLock>, IndexError> {
+        if self.store.is_read_only() {
+            return Err(IndexError::ReadOnly { store: self.store.describe(), doing: "index it" });
+        }
         match &self.store.pool {
             store::Pool::Sqlite(_) => {
                 let db = self.store.sqlite_path().map(PathBuf::from).unwrap_or_default();
                 let mut name = db.file_name().unwrap_or_default().to_os_string();
                 name.push(".lock");
                 let path = db.with_file_name(name);
-                let file = std::fs::OpenOptions::new()
-                    .create(true)
-                    .truncate(false)
-                    .write(true)
-                    .open(&path)
-                    .map_err(|e| IndexError::Io(format!("cannot open lock file {}: {e}", path.display())))?;
+                let file =
+                    std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&path).map_err(
+                        |source| IndexError::Io { action: "open the lock file", path: path.clone(), source },
+                    )?;
                 if wait {
                     let file = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
                         .await
-                        .map_err(|e| IndexError::Internal(e.to_string()))?
-                        .map_err(|e| IndexError::Io(format!("cannot lock {}: {e}", path.display())))?;
+                        .map_err(|source| IndexError::Task { task: "waiting for the index lock", source })?
+                        .map_err(|source| IndexError::Io { action: "lock", path, source })?;
                     Ok(Some(IndexLock { inner: LockInner::File(file) }))
                 } else {
                     match file.try_lock() {
                         Ok(()) => Ok(Some(IndexLock { inner: LockInner::File(file) })),
                         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-                        Err(std::fs::TryLockError::Error(e)) => {
-                            Err(IndexError::Io(format!("cannot lock {}: {e}", path.display())))
+                        Err(std::fs::TryLockError::Error(source)) => {
+                            Err(IndexError::Io { action: "lock", path, source })
                         }
                     }
                 }
             }
             store::Pool::Postgres(pool) => {
-                let key = advisory_key(self.store.schema().unwrap_or("public"));
+                let key = store::advisory_key("index", self.store.schema().unwrap_or("public"));
                 let mut conn = pool.acquire().await?.detach();
                 let locked: bool = if wait {
                     sqlx::query("SELECT pg_advisory_lock($1)").bind(key).execute(&mut conn).await?;
@@ -303,17 +363,6 @@ impl Index {
             .map(|s| s.name.clone())
             .collect())
     }
-}
-
-/// A stable advisory-lock key per schema.
-fn advisory_key(schema: &str) -> i64 {
-    // FNV-1a: stable across processes and versions, unlike `DefaultHasher`.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in b"backline-index:".iter().chain(schema.as_bytes()) {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h as i64
 }
 
 /// Seconds since the Unix epoch.

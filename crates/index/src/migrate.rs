@@ -8,6 +8,10 @@
 //! `backline_migrations` and, on PostgreSQL, takes an advisory lock so several instances
 //! starting at once migrate exactly once.
 //!
+//! Opening a store whose schema is current writes nothing: the applied versions and checksums
+//! are read and compared first, and the migrator (which takes SQLite's write lock, held by a
+//! running index for its whole transaction) runs only when something is missing.
+//!
 //! To add a migration: add `NNNN_name.sql` to both folders and a line to each list below.
 
 use std::borrow::Cow;
@@ -40,11 +44,53 @@ fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
 }
 
 pub(crate) async fn run(store: &Store) -> Result<(), IndexError> {
+    let list = match &store.pool {
+        Pool::Sqlite(_) => SQLITE,
+        Pool::Postgres(_) => POSTGRES,
+    };
+    let migrator = migrator(list);
+    if is_current(store, &migrator).await? {
+        return Ok(());
+    }
+    if store.is_read_only() {
+        return Err(IndexError::ReadOnly { store: store.describe(), doing: "migrate it" });
+    }
     match &store.pool {
-        Pool::Sqlite(p) => migrator(SQLITE).run(p).await?,
-        Pool::Postgres(p) => migrator(POSTGRES).run(p).await?,
+        Pool::Sqlite(p) => migrator.run(p).await?,
+        Pool::Postgres(p) => migrator.run(p).await?,
     }
     Ok(())
+}
+
+/// Whether exactly the migrations of `migrator` were applied, with the same checksums: read
+/// only, so it neither waits for nor blocks a running index.
+async fn is_current(store: &Store, migrator: &Migrator) -> Result<bool, IndexError> {
+    const APPLIED: &str = "SELECT version, checksum FROM backline_migrations WHERE success ORDER BY version";
+    let applied: Vec<(i64, Vec<u8>)> = match &store.pool {
+        Pool::Sqlite(p) => {
+            let exists: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'backline_migrations'",
+            )
+            .fetch_one(p)
+            .await?;
+            if exists == 0 {
+                return Ok(false);
+            }
+            sqlx::query_as(APPLIED).fetch_all(p).await?
+        }
+        Pool::Postgres(p) => {
+            // Resolved through the pool's `search_path`: the store's schema.
+            let exists: bool =
+                sqlx::query_scalar("SELECT to_regclass('backline_migrations') IS NOT NULL").fetch_one(p).await?;
+            if !exists {
+                return Ok(false);
+            }
+            sqlx::query_as(APPLIED).fetch_all(p).await?
+        }
+    };
+    let known: Vec<(i64, &[u8])> = migrator.iter().map(|m| (m.version, m.checksum.as_ref())).collect();
+    Ok(applied.len() == known.len()
+        && applied.iter().zip(&known).all(|((v, c), (kv, kc))| v == kv && c.as_slice() == *kc))
 }
 
 #[cfg(test)]

@@ -156,20 +156,20 @@ impl SearchBatch<'_> {
     /// it, which at 100,000 entities cost ~200 MB).
     pub(crate) fn add(&mut self, rows: Vec<SearchRow>) -> Result<(), IndexError> {
         for row in rows {
-            self.writer.add_document(self.search.document(&row)).map_err(err)?;
+            self.writer.add_document(self.search.document(&row)).map_err(err("add a document"))?;
         }
         Ok(())
     }
 
     /// Commits with `(store_id, generation)` as payload and makes readers see it.
     pub(crate) fn commit(mut self, store_id: &str, generation: i64) -> Result<(), IndexError> {
-        let mut prepared = self.writer.prepare_commit().map_err(err)?;
+        let mut prepared = self.writer.prepare_commit().map_err(err("prepare a commit"))?;
         prepared.set_payload(&format!("{SCHEMA_VERSION} {store_id} {generation}"));
-        prepared.commit().map_err(err)?;
+        prepared.commit().map_err(err("commit"))?;
         if self.merge {
-            self.writer.wait_merging_threads().map_err(err)?;
+            self.writer.wait_merging_threads().map_err(err("merge segments"))?;
         }
-        self.search.reader.reload().map_err(err)?;
+        self.search.reader.reload().map_err(err("reload"))?;
         Ok(())
     }
 }
@@ -180,8 +180,9 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> IndexError {
-    IndexError::Search(e.to_string())
+/// A tantivy error while doing `action`.
+fn err(action: &'static str) -> impl FnOnce(tantivy::TantivyError) -> IndexError {
+    move |source| IndexError::Search { action, source }
 }
 
 impl SearchIndex {
@@ -191,7 +192,8 @@ impl SearchIndex {
             SearchLocation::Memory => Index::create_in_ram(schema),
             SearchLocation::Dir(dir) => open_dir(dir, schema)?,
         };
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err)?;
+        let reader =
+            index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(err("open a reader"))?;
         Ok(SearchIndex { index, reader, fields, write: tokio::sync::Mutex::new(()) })
     }
 
@@ -210,7 +212,7 @@ impl SearchIndex {
 
     /// Makes readers see the latest commit (of this or another process).
     pub(crate) fn reload(&self) -> Result<(), IndexError> {
-        self.reader.reload().map_err(err)
+        self.reader.reload().map_err(err("reload"))
     }
 
     /// Starts a batch of changes: removes `refs` (or everything, when `full`); the caller adds
@@ -239,14 +241,14 @@ impl SearchIndex {
         let writer: IndexWriter<TantivyDocument> = match writer {
             Ok(w) => w,
             Err(tantivy::TantivyError::LockFailure(..)) => return Ok(None),
-            Err(e) => return Err(err(e)),
+            Err(e) => return Err(err("start a writer")(e)),
         };
         let merge = !small || self.index.searchable_segment_ids().map_or(0, |s| s.len()) > MAX_SEGMENTS_WITHOUT_MERGE;
         if !merge {
             writer.set_merge_policy(Box::new(NoMergePolicy));
         }
         if full {
-            writer.delete_all_documents().map_err(err)?;
+            writer.delete_all_documents().map_err(err("clear the index"))?;
         } else {
             for r in refs {
                 writer.delete_term(Term::from_field_text(self.fields.entity_ref, r));
@@ -363,11 +365,12 @@ impl SearchIndex {
 
         let mut hits: Vec<RawHit> = Vec::new();
         let mut seen = HashSet::new();
-        let (top, total) =
-            searcher.search(&*build(false), &(TopDocs::with_limit(limit).order_by_score(), Count)).map_err(err)?;
+        let (top, total) = searcher
+            .search(&*build(false), &(TopDocs::with_limit(limit).order_by_score(), Count))
+            .map_err(err("search"))?;
         let mut total_out = total;
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+            let doc: TantivyDocument = searcher.doc(addr).map_err(err("read a hit"))?;
             let Some(r) = doc.get_first(f.entity_ref).and_then(|v| v.as_str()).map(str::to_owned) else { continue };
             let name = ref_name(&r).to_owned();
             let matched =
@@ -378,14 +381,15 @@ impl SearchIndex {
         // Typo tolerance only when the words as typed find nothing: it is the slow part, and
         // an exact word should not be drowned by near misses.
         if hits.is_empty() {
-            let (top, total) =
-                searcher.search(&*build(true), &(TopDocs::with_limit(limit).order_by_score(), Count)).map_err(err)?;
+            let (top, total) = searcher
+                .search(&*build(true), &(TopDocs::with_limit(limit).order_by_score(), Count))
+                .map_err(err("search"))?;
             total_out = total;
             for (score, addr) in top {
                 if hits.len() >= limit {
                     break;
                 }
-                let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+                let doc: TantivyDocument = searcher.doc(addr).map_err(err("read a hit"))?;
                 let Some(r) = doc.get_first(f.entity_ref).and_then(|v| v.as_str()).map(str::to_owned) else { continue };
                 if seen.insert(r.clone()) {
                     hits.push(RawHit { entity_ref: r, score, matched: MatchKind::Fuzzy });
@@ -498,7 +502,7 @@ impl Directory for NoSyncDirectory {
 
 /// Opens the index in `dir`, recreating it when it is unreadable or has another schema.
 fn open_dir(dir: &Path, schema: Schema) -> Result<Index, IndexError> {
-    std::fs::create_dir_all(dir).map_err(|e| IndexError::Io(format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|source| IndexError::Io { action: "create", path: dir.to_owned(), source })?;
     let open = || -> tantivy::Result<Index> {
         let directory = NoSyncDirectory { inner: MmapDirectory::open(dir)?, root: dir.to_owned() };
         let index = Index::open_or_create(directory, schema.clone())?;
@@ -511,11 +515,14 @@ fn open_dir(dir: &Path, schema: Schema) -> Result<Index, IndexError> {
         Err(first) => {
             // Unreadable or another schema: it is only a cache of the store, rebuild it.
             let _ = first;
-            for entry in std::fs::read_dir(dir).map_err(|e| IndexError::Io(e.to_string()))?.flatten() {
+            for entry in std::fs::read_dir(dir)
+                .map_err(|source| IndexError::Io { action: "read", path: dir.to_owned(), source })?
+                .flatten()
+            {
                 let p = entry.path();
                 let _ = if p.is_dir() { std::fs::remove_dir_all(&p) } else { std::fs::remove_file(&p) };
             }
-            open().map_err(err)
+            open().map_err(err("open the index"))
         }
     }
 }
