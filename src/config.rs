@@ -72,12 +72,7 @@ mod tests {
         .unwrap();
         assert_eq!(config.sources.len(), 1);
         assert!(config.chat_sections().slack.is_some() && config.chat_sections().discord.is_some());
-        for bad in [
-            "[stor]\nurl = \"x\"",
-            "[serve]\nlisen = \"x\"",
-            "[slack]\nbot_tokn = \"x\"",
-            "[[source]]\nname = \"a\"\ncolour = 1",
-        ] {
+        for bad in ["[stor]\nurl = \"x\"", "[serve]\nlisen = \"x\"", "[slack]\nbot_tokn = \"x\"", "[[source]]\nname = \"a\"\ncolour = 1"] {
             let err = Config::parse(bad).unwrap_err().to_string();
             assert!(err.contains("line"), "{bad}: {err}");
         }

@@ -7,8 +7,8 @@
 
 use std::process::ExitCode;
 
-use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, parse_filter};
 use backline_answer::{Filter, Query};
+use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, parse_filter};
 
 use super::{GlobalArgs, JsonFlag};
 

@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::serve::{Overrides, ServeOptions};
 use anyhow::Context;
+use crate::serve::{Overrides, ServeOptions};
 
 use super::GlobalArgs;
 

@@ -14,13 +14,13 @@
 
 pub mod catalog;
 pub mod codes;
+pub mod lint_level;
 pub mod cursor;
 pub mod discover;
 pub mod entity_ref;
 pub mod finding;
 pub mod format;
 pub mod generate;
-pub mod lint_level;
 pub mod model;
 pub mod text;
 pub mod validate;

@@ -18,10 +18,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use backline_answer::{AnswerBody, Filter, FilterField, Query};
 use backline_catalog::generate::generate;
-use backline_index::query::Resolution;
 use backline_index::{Index, IndexSettings, RunOptions, SearchLocation, SourceSettings, StoreSettings};
+use backline_answer::{AnswerBody, Filter, FilterField, Query};
+use backline_index::query::Resolution;
 
 /// The allocator the `backline` binary uses.
 #[global_allocator]

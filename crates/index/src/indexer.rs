@@ -28,9 +28,9 @@ use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::codes::{Code, Stage};
+use backline_catalog::lint_level::LintLevels;
 use backline_catalog::discover::{MAX_FILE_BYTES, is_catalog_file_name, normalize, resolve_location_targets};
 use backline_catalog::finding::{Finding, Severity};
-use backline_catalog::lint_level::LintLevels;
 use backline_catalog::model::{LocationSpec, ParsedFile};
 use backline_catalog::text::{LineIndex, TextRange};
 use backline_catalog::validate::parse_file;
@@ -216,8 +216,7 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
                         paths.iter().map(|p| normalize(Path::new(p))).collect()
                     };
                     let missing = roots.iter().find(|r| {
-                        !backline_catalog::discover::FileSystem::is_dir(&git, r)
-                            && !backline_catalog::discover::FileSystem::is_file(&git, r)
+                        !backline_catalog::discover::FileSystem::is_dir(&git, r) && !backline_catalog::discover::FileSystem::is_file(&git, r)
                     });
                     match missing {
                         Some(r) => {

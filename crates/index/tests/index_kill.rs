@@ -15,10 +15,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
-use backline_answer::*;
 use backline_index::{
     Index, IndexSettings, Phase, Progress, RunOptions, SearchLocation, SourceSettings, StoreSettings,
 };
+use backline_answer::*;
 use index_support::{Db, TestIndex, write_tree};
 
 const ENTITIES: usize = 3_000;

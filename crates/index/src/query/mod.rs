@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use crate::store::{EntityRecord, FindingRecord};
-use crate::{Index, IndexError};
 use backline_answer::*;
 use backline_catalog::entity_ref::parse_entity_ref;
+use crate::store::{EntityRecord, FindingRecord};
+use crate::{Index, IndexError};
 use backline_catalog::model::BUILTIN_KINDS;
 
 /// Upper bound on any traversal depth.

@@ -17,10 +17,10 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use backline_answer::{EntitySummary, Filter, FilterField};
 use backline_catalog::ParsedFile;
-use backline_catalog::model::BUILTIN_KINDS;
 use backline_index::{Index, IndexSettings, SearchLocation, StoreSettings};
+use backline_catalog::model::BUILTIN_KINDS;
+use backline_answer::{EntitySummary, Filter, FilterField};
 
 use crate::settings::CatalogSource;
 
