@@ -34,6 +34,11 @@ impl Serve {
     /// Starts serve (Slack over HTTP; no Slack API call is needed to start) with `serve_section`
     /// as `[serve]` and `store_url` as the store.
     fn start(serve_section: &str, store_url: &str) -> Serve {
+        Serve::start_with_fd_limit(serve_section, store_url, None)
+    }
+
+    /// As [`Serve::start`], with the soft limit on open files set to `fd_limit` (`ulimit -n`).
+    fn start_with_fd_limit(serve_section: &str, store_url: &str, fd_limit: Option<u32>) -> Serve {
         let dir = tempfile::tempdir().unwrap();
         let toml = format!(
             "[store]\nurl = {store_url:?}\n\n[[source]]\nname = \"example\"\npath = {:?}\n\n[serve]\n{serve_section}\n\n[slack]\nmode = \"http\"\nallowed_teams = [\"T0OPS\"]\n",
@@ -41,7 +46,15 @@ impl Serve {
         );
         let config = dir.path().join("backline.toml");
         std::fs::write(&config, toml).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backline"))
+        let mut command = match fd_limit {
+            Some(n) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("ulimit -n {n} && exec \"$0\" \"$@\""), env!("CARGO_BIN_EXE_backline")]);
+                c
+            }
+            None => Command::new(env!("CARGO_BIN_EXE_backline")),
+        };
+        let mut child = command
             .args(["serve", "--config"])
             .arg(&config)
             .args(["--listen", "127.0.0.1:0", "--no-watch", "--log", "info"])
@@ -192,6 +205,25 @@ fn the_connection_cap_refuses_with_503_and_says_so() {
     drop(idle);
     serve.wait_until("serving again", |s| s.get("/healthz").0 == 200);
     assert!(serve.metric("backline_http_connections_refused_total{reason=\"at_capacity\"}").unwrap() >= 1.0);
+    assert_eq!(serve.stop(), Some(0));
+}
+
+#[test]
+fn idle_connections_cannot_exhaust_file_descriptors() {
+    // With 64 descriptors, the default cap is 32 connections: the store, search and the
+    // listener keep the rest, so `accept` never fails with "Too many open files".
+    let serve = Serve::start_with_fd_limit("header_read_timeout_secs = 20", SQLITE, Some(64));
+    serve.wait_ready();
+    assert_eq!(serve.metric("process_max_fds"), Some(64.0));
+    let mut conns: Vec<TcpStream> = (0..100).map(|_| TcpStream::connect(serve.addr).unwrap()).collect();
+    // Every connection ends: refused ones with a 503 at once, served ones when their header
+    // read timeout closes them.
+    let refused = conns.iter_mut().map(read_until_closed).filter(|answer| answer.starts_with("HTTP/1.1 503")).count();
+    assert!(refused >= 60, "only {refused} of 100 refused:\n{}", serve.log());
+    let log = serve.log();
+    assert!(log.contains("connection limit reached") && log.contains("max_connections=32"), "{log}");
+    assert!(!log.contains("Too many open files"), "{log}");
+    assert_eq!(serve.get("/healthz").0, 200);
     assert_eq!(serve.stop(), Some(0));
 }
 
