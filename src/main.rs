@@ -12,7 +12,7 @@ mod serve;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// mimalloc: many small allocations from several threads while checking and indexing, where the
 /// system allocator cost about a third of `check` on a large catalog.
@@ -47,14 +47,21 @@ enum Command {
     Serve(cli::serve::Args),
     /// Discord set-up: `backline discord register` registers the /backline command.
     Discord(cli::discord::Args),
-    /// Write a synthetic catalog for benchmarks.
-    #[command(hide = true)]
+    /// Write a synthetic catalog (realistic names, owners, dependencies) for trying Backline out
+    /// and for benchmarks.
     Generate(cli::generate::Args),
+    /// Print a shell completion script: `backline completions bash|zsh|fish|elvish|powershell`.
+    Completions(cli::completions::CompletionsArgs),
+    /// Print the man page (roff), or write one per subcommand with `--dir`.
+    Man(cli::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    cli::init_tracing(&cli.global);
+    if let Err(err) = cli::init_tracing(&cli.global) {
+        anstream::eprintln!("error: {err:#}");
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Check(args) => cli::check::run(&cli.global, args),
         Command::Explain(args) => cli::explain::run(args),
@@ -65,9 +72,13 @@ fn main() -> ExitCode {
         Command::Index(args) => cli::index::run(&cli.global, args),
         Command::Ask(args) => cli::ask::run(&cli.global, args),
         Command::Query(command) => cli::query::run(&cli.global, command),
+        Command::Completions(args) => cli::completions::completions(Cli::command(), args),
+        Command::Man(args) => cli::completions::man(Cli::command(), args),
     };
     match result {
         Ok(code) => code,
+        // `backline find … | head -1`: the reader has what it wanted; nothing failed.
+        Err(err) if cli::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // Usage and I/O failures exit with 2, distinct from "findings were reported" (1).
             anstream::eprintln!("error: {err:#}");

@@ -17,17 +17,16 @@ pub struct Args {
     /// The question, e.g. "who owns payments-api" or "what breaks if orders-db goes down".
     #[arg(required = true, num_args = 1..)]
     question: Vec<String>,
-    /// Print the answer model as JSON (what the bots render).
-    #[arg(long)]
-    json: bool,
+    /// `--format json` or `--json`: the answer model as JSON (what the bots render).
+    #[command(flatten)]
+    out: super::JsonFlag,
 }
 
 /// Prints an answer as text or JSON; the exit code says whether the name was found.
 pub fn print(answer: &Answer, json: bool) -> anyhow::Result<ExitCode> {
     let mut out = anstream::stdout().lock();
     if json {
-        serde_json::to_writer_pretty(&mut out, answer)?;
-        writeln!(out)?;
+        super::write_json(&mut out, answer)?;
     } else {
         write!(out, "{}", render_text(answer))?;
     }
@@ -41,6 +40,6 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         let index = super::index::open_ready(global).await?;
         let answer = index.ask(&question).await;
         index.close().await;
-        print(&answer?, args.json)
+        print(&answer?, args.out.json())
     })
 }

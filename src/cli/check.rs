@@ -39,6 +39,9 @@ pub struct Args {
     paths: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+    /// Same as `--format json`.
+    #[arg(long, conflicts_with = "format")]
+    json: bool,
     /// Fail (exit 1) on warnings too, for CI.
     #[arg(long, value_enum)]
     deny: Option<Deny>,
@@ -104,13 +107,14 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
 
     let report = Report::new(&discovery.files, &findings);
     let mut out = anstream::stdout().lock();
-    match args.format {
+    let format = if args.json { Format::Json } else { args.format };
+    match format {
         Format::Human => report.human(&mut out)?,
-        Format::Json => serde_json::to_writer_pretty(&mut out, &report.json())?,
+        Format::Json => serde_json::to_writer_pretty(&mut out, &super::versioned(&report.json()))?,
         Format::Sarif => serde_json::to_writer_pretty(&mut out, &report.sarif())?,
         Format::Github => report.github(&mut out)?,
     }
-    if matches!(args.format, Format::Json | Format::Sarif) {
+    if matches!(format, Format::Json | Format::Sarif) {
         writeln!(out)?;
     }
     let failed = report.errors > 0 || (args.deny == Some(Deny::Warnings) && report.warnings > 0);

@@ -1,4 +1,6 @@
-//! `backline generate` (hidden): writes a realistic synthetic catalog for benchmarks.
+//! `backline generate`: writes a realistic synthetic catalog (systems, components, APIs,
+//! resources, groups and users with owners and dependencies), to try Backline on a catalog of
+//! any size and to benchmark it. The same seed gives the same catalog.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ pub struct Args {
     /// Directory to write into (created if missing).
     #[arg(long)]
     out: PathBuf,
+    /// Seed of the generator: the same seed and size give the same files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Put every entity into one multi-document file.

@@ -31,9 +31,9 @@ pub struct Args {
     /// Keep sources that are in the store but no longer in `backline.toml`.
     #[arg(long)]
     keep_unconfigured: bool,
-    /// Print the run's report as JSON.
-    #[arg(long)]
-    json: bool,
+    /// `--format json` or `--json`: the run's report as JSON.
+    #[command(flatten)]
+    out: super::JsonFlag,
 }
 
 /// The directory relative paths in the configuration are resolved against.
@@ -153,10 +153,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         };
         index.close().await;
         let mut out = anstream::stdout().lock();
-        if args.json {
-            serde_json::to_writer_pretty(&mut out, &report)?;
-            use std::io::Write;
-            writeln!(out)?;
+        if args.out.json() {
+            super::write_json(&mut out, &report)?;
         } else {
             use std::io::Write;
             for s in &report.sources {

@@ -10,14 +10,7 @@ use std::process::ExitCode;
 use backline_answer::{Filter, Query};
 use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, parse_filter};
 
-use super::GlobalArgs;
-
-#[derive(Debug, clap::Args)]
-pub struct JsonFlag {
-    /// Print the answer model as JSON.
-    #[arg(long, global = true)]
-    json: bool,
-}
+use super::{GlobalArgs, JsonFlag};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum QueryCommand {
@@ -82,12 +75,12 @@ pub enum QueryCommand {
 
 pub fn run(global: &GlobalArgs, command: QueryCommand) -> anyhow::Result<ExitCode> {
     let (query, json) = match command {
-        QueryCommand::Owner { name, out } => (Query::Owner { name }, out.json),
-        QueryCommand::Contact { name, out } => (Query::Contact { name }, out.json),
-        QueryCommand::Search { text, limit, out } => (Query::Search { text: text.join(" "), limit }, out.json),
-        QueryCommand::Deps { name, depth, out } => (Query::Dependencies { name, depth }, out.json),
-        QueryCommand::Impact { name, depth, out } => (Query::Dependents { name, depth }, out.json),
-        QueryCommand::Team { name, out } => (Query::Team { name }, out.json),
+        QueryCommand::Owner { name, out } => (Query::Owner { name }, out.json()),
+        QueryCommand::Contact { name, out } => (Query::Contact { name }, out.json()),
+        QueryCommand::Search { text, limit, out } => (Query::Search { text: text.join(" "), limit }, out.json()),
+        QueryCommand::Deps { name, depth, out } => (Query::Dependencies { name, depth }, out.json()),
+        QueryCommand::Impact { name, depth, out } => (Query::Dependents { name, depth }, out.json()),
+        QueryCommand::Team { name, out } => (Query::Team { name }, out.json()),
         QueryCommand::Find { filters, out } => {
             let parsed: Vec<Filter> = filters
                 .iter()
@@ -99,9 +92,9 @@ pub fn run(global: &GlobalArgs, command: QueryCommand) -> anyhow::Result<ExitCod
                     })
                 })
                 .collect::<anyhow::Result<_>>()?;
-            (Query::Find { filters: parsed }, out.json)
+            (Query::Find { filters: parsed }, out.json())
         }
-        QueryCommand::Health { out } => (Query::Health, out.json),
+        QueryCommand::Health { out } => (Query::Health, out.json()),
     };
     let rt = super::index::runtime()?;
     rt.block_on(async {

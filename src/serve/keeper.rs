@@ -2,7 +2,12 @@
 //!
 //! [`IndexEngine`] is the bots' [`QuestionEngine`] over the index's [`Index`]: questions go to
 //! `Index::ask`, structured queries to `Index::answer`. Errors are logged and shown to the user
-//! as a generic sentence, since their text can name store URLs.
+//! as a generic sentence, since their text can name store URLs. Until the store has been opened
+//! ([`open_index`] retries with back-off while it is unreachable, e.g. PostgreSQL starting after
+//! the bot), the engine answers with that sentence and `/readyz` says not ready.
+//!
+//! After every run the index's freshness is exported as metrics (see [`register_metrics`]), read
+//! back from the store so replicas that skipped a run (another held the lock) report the same.
 //!
 //! [`keep_current`] re-indexes: once at start, the changed paths whenever a watched directory
 //! source changes (debounced; `Index::update_files` walks nothing, so a one-file edit costs
@@ -14,12 +19,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-use backline_catalog::lint_level::LintLevels;
-use backline_index::{Index, IndexError, RunOptions, SourceKind, SourceSettings};
 use backline_answer::Answer;
+use backline_catalog::lint_level::LintLevels;
+use backline_index::{Index, IndexError, IndexReport, IndexSettings, RunOptions, SourceKind, SourceSettings};
 use futures_util::future::BoxFuture;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
@@ -28,21 +33,161 @@ use tracing::{debug, info, warn};
 use backline_bot::engine::{Ask, EngineError, QuestionEngine};
 use backline_bot::serve::{IndexHealth, Shutdown};
 
-/// The question engine over an open index.
-pub struct IndexEngine(pub Arc<Index>);
+/// The index once it has been opened; empty while the store is unreachable.
+pub type IndexSlot = OnceLock<Arc<Index>>;
+
+/// What users are told when the index cannot answer (the error itself may name store URLs).
+const UNAVAILABLE: &str = "the catalog index is not available right now; try again in a minute";
+
+/// The question engine over the index, once open.
+pub struct IndexEngine(pub Arc<IndexSlot>);
 
 impl QuestionEngine for IndexEngine {
     fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
         Box::pin(async move {
+            let Some(index) = self.0.get() else {
+                return Err(EngineError(UNAVAILABLE.into()));
+            };
             let result = match ask {
-                Ask::Question(q) => self.0.ask(q).await,
-                Ask::Query(q) => self.0.answer(q).await,
+                Ask::Question(q) => index.ask(q).await,
+                Ask::Query(q) => index.answer(q).await,
             };
             result.map_err(|e| {
                 warn!(error = %e, "the catalog index could not answer");
-                EngineError("the catalog index is not available right now; try again in a minute".into())
+                EngineError(UNAVAILABLE.into())
             })
         })
+    }
+}
+
+/// First and longest pause between attempts to open an unreachable store.
+const OPEN_RETRY_FIRST: Duration = Duration::from_secs(1);
+const OPEN_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// Opens the index, retrying with exponential back-off (1 s doubling to 60 s) until it opens or
+/// shutdown is requested (`None`). The opened index is also put into `slot`.
+pub async fn open_index(settings: IndexSettings, slot: &IndexSlot, mut shutdown: Shutdown) -> Option<Arc<Index>> {
+    let mut delay = OPEN_RETRY_FIRST;
+    loop {
+        let opened = tokio::select! {
+            _ = shutdown.wait() => return None,
+            opened = Index::open(settings.clone()) => opened,
+        };
+        match opened {
+            Ok(index) => {
+                metrics::gauge!(STORE_UP).set(1.0);
+                let index = Arc::new(index);
+                let _ = slot.set(Arc::clone(&index));
+                return Some(index);
+            }
+            Err(e) => {
+                metrics::gauge!(STORE_UP).set(0.0);
+                metrics::counter!(OPEN_FAILURES).increment(1);
+                warn!(error = %e, retry_in_secs = delay.as_secs(), "cannot open the catalog index; not ready, retrying");
+                tokio::select! {
+                    _ = shutdown.wait() => return None,
+                    _ = tokio::time::sleep(delay) => {}
+                }
+                delay = (delay * 2).min(OPEN_RETRY_MAX);
+            }
+        }
+    }
+}
+
+const STORE_UP: &str = "backline_index_store_up";
+const OPEN_FAILURES: &str = "backline_index_open_failures_total";
+const RUNS: &str = "backline_index_runs_total";
+const RUN_SECONDS: &str = "backline_index_last_run_seconds";
+const LAST_SUCCESS: &str = "backline_index_source_last_success_timestamp_seconds";
+const SOURCE_SECONDS: &str = "backline_index_source_last_run_seconds";
+const SOURCE_ENTITIES: &str = "backline_index_source_entities";
+const SOURCE_STALE: &str = "backline_index_source_stale";
+const STALE_SOURCES: &str = "backline_index_stale_sources";
+
+/// How an index run ended, for `backline_index_runs_total{outcome}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunOutcome {
+    Ok,
+    /// Another instance held the indexing lock.
+    Busy,
+    Failed,
+}
+
+impl RunOutcome {
+    const ALL: [RunOutcome; 3] = [RunOutcome::Ok, RunOutcome::Busy, RunOutcome::Failed];
+
+    fn label(self) -> &'static str {
+        match self {
+            RunOutcome::Ok => "ok",
+            RunOutcome::Busy => "busy",
+            RunOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// Describes the index metrics and registers every series at zero for the configured sources:
+/// - `backline_index_store_up`: 1 once the store is open, 0 while it cannot be reached;
+///   `backline_index_open_failures_total`: failed attempts to open it.
+/// - `backline_index_runs_total{outcome}`: runs `ok`, `busy` (another instance indexing),
+///   `failed`; `backline_index_last_run_seconds`: wall time of the last run.
+/// - per source: `backline_index_source_last_success_timestamp_seconds` (Unix time of the last
+///   successful index, 0 if never), `backline_index_source_last_run_seconds` (read and write time
+///   of its last run here), `backline_index_source_entities`, `backline_index_source_stale` (1 when
+///   its last run failed and answers use its last good state); `backline_index_stale_sources`.
+pub fn register_metrics(sources: &[SourceSettings]) {
+    use metrics::{describe_counter, describe_gauge};
+    describe_gauge!(STORE_UP, "1 once the catalog store is open, 0 while it cannot be reached.");
+    describe_counter!(OPEN_FAILURES, "Failed attempts to open the catalog store.");
+    describe_counter!(RUNS, "Index runs by outcome: ok, busy (another instance was indexing), failed.");
+    describe_gauge!(RUN_SECONDS, metrics::Unit::Seconds, "Wall time of the last index run.");
+    describe_gauge!(
+        LAST_SUCCESS,
+        metrics::Unit::Seconds,
+        "Unix time of the last successful index of a source (0: never)."
+    );
+    describe_gauge!(SOURCE_SECONDS, metrics::Unit::Seconds, "Read and write time of a source's last index run here.");
+    describe_gauge!(SOURCE_ENTITIES, "Entities a source holds in the index.");
+    describe_gauge!(SOURCE_STALE, "1 when a source's last index run failed (answers use its last good state).");
+    describe_gauge!(STALE_SOURCES, "Sources whose last index run failed.");
+    metrics::gauge!(STORE_UP).set(0.0);
+    metrics::counter!(OPEN_FAILURES).absolute(0);
+    for outcome in RunOutcome::ALL {
+        metrics::counter!(RUNS, "outcome" => outcome.label()).absolute(0);
+    }
+    metrics::gauge!(RUN_SECONDS).set(0.0);
+    metrics::gauge!(STALE_SOURCES).set(0.0);
+    for source in sources {
+        let name = source.name.clone();
+        metrics::gauge!(LAST_SUCCESS, "source" => name.clone()).set(0.0);
+        metrics::gauge!(SOURCE_SECONDS, "source" => name.clone()).set(0.0);
+        metrics::gauge!(SOURCE_ENTITIES, "source" => name.clone()).set(0.0);
+        metrics::gauge!(SOURCE_STALE, "source" => name).set(0.0);
+    }
+}
+
+/// Exports the freshness of every source as the store records it.
+async fn record_freshness(index: &Index) {
+    let records = match index.sources().await {
+        Ok(r) => r,
+        Err(e) => {
+            debug!(error = %e, "cannot read source status for metrics");
+            return;
+        }
+    };
+    let mut stale = 0usize;
+    for r in &records {
+        let is_stale = r.last_error.is_some();
+        stale += usize::from(is_stale);
+        metrics::gauge!(LAST_SUCCESS, "source" => r.name.clone()).set(r.last_success.unwrap_or(0) as f64);
+        metrics::gauge!(SOURCE_ENTITIES, "source" => r.name.clone()).set(r.entity_count as f64);
+        metrics::gauge!(SOURCE_STALE, "source" => r.name.clone()).set(if is_stale { 1.0 } else { 0.0 });
+    }
+    metrics::gauge!(STALE_SOURCES).set(stale as f64);
+}
+
+fn record_report(report: &IndexReport) {
+    for s in &report.sources {
+        metrics::gauge!(SOURCE_SECONDS, "source" => s.name.clone()).set((s.parse_wait + s.write_time).as_secs_f64());
     }
 }
 
@@ -74,7 +219,22 @@ impl Default for KeeperOptions {
 /// Indexes `sources`; `Ok(false)` when another instance holds the lock.
 async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) -> Result<bool, IndexError> {
     let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None };
-    match index.index_sources(sources, &run).await {
+    let started = Instant::now();
+    let result = index.index_sources(sources, &run).await;
+    let outcome = match &result {
+        Ok(_) => RunOutcome::Ok,
+        Err(IndexError::Busy) => RunOutcome::Busy,
+        Err(_) => RunOutcome::Failed,
+    };
+    metrics::counter!(RUNS, "outcome" => outcome.label()).increment(1);
+    if outcome != RunOutcome::Busy {
+        metrics::gauge!(RUN_SECONDS).set(started.elapsed().as_secs_f64());
+    }
+    if let Ok(report) = &result {
+        record_report(report);
+    }
+    record_freshness(index).await;
+    match result {
         Ok(report) => {
             for failed in report.failed_sources() {
                 warn!(source = %failed.name, error = failed.error.as_deref().unwrap_or(""), "source failed to index; answers use its last good state");
@@ -111,7 +271,9 @@ async fn update(
         return Ok(());
     }
     let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None };
-    match index.update_files(&source.name, &paths, &run).await {
+    let result = index.update_files(&source.name, &paths, &run).await;
+    record_freshness(index).await;
+    match result {
         Ok(report) => {
             if report.changed_entities > 0 {
                 info!(source = %source.name, paths = paths.len(), changed = report.changed_entities, generation = report.generation, "catalog index updated");
@@ -187,6 +349,7 @@ fn watch(
 /// brought up to date at start (or another instance was doing so).
 pub async fn keep_current(index: Arc<Index>, health: Arc<IndexHealth>, opts: KeeperOptions, mut shutdown: Shutdown) {
     let sources = index.settings().sources.clone();
+    record_freshness(&index).await;
     if opts.index_on_start {
         match run(&index, &sources, &opts).await {
             Ok(_) => {}

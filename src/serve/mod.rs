@@ -1,4 +1,5 @@
-//! `backline serve` from start to stop: open the index, build the chat modules, listen, keep
+//! `backline serve` from start to stop: build the chat modules, listen, open the index (retrying
+//! with back-off while the store is unreachable: the process stays up, live and not ready), keep
 //! the index current, and shut down cleanly on SIGINT/SIGTERM.
 //!
 //! The CLI (`src/cli/serve.rs`) only parses flags and calls [`serve`]. This module is where the
@@ -13,6 +14,10 @@
 //! refresh_secs = 60         # re-index every source this often
 //! watch = true              # re-index directory sources when their files change
 //! index_on_start = true
+//! header_read_timeout_secs = 10  # a complete request head within this, or the connection is closed
+//! body_read_timeout_secs = 10    # a complete request body within this, or 408
+//! max_connections = 512          # more are answered 503 and closed (capped at half `ulimit -n`)
+//! max_header_bytes = 16384       # larger request heads get 431 (at least 8192)
 //! ```
 
 use std::net::SocketAddr;
@@ -23,13 +28,13 @@ use std::time::Duration;
 pub mod keeper;
 
 use backline_bot::engine::SharedEngine;
-use backline_bot::serve::{IndexHealth, ModuleContext, ModuleError, Server, shutdown_pair};
+use backline_bot::serve::{ConnectionLimits, IndexHealth, ModuleContext, ModuleError, Server, shutdown_pair};
+use backline_index::IndexError;
 use backline_index::settings::Env;
-use backline_index::{Index, IndexError};
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
-use self::keeper::{IndexEngine, KeeperOptions, keep_current};
+use self::keeper::{IndexEngine, IndexSlot, KeeperOptions, keep_current, open_index};
 use crate::config::Config;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -43,6 +48,10 @@ pub struct ServeSection {
     refresh_secs: Option<u64>,
     watch: Option<bool>,
     index_on_start: Option<bool>,
+    header_read_timeout_secs: Option<u64>,
+    body_read_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    max_header_bytes: Option<usize>,
 }
 
 /// Settings of one `serve` run: `[serve]`, then flags and environment on top.
@@ -52,6 +61,7 @@ pub struct ServeOptions {
     pub refresh: Duration,
     pub watch: bool,
     pub index_on_start: bool,
+    pub limits: ConnectionLimits,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +78,8 @@ pub enum ServeError {
         "no chat platform is configured: add a [slack] or [discord] table, or set BACKLINE_SLACK_BOT_TOKEN or BACKLINE_DISCORD_TOKEN (see docs/slack.md, docs/discord.md)"
     )]
     NoPlatform,
+    #[error("[serve] {0} must be at least {1}")]
+    Limit(&'static str, u64),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -95,11 +107,39 @@ impl ServeOptions {
             .or(t.listen)
             .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
         let listen: SocketAddr = listen.parse().map_err(|_| ServeError::Listen(listen.clone()))?;
+        let defaults = ConnectionLimits::default();
+        let secs = |name: &'static str, value: Option<u64>, default: Duration| match value {
+            Some(0) => Err(ServeError::Limit(name, 1)),
+            Some(v) => Ok(Duration::from_secs(v)),
+            None => Ok(default),
+        };
+        let min_header = ConnectionLimits::MIN_HEADER_BYTES;
+        let limits = ConnectionLimits {
+            header_read_timeout: secs(
+                "header_read_timeout_secs",
+                t.header_read_timeout_secs,
+                defaults.header_read_timeout,
+            )?,
+            body_read_timeout: secs("body_read_timeout_secs", t.body_read_timeout_secs, defaults.body_read_timeout)?,
+            max_connections: match t.max_connections {
+                Some(0) => return Err(ServeError::Limit("max_connections", 1)),
+                Some(n) => n,
+                // Half the descriptor limit leaves the rest to the store, search and chat clients.
+                None => backline_bot::metrics::max_open_files()
+                    .map_or(defaults.max_connections, |max| defaults.max_connections.min((max / 2).max(1) as usize)),
+            },
+            max_header_bytes: match t.max_header_bytes {
+                Some(n) if n < min_header => return Err(ServeError::Limit("max_header_bytes", min_header as u64)),
+                Some(n) => n,
+                None => defaults.max_header_bytes,
+            },
+        };
         Ok(ServeOptions {
             listen,
             refresh: Duration::from_secs(overrides.refresh_secs.or(t.refresh_secs).unwrap_or(60).max(1)),
             watch: !overrides.no_watch && t.watch.unwrap_or(true),
             index_on_start: !overrides.no_index && t.index_on_start.unwrap_or(true),
+            limits,
         })
     }
 }
@@ -124,19 +164,29 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     backline_bot::serve::install_tls_provider();
     backline_bot::metrics::install();
+    record_build_info();
 
+    // A configuration error is final; an unreachable store is not (see `keeper::open_index`).
     let settings = config.index_settings(base, &FnEnv(env)).map_err(IndexError::from)?;
-    let index = Arc::new(Index::open(settings).await?);
-    let engine: SharedEngine = Arc::new(IndexEngine(Arc::clone(&index)));
+    keeper::register_metrics(&settings.sources);
+    let slot = Arc::new(IndexSlot::default());
+    let engine: SharedEngine = Arc::new(IndexEngine(Arc::clone(&slot)));
     let modules = backline_bot::platforms::modules(config.chat_sections(), &ModuleContext { engine }, env)?;
     if modules.is_empty() {
         return Err(ServeError::NoPlatform);
     }
     let health = Arc::new(IndexHealth::default());
-    let server = Server::new(modules, Arc::clone(&health));
+    let server = Server::new(modules, Arc::clone(&health)).with_limits(opts.limits.clone());
 
     let listener = TcpListener::bind(opts.listen).await.map_err(|e| ServeError::Bind(opts.listen, e))?;
     on_listening(listener.local_addr()?);
+    tracing::info!(
+        max_connections = opts.limits.max_connections,
+        header_read_timeout_secs = opts.limits.header_read_timeout.as_secs(),
+        body_read_timeout_secs = opts.limits.body_read_timeout.as_secs(),
+        max_header_bytes = opts.limits.max_header_bytes,
+        "serving"
+    );
 
     let (trigger, shutdown) = shutdown_pair();
     let keeper = KeeperOptions {
@@ -146,7 +196,14 @@ pub async fn serve(
         lint_levels: config.lint_levels().ok(),
         ..KeeperOptions::default()
     };
-    let keeper_task = tokio::spawn(keep_current(Arc::clone(&index), health, keeper, shutdown.clone()));
+    let keeper_task = {
+        let slot = Arc::clone(&slot);
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let Some(index) = open_index(settings, &slot, shutdown.clone()).await else { return };
+            keep_current(index, health, keeper, shutdown).await;
+        })
+    };
     tokio::spawn(async move {
         backline_bot::serve::os_signals().await;
         tracing::info!("shutting down");
@@ -154,7 +211,18 @@ pub async fn serve(
     });
     let served = server.serve(listener, shutdown).await;
     let _ = keeper_task.await;
-    index.close().await;
+    if let Some(index) = slot.get() {
+        index.close().await;
+    }
     served?;
     Ok(())
+}
+
+/// The commit the binary was built from (`build.rs`), or `unknown` outside a git checkout.
+pub const COMMIT: &str = env!("BACKLINE_COMMIT");
+
+/// `backline_build_info{version, commit} 1`: which build is running, for dashboards and alerts.
+fn record_build_info() {
+    metrics::describe_gauge!("backline_build_info", "The running build: version and commit, value always 1.");
+    metrics::gauge!("backline_build_info", "version" => env!("CARGO_PKG_VERSION"), "commit" => COMMIT).set(1.0);
 }

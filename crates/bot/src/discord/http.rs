@@ -52,15 +52,12 @@ pub fn request_metric(outcome: &'static str) {
 
 /// Reads at most `max` bytes and checks timestamp and signature. `Err` is the response to send.
 async fn authentic(state: &HttpState, headers: &HeaderMap, body: Body) -> Result<Bytes, Response> {
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.max_body) {
-        request_metric("too_large");
-        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
-    }
-    let Ok(bytes) = axum::body::to_bytes(body, state.max_body).await else {
-        request_metric("too_large");
-        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+    let bytes = match crate::serve::read_body(headers, body, state.max_body).await {
+        Ok(b) => b,
+        Err(e) => {
+            request_metric(e.label());
+            return Err(e.status().into_response());
+        }
     };
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     if let Err(e) = state.verifier.verify(

@@ -52,17 +52,11 @@ async fn authentic(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<Bytes, Response> {
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > state.max_body) {
-        m::slack_request(endpoint, "too_large");
-        return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
-    }
-    let bytes = match axum::body::to_bytes(body, state.max_body).await {
+    let bytes = match crate::serve::read_body(headers, body, state.max_body).await {
         Ok(b) => b,
-        Err(_) => {
-            m::slack_request(endpoint, "too_large");
-            return Err(StatusCode::PAYLOAD_TOO_LARGE.into_response());
+        Err(e) => {
+            m::slack_request(endpoint, e.label());
+            return Err(e.status().into_response());
         }
     };
     let header_str = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
