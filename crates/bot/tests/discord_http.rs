@@ -8,8 +8,8 @@ mod discord_support;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use backline_bot::engine::Ask;
 use backline_answer::Query;
+use backline_bot::engine::Ask;
 use discord_support::*;
 use serde_json::{Value, json};
 use serenity::all::Interaction;
@@ -191,10 +191,7 @@ async fn a_command_is_answered_inline_with_an_embed() {
         (
             "impact",
             entity_arg("orders-db"),
-            Ask::Query(Query::Dependents {
-                name: "orders-db".into(),
-                depth: backline_answer::question::IMPACT_DEPTH,
-            }),
+            Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_answer::question::IMPACT_DEPTH }),
         ),
         (
             "search",

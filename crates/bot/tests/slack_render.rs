@@ -4,8 +4,8 @@
 
 mod common;
 
-use backline_bot::slack::render::{Options, render};
 use backline_answer::*;
+use backline_bot::slack::render::{Options, render};
 use common::{assert_within_limits, entity, ownership};
 use proptest::prelude::*;
 use serde_json::json;

@@ -67,7 +67,7 @@ pub(crate) fn location(rec: &EntityRecord) -> SourceLocation {
 pub(crate) fn summary(rec: &EntityRecord) -> EntitySummary {
     let first_error = rec.first_error.as_ref().map(|f| FindingSummary {
         code: f.code.clone(),
-        severity: f.severity.clone(),
+        severity: f.severity.parse().unwrap_or(FindingSeverity::Error),
         message: f.message.clone(),
         location: SourceLocation { line: f.line, column: f.column, ..location(rec) },
     });
@@ -116,7 +116,7 @@ pub(crate) fn missing(entity_ref: &str) -> EntitySummary {
 fn finding_summary(f: &FindingRecord) -> FindingSummary {
     FindingSummary {
         code: f.code.clone(),
-        severity: f.severity.clone(),
+        severity: f.severity.parse().unwrap_or(FindingSeverity::Error),
         message: f.message.clone(),
         location: SourceLocation {
             source: f.source.clone(),
@@ -463,7 +463,7 @@ impl Index {
             relations: relations
                 .iter()
                 .map(|(kind, t)| RelationInfo {
-                    relation: kind.clone(),
+                    relation: RelationType::from(kind.as_str()),
                     target: found.get(t).map_or_else(|| missing(t), summary),
                 })
                 .collect(),
