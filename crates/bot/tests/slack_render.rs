@@ -121,7 +121,10 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
             labels: vec![],
             annotations: vec![],
             links,
-            relations: many.iter().map(|m| RelationInfo { relation: RelationType::DependsOn, target: m.clone() }).collect(),
+            relations: many
+                .iter()
+                .map(|m| RelationInfo { relation: RelationType::DependsOn, target: m.clone() })
+                .collect(),
             findings: vec![finding.clone()],
             document: json!({}),
         })),

@@ -5,7 +5,7 @@
 //!
 //! Nothing here reaches the network: every server binds 127.0.0.1:0.
 
-#![allow(dead_code, unreachable_pub, reason = "each test binary uses a different part of this module")]
+#![allow(dead_code, unreachable_pub, unused_imports, reason = "each test binary uses a different part of this module")]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -22,6 +22,7 @@ use backline_bot::Secret;
 use backline_bot::discord::{DiscordConfig, DiscordModule, Mode};
 use backline_bot::engine::{Ask, EngineError, QuestionEngine};
 use backline_bot::serve::{IndexHealth, ModuleContext, Server, ShutdownTrigger, shutdown_pair};
+pub use backline_test_support::answers::{ambiguous, entity, ownership, search};
 use ed25519_dalek::{Signer, SigningKey};
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
@@ -269,109 +270,6 @@ impl QuestionEngine for FakeEngine {
             }
             Ok(answer_for(ask))
         })
-    }
-}
-
-pub fn entity(kind: &str, name: &str) -> EntitySummary {
-    EntitySummary {
-        entity_ref: format!("{}:default/{name}", kind.to_ascii_lowercase()),
-        kind: kind.to_owned(),
-        namespace: "default".into(),
-        name: name.into(),
-        title: None,
-        description: None,
-        spec_type: None,
-        lifecycle: None,
-        owner: None,
-        exists: true,
-        valid: true,
-        defined_at: Some(SourceLocation {
-            source: "examples".into(),
-            file: format!("services/{name}/catalog-info.yaml"),
-            line: 4,
-            column: 9,
-            stale: false,
-        }),
-        error_count: 0,
-        warning_count: 0,
-        first_error: None,
-    }
-}
-
-pub fn ownership(name: &str) -> Answer {
-    let mut e = entity("Component", name);
-    e.spec_type = Some("service".into());
-    e.lifecycle = Some("production".into());
-    e.owner = Some("group:default/team-payments".into());
-    e.description = Some("Takes payments. @everyone **now**".into());
-    Answer {
-        question: String::new(),
-        query: Some(Query::Owner { name: name.into() }),
-        summary: format!("{name} is owned by team-payments."),
-        body: AnswerBody::Ownership(OwnershipAnswer {
-            entity: e,
-            owner: Some(EntitySummary { title: Some("Payments Team".into()), ..entity("Group", "team-payments") }),
-            parents: vec![],
-            members: vec![Person {
-                entity: entity("User", "ada"),
-                display_name: Some("Ada Lovelace".into()),
-                email: Some("ada@northwind.example".into()),
-                contacts: vec![],
-            }],
-            reach: Reach {
-                contacts: vec![Contact {
-                    channel: ContactChannel::SlackChannel,
-                    value: "#payments-oncall".into(),
-                    url: None,
-                    label: None,
-                    from: "group:default/team-payments".into(),
-                }],
-                on_call: vec![OnCall {
-                    provider: "pagerduty".into(),
-                    annotation: "pagerduty.com/service-id".into(),
-                    value: "P4YM3NT".into(),
-                    url: Some("https://northwind.pagerduty.com/service-directory/P4YM3NT".into()),
-                    from: format!("component:default/{name}"),
-                }],
-                links: vec![LinkInfo {
-                    url: "https://runbooks.northwind.example/payments-api".into(),
-                    title: Some("Runbook".into()),
-                    link_type: Some("runbook".into()),
-                    icon: None,
-                    from: format!("component:default/{name}"),
-                }],
-            },
-            findings: vec![],
-        }),
-        stale_sources: vec![],
-    }
-}
-
-pub fn ambiguous(name: &str) -> Answer {
-    let candidates = ["payments-api", "payments-webhooks"]
-        .iter()
-        .map(|n| Candidate { entity: entity("Component", n), follow_up: format!("who owns component:default/{n}") })
-        .collect();
-    Answer {
-        question: format!("who owns {name}"),
-        query: Some(Query::Owner { name: name.into() }),
-        summary: format!("Several entities match {name}."),
-        body: AnswerBody::Ambiguous(Ambiguous { name: name.into(), candidates }),
-        stale_sources: vec![],
-    }
-}
-
-pub fn search(text: &str) -> Answer {
-    let hits: Vec<SearchHit> = [("Component", "payments-api"), ("Group", "team-payments"), ("API", "payments-events")]
-        .iter()
-        .map(|(k, n)| SearchHit { entity: entity(k, n), score: 1.0, matched: MatchKind::Text })
-        .collect();
-    Answer {
-        question: String::new(),
-        query: None,
-        summary: format!("3 results for {text}."),
-        body: AnswerBody::Search(SearchAnswer { text: text.into(), total: hits.len() as u32, hits }),
-        stale_sources: vec![],
     }
 }
 
