@@ -33,6 +33,10 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+#[path = "../shared/mod.rs"]
+mod shared;
+pub use shared::{FakeEngine, HttpClient, HttpResponse};
+
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 pub const APP_TOKEN: &str = "xapp-1-A0KRD7HC3-1234567890-abcdefabcdef0123456789";
@@ -347,90 +351,23 @@ impl Signed {
     }
 }
 
-/// A plain HTTP/1.1 client for talking to the server under test.
-pub struct HttpClient {
-    client: Client<HttpConnector, Full<Bytes>>,
-    pub base: String,
-}
-
-pub struct HttpResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl HttpResponse {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
 impl HttpClient {
-    pub fn new(addr: SocketAddr) -> HttpClient {
-        HttpClient { client: Client::builder(TokioExecutor::new()).build_http(), base: format!("http://{addr}") }
-    }
-
     pub async fn send(&self, req: &Signed) -> HttpResponse {
-        let mut builder =
-            hyper::Request::post(format!("{}{}", self.base, req.path)).header("content-type", req.content_type);
-        for (k, v) in &req.headers {
-            builder = builder.header(k.as_str(), v.as_str());
-        }
-        let req = builder.body(Full::new(Bytes::from(req.body.clone()))).unwrap();
-        self.request(req).await
-    }
-
-    pub async fn get(&self, path: &str) -> HttpResponse {
-        let req = hyper::Request::get(format!("{}{path}", self.base)).body(Full::new(Bytes::new())).unwrap();
-        self.request(req).await
-    }
-
-    pub async fn request(&self, req: hyper::Request<Full<Bytes>>) -> HttpResponse {
-        let resp = self.client.request(req).await.expect("request failed");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        HttpResponse { status, headers, body }
+        let headers: Vec<(&str, String)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.post(req.path, req.content_type, req.body.clone().into_bytes(), &headers).await
     }
 }
 
 // ------------------------------------------------------------------------------------------
 // A fake question engine with canned answers.
 
-/// Records what was asked and answers with `answer_for`.
-pub struct FakeEngine {
-    pub asked: Mutex<Vec<Ask>>,
-    pub delay: Duration,
-}
-
 impl FakeEngine {
     pub fn new() -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay: Duration::ZERO })
+        FakeEngine::answering(answer_for, Duration::ZERO)
     }
 
     pub fn slow(delay: Duration) -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay })
-    }
-
-    pub fn asked(&self) -> Vec<Ask> {
-        self.asked.lock().unwrap().clone()
-    }
-}
-
-impl QuestionEngine for FakeEngine {
-    fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
-        self.asked.lock().unwrap().push(ask.clone());
-        Box::pin(async move {
-            if !self.delay.is_zero() {
-                tokio::time::sleep(self.delay).await;
-            }
-            Ok(answer_for(ask))
-        })
+        FakeEngine::answering(answer_for, delay)
     }
 }
 

@@ -32,6 +32,10 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
+#[path = "../shared/mod.rs"]
+mod shared;
+pub use shared::{FakeEngine, HttpClient, HttpResponse};
+
 pub const APP_ID: u64 = 1011111111111111111;
 pub const GUILD: u64 = 290926798626357999;
 pub const FOREIGN_GUILD: u64 = 777777777777777777;
@@ -241,35 +245,13 @@ async fn rest(
 // ------------------------------------------------------------------------------------------
 // A fake question engine.
 
-pub struct FakeEngine {
-    pub asked: Mutex<Vec<Ask>>,
-    pub delay: Duration,
-}
-
 impl FakeEngine {
     pub fn new() -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay: Duration::ZERO })
+        FakeEngine::answering(answer_for, Duration::ZERO)
     }
 
     pub fn slow(delay: Duration) -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay })
-    }
-
-    pub fn asked(&self) -> Vec<Ask> {
-        self.asked.lock().unwrap().clone()
-    }
-}
-
-impl QuestionEngine for FakeEngine {
-    fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
-        self.asked.lock().unwrap().push(ask.clone());
-        Box::pin(async move {
-            let searching = matches!(ask, Ask::Query(Query::Search { .. }));
-            if !self.delay.is_zero() && !searching {
-                tokio::time::sleep(self.delay).await;
-            }
-            Ok(answer_for(ask))
-        })
+        FakeEngine::answering(answer_for, delay)
     }
 }
 
@@ -336,42 +318,10 @@ pub async fn start_server(cfg: DiscordConfig, engine: Arc<FakeEngine>) -> Runnin
 // ------------------------------------------------------------------------------------------
 // A plain HTTP client that signs like Discord.
 
-pub struct HttpClient {
-    client: Client<HttpConnector, Full<Bytes>>,
-    base: String,
-}
-
-pub struct HttpResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl HttpResponse {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
 impl HttpClient {
-    pub fn new(addr: SocketAddr) -> HttpClient {
-        HttpClient { client: Client::builder(TokioExecutor::new()).build_http(), base: format!("http://{addr}") }
-    }
-
     /// POSTs `body` to the interactions endpoint with the given headers.
-    pub async fn post(&self, body: Vec<u8>, headers: &[(&str, String)]) -> HttpResponse {
-        let mut builder = hyper::Request::post(format!("{}/discord/interactions", self.base))
-            .header("content-type", "application/json");
-        for (k, v) in headers {
-            builder = builder.header(*k, v.as_str());
-        }
-        let resp =
-            self.client.request(builder.body(Full::new(Bytes::from(body))).unwrap()).await.expect("request failed");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        HttpResponse { status, headers, body }
+    pub async fn post_interaction(&self, body: Vec<u8>, headers: &[(&str, String)]) -> HttpResponse {
+        self.post("/discord/interactions", "application/json", body, headers).await
     }
 
     /// Signed with the test key and the current time, as Discord sends it.
@@ -379,16 +329,7 @@ impl HttpClient {
         let body = payload.to_string().into_bytes();
         let ts = now().to_string();
         let sig = sign_with(&signing_key(), &ts, &body);
-        self.post(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", ts)]).await
-    }
-
-    pub async fn get(&self, path: &str) -> HttpResponse {
-        let req = hyper::Request::get(format!("{}{path}", self.base)).body(Full::new(Bytes::new())).unwrap();
-        let resp = self.client.request(req).await.expect("request failed");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        HttpResponse { status, headers, body }
+        self.post_interaction(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", ts)]).await
     }
 }
 
