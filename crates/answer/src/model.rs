@@ -665,3 +665,27 @@ pub struct HelpExample {
     pub question: String,
     pub explanation: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_severity_and_relation_serialise_as_the_strings_they_replace() {
+        for s in ["error", "warning", "hint"] {
+            let sev: FindingSeverity = serde_json::from_value(serde_json::json!(s)).unwrap();
+            assert_eq!(serde_json::to_value(sev).unwrap(), serde_json::json!(s));
+            assert_eq!(s.parse::<FindingSeverity>(), Ok(sev));
+        }
+        assert!("fatal".parse::<FindingSeverity>().is_err());
+        for known in RelationType::KNOWN {
+            let json = serde_json::to_value(&known).unwrap();
+            assert_eq!(json, serde_json::json!(known.as_str()));
+            assert_eq!(serde_json::from_value::<RelationType>(json).unwrap(), known);
+        }
+        let other: RelationType = serde_json::from_value(serde_json::json!("ownedByPlugin")).unwrap();
+        assert_eq!(other, RelationType::Other("ownedByPlugin".into()));
+        assert_eq!(serde_json::to_value(&other).unwrap(), serde_json::json!("ownedByPlugin"));
+        assert_eq!(format!("{:<9}|", RelationType::PartOf), "partOf   |");
+    }
+}

@@ -213,3 +213,58 @@ pub(super) fn reach(c: &mut Card, reach: &Reach, members: &[Person], subject: &s
     list_block(c, Some(Icon::People), "People", None, List::new(people, Sep::Dot, PEOPLE));
     list_block(c, Some(Icon::Link), "Links", None, ranked_links(&reach.links, &shown));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contact(channel: ContactChannel, value: &str, url: Option<&str>, label: Option<&str>) -> Contact {
+        Contact {
+            channel,
+            value: value.into(),
+            url: url.map(Into::into),
+            label: label.map(Into::into),
+            from: "group:default/team-payments".into(),
+        }
+    }
+
+    #[test]
+    fn one_place_written_three_ways_is_one_contact() {
+        let archive = "https://northwind.slack.com/archives/C0123ABCD";
+        let contacts = [
+            contact(ContactChannel::SlackChannel, "#payments-oncall", None, None),
+            contact(
+                ContactChannel::Email,
+                "payments@northwind.example",
+                Some("mailto:payments@northwind.example"),
+                None,
+            ),
+            contact(ContactChannel::ChatLink, archive, Some(archive), Some("#payments-oncall")),
+            contact(ContactChannel::SlackNotify, "C0123ABCD", None, None),
+        ];
+        let groups = merge_contacts(&contacts);
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert_eq!(groups[0].len(), 3, "the channel, its link and its id, first where the first was");
+        assert_eq!(contact_group(&groups[0]), Text::new().link(archive, "#payments-oncall"));
+        assert_eq!(contact_group(&groups[1]), Span::Email("payments@northwind.example".into()).into());
+    }
+
+    #[test]
+    fn runbooks_first_then_dashboards_docs_source() {
+        let link = |t: &str| LinkInfo {
+            url: format!("https://x.example/{t}"),
+            title: None,
+            link_type: Some(t.into()),
+            icon: None,
+            from: String::new(),
+        };
+        let links = ["chat", "source", "documentation", "dashboard", "runbook"].map(link);
+        let ranked = ranked_links(&links, &HashSet::new());
+        let labels: Vec<&Text> = ranked.items.iter().collect();
+        let want: Vec<Text> = ["runbook", "dashboard", "documentation", "source", "chat"]
+            .iter()
+            .map(|t| Text::new().link(format!("https://x.example/{t}"), *t))
+            .collect();
+        assert_eq!(labels, want.iter().collect::<Vec<_>>());
+    }
+}
