@@ -7,8 +7,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use backline_answer::{Answer, AnswerBody};
 use backline_answer::render::render_text;
+use backline_answer::{Answer, AnswerBody};
 
 use super::GlobalArgs;
 

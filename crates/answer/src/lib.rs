@@ -4,11 +4,18 @@
 //! - [`model`]: the answer model, plain serde data; every renderer codes against it.
 //! - [`question`]: chat-style text to a structured [`Query`], deterministically (pure).
 //! - [`render`]: the one-line summary and the plain-text answer.
+//! - [`card`] and [`present`]: the chat-neutral card every chat platform renders (what is shown,
+//!   in which order, with which links and contacts), so Slack and Discord cannot drift apart.
+//! - [`command`]: the one command table (names, aliases, arguments, defaults, help) behind
+//!   Slack's subcommands, Discord's registered options and the CLI's structured subcommands.
 //!
 //! **Invariant:** this crate depends on serde and nothing that does I/O. The bots depend on it
 //! and not on the index, so Cargo keeps them from querying the catalog themselves.
 
+pub mod card;
+pub mod command;
 pub mod model;
+pub mod present;
 pub mod question;
 pub mod render;
 

@@ -6,9 +6,8 @@
 //! agree because they render the same value. It serialises with serde (`--json`), with enums
 //! tagged by a `type` (answer bodies) or `query` (queries) field in `snake_case`.
 //!
-//! Stability: fields are only ever added. A renderer that matches on [`AnswerBody`] should keep
-//! a fallback arm that prints [`Answer::summary`], so a new variant degrades to a sentence
-//! instead of breaking the build of a bot.
+//! Stability: fields are only ever added. Renderers match [`AnswerBody`] exhaustively, so a new
+//! variant is a compile error at every place that must learn to show it.
 //!
 //! Conventions used throughout:
 //! - Entity references are canonical strings, `kind:namespace/name`, lowercase (the catalog's
@@ -154,8 +153,7 @@ pub struct StaleSource {
 pub struct FindingSummary {
     /// Stable code, e.g. `BS0401`; `backline explain <code>` says more.
     pub code: String,
-    /// `error`, `warning` or `hint`.
-    pub severity: String,
+    pub severity: FindingSeverity,
     pub message: String,
     pub location: SourceLocation,
 }
@@ -295,8 +293,160 @@ pub struct EntityAnswer {
 pub struct RelationInfo {
     /// `ownedBy`, `dependsOn`, `hasMember`, ...
     #[serde(rename = "type")]
-    pub relation: String,
+    pub relation: RelationType,
     pub target: EntitySummary,
+}
+
+/// How serious a finding is; serialised as `error`, `warning` or `hint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingSeverity {
+    /// Backstage would refuse the entity.
+    Error,
+    Warning,
+    Hint,
+}
+
+impl FindingSeverity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingSeverity::Error => "error",
+            FindingSeverity::Warning => "warning",
+            FindingSeverity::Hint => "hint",
+        }
+    }
+}
+
+impl std::fmt::Display for FindingSeverity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// A severity name that is none of `error`, `warning`, `hint`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSeverity(pub String);
+
+impl std::fmt::Display for UnknownSeverity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown severity `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownSeverity {}
+
+impl std::str::FromStr for FindingSeverity {
+    type Err = UnknownSeverity;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "error" => Ok(FindingSeverity::Error),
+            "warning" => Ok(FindingSeverity::Warning),
+            "hint" => Ok(FindingSeverity::Hint),
+            other => Err(UnknownSeverity(other.to_owned())),
+        }
+    }
+}
+
+/// The type of a relation, as Backstage emits it (`ownedBy`, `dependsOn`, ...). A real
+/// Backstage may serve relation types of its plugins, which are kept as written in
+/// [`RelationType::Other`]. Serialised as the type's string, so JSON is the same as Backstage's.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum RelationType {
+    OwnedBy,
+    OwnerOf,
+    ConsumesApi,
+    ApiConsumedBy,
+    ProvidesApi,
+    ApiProvidedBy,
+    DependsOn,
+    DependencyOf,
+    ParentOf,
+    ChildOf,
+    MemberOf,
+    HasMember,
+    PartOf,
+    HasPart,
+    /// A relation type Backline does not know, as written.
+    Other(String),
+}
+
+impl RelationType {
+    /// Every type Backline knows, in Backstage's spelling.
+    pub const KNOWN: [RelationType; 14] = [
+        RelationType::OwnedBy,
+        RelationType::OwnerOf,
+        RelationType::ConsumesApi,
+        RelationType::ApiConsumedBy,
+        RelationType::ProvidesApi,
+        RelationType::ApiProvidedBy,
+        RelationType::DependsOn,
+        RelationType::DependencyOf,
+        RelationType::ParentOf,
+        RelationType::ChildOf,
+        RelationType::MemberOf,
+        RelationType::HasMember,
+        RelationType::PartOf,
+        RelationType::HasPart,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            RelationType::OwnedBy => "ownedBy",
+            RelationType::OwnerOf => "ownerOf",
+            RelationType::ConsumesApi => "consumesApi",
+            RelationType::ApiConsumedBy => "apiConsumedBy",
+            RelationType::ProvidesApi => "providesApi",
+            RelationType::ApiProvidedBy => "apiProvidedBy",
+            RelationType::DependsOn => "dependsOn",
+            RelationType::DependencyOf => "dependencyOf",
+            RelationType::ParentOf => "parentOf",
+            RelationType::ChildOf => "childOf",
+            RelationType::MemberOf => "memberOf",
+            RelationType::HasMember => "hasMember",
+            RelationType::PartOf => "partOf",
+            RelationType::HasPart => "hasPart",
+            RelationType::Other(s) => s,
+        }
+    }
+}
+
+impl From<&str> for RelationType {
+    fn from(s: &str) -> Self {
+        RelationType::KNOWN.into_iter().find(|k| k.as_str() == s).unwrap_or_else(|| RelationType::Other(s.to_owned()))
+    }
+}
+
+impl From<String> for RelationType {
+    fn from(s: String) -> Self {
+        match RelationType::from(s.as_str()) {
+            RelationType::Other(_) => RelationType::Other(s),
+            known => known,
+        }
+    }
+}
+
+impl From<RelationType> for String {
+    fn from(r: RelationType) -> String {
+        match r {
+            RelationType::Other(s) => s,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for RelationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Compares with Backstage's spelling, so `relation == "dependsOn"` reads as the catalog does.
+impl PartialEq<&str> for RelationType {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// "who owns X".
@@ -514,4 +664,28 @@ pub struct Help {
 pub struct HelpExample {
     pub question: String,
     pub explanation: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_severity_and_relation_serialise_as_the_strings_they_replace() {
+        for s in ["error", "warning", "hint"] {
+            let sev: FindingSeverity = serde_json::from_value(serde_json::json!(s)).unwrap();
+            assert_eq!(serde_json::to_value(sev).unwrap(), serde_json::json!(s));
+            assert_eq!(s.parse::<FindingSeverity>(), Ok(sev));
+        }
+        assert!("fatal".parse::<FindingSeverity>().is_err());
+        for known in RelationType::KNOWN {
+            let json = serde_json::to_value(&known).unwrap();
+            assert_eq!(json, serde_json::json!(known.as_str()));
+            assert_eq!(serde_json::from_value::<RelationType>(json).unwrap(), known);
+        }
+        let other: RelationType = serde_json::from_value(serde_json::json!("ownedByPlugin")).unwrap();
+        assert_eq!(other, RelationType::Other("ownedByPlugin".into()));
+        assert_eq!(serde_json::to_value(&other).unwrap(), serde_json::json!("ownedByPlugin"));
+        assert_eq!(format!("{:<9}|", RelationType::PartOf), "partOf   |");
+    }
 }

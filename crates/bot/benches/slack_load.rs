@@ -191,11 +191,11 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// The bot alone: Slack endpoints in this process, answering every question with one canned,
 /// realistic ownership answer. Returns the base URL, and the trigger that keeps it running.
 async fn start_in_process(secret: &str, team: &str) -> (String, backline_bot::serve::ShutdownTrigger) {
+    use backline_answer::*;
     use backline_bot::engine::{EngineError, FnEngine};
     use backline_bot::serve::{ChatModule, IndexHealth, ModuleContext, Server, shutdown_pair};
     use backline_bot::slack::outbound::RetryPolicy;
     use backline_bot::slack::{Mode, SlackConfig, SlackModule};
-    use backline_answer::*;
 
     let entity = |kind: &str, name: &str, title: &str| EntitySummary {
         entity_ref: format!("{}:default/{name}", kind.to_lowercase()),

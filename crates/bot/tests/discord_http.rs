@@ -8,8 +8,8 @@ mod discord_support;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use backline_bot::engine::Ask;
 use backline_answer::Query;
+use backline_bot::engine::Ask;
 use discord_support::*;
 use serde_json::{Value, json};
 use serenity::all::Interaction;
@@ -118,13 +118,17 @@ async fn ping_gets_pong_and_bad_requests_get_401() {
         ),
     ];
     for (what, headers, body) in cases {
-        let resp = c.post(body, &headers).await;
+        let resp = c.post_interaction(body, &headers).await;
         assert_eq!(resp.status, StatusCode::UNAUTHORIZED, "{what}");
     }
     // A signed PING with a wrong signature is refused too (the probe Discord sends).
     let ping = fixture("ping").to_string().into_bytes();
-    let resp =
-        c.post(ping, &[("x-signature-ed25519", "00".repeat(64)), ("x-signature-timestamp", now().to_string())]).await;
+    let resp = c
+        .post_interaction(
+            ping,
+            &[("x-signature-ed25519", "00".repeat(64)), ("x-signature-timestamp", now().to_string())],
+        )
+        .await;
     assert_eq!(resp.status, StatusCode::UNAUTHORIZED);
 
     // Oversized bodies are refused before any verification work.
@@ -191,10 +195,7 @@ async fn a_command_is_answered_inline_with_an_embed() {
         (
             "impact",
             entity_arg("orders-db"),
-            Ask::Query(Query::Dependents {
-                name: "orders-db".into(),
-                depth: backline_answer::question::IMPACT_DEPTH,
-            }),
+            Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_answer::question::IMPACT_DEPTH }),
         ),
         (
             "search",

@@ -56,7 +56,7 @@ async fn nothing_secret_is_logged_at_trace() {
     c.interaction(&button(GUILD, "bl:ask:who owns payments-api", tokens[2])).await;
     let sig_body = fixture("ping").to_string().into_bytes();
     let sig = sign_with(&signing_key(), "1", &sig_body);
-    c.post(sig_body, &[("x-signature-ed25519", sig.clone()), ("x-signature-timestamp", "1".into())]).await;
+    c.post_interaction(sig_body, &[("x-signature-ed25519", sig.clone()), ("x-signature-timestamp", "1".into())]).await;
     // Let the deferred deliveries fail (and retry) and log.
     tokio::time::sleep(Duration::from_secs(4)).await;
     server.stop().await;

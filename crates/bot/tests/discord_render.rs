@@ -4,8 +4,8 @@
 
 mod discord_support;
 
-use backline_bot::discord::render::{self, Options};
 use backline_answer::*;
+use backline_bot::discord::render::{self, Options};
 use discord_support::*;
 use proptest::prelude::*;
 use serde_json::Value;

@@ -8,11 +8,11 @@ mod common;
 use std::path::Path;
 use std::sync::Arc;
 
+use backline_answer::{AnswerBody, Query};
 use backline_bot::engine::{Ask, QuestionEngine};
 use backline_bot::slack::command::{self, Parsed};
 use backline_bot::slack::render::{Options, render};
 use backline_index::{Index, IndexSettings, RunOptions, SourceSettings, StoreSettings};
-use backline_answer::{AnswerBody, Query};
 use common::assert_within_limits;
 use serde_json::json;
 

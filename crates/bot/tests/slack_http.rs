@@ -6,9 +6,9 @@ mod common;
 
 use std::time::Duration;
 
+use backline_answer::Query;
 use backline_bot::engine::Ask;
 use backline_bot::slack::Mode;
-use backline_answer::Query;
 use common::*;
 use serde_json::{Value, json};
 
@@ -155,10 +155,7 @@ async fn slash_subcommands_reach_the_engine_as_queries_or_questions() {
         engine.asked(),
         vec![
             Ask::Query(Query::Help),
-            Ask::Query(Query::Dependents {
-                name: "orders-db".into(),
-                depth: backline_answer::question::IMPACT_DEPTH
-            }),
+            Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_answer::question::IMPACT_DEPTH }),
             Ask::Question("find tag:python2 lifecycle:production".into()),
             Ask::Question("who owns the checkout".into()),
         ],

@@ -4,8 +4,8 @@
 
 mod common;
 
-use backline_bot::slack::render::{Options, render};
 use backline_answer::*;
+use backline_bot::slack::render::{Options, render};
 use common::{assert_within_limits, entity, ownership};
 use proptest::prelude::*;
 use serde_json::json;
@@ -87,7 +87,7 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
     let reach = Reach { contacts, on_call, links: links.clone() };
     let finding = FindingSummary {
         code: "BS0401".into(),
-        severity: "error".into(),
+        severity: FindingSeverity::Error,
         message: desc.clone(),
         location: SourceLocation { source: desc.clone(), file: desc.clone(), line: 1, column: 1, stale: false },
     };
@@ -121,7 +121,10 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
             labels: vec![],
             annotations: vec![],
             links,
-            relations: many.iter().map(|m| RelationInfo { relation: "dependsOn".into(), target: m.clone() }).collect(),
+            relations: many
+                .iter()
+                .map(|m| RelationInfo { relation: RelationType::DependsOn, target: m.clone() })
+                .collect(),
             findings: vec![finding.clone()],
             document: json!({}),
         })),

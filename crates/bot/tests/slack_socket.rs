@@ -7,9 +7,9 @@ mod common;
 
 use std::time::Duration;
 
+use backline_answer::Query;
 use backline_bot::engine::Ask;
 use backline_bot::slack::Mode;
-use backline_answer::Query;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};

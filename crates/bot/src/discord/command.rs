@@ -1,6 +1,9 @@
 //! The `/backline` application command: its definition (registered with Discord) and what an
 //! invocation asks of the question engine.
 //!
+//! The subcommands, their options and defaults come from the one command table
+//! ([`backline_answer::command`]), the same as Slack's subcommands and the CLI's.
+//!
 //! Discord parses the options for us, so unlike Slack's free text there is no guessing: each
 //! subcommand maps to one structured query, except `find`, whose filter syntax belongs to the
 //! engine (the same path as `backline ask "find …"`). Entity arguments are autocompleted from the
@@ -12,92 +15,31 @@
 //! the catalog from a server that is not allowlisted.
 
 use backline_answer::Query;
-use backline_answer::question;
+use backline_answer::command::{self, COMMANDS, Invocation};
 use serenity::all::{
     CommandData, CommandDataOption, CommandDataOptionValue, CommandOptionType, CreateCommand, CreateCommandOption,
     InstallationContext, InteractionContext,
 };
 
+pub use backline_answer::command::{Arg, Command as Subcommand, DEPS_DEPTH, MAX_DEPTH};
+
 use crate::engine::Ask;
 
 pub const COMMAND: &str = "backline";
-pub const DEPS_DEPTH: u32 = 1;
-pub const IMPACT_DEPTH: u32 = question::IMPACT_DEPTH;
-pub const SEARCH_LIMIT: u32 = question::SEARCH_LIMIT;
-pub const MAX_DEPTH: u32 = if IMPACT_DEPTH > 10 { IMPACT_DEPTH } else { 10 };
-
-/// The kind of argument a subcommand takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Arg {
-    None,
-    /// An entity, autocompleted; `kinds` narrows the suggestions (empty: any kind).
-    Entity {
-        kinds: &'static [&'static str],
-    },
-    /// Free text.
-    Text {
-        name: &'static str,
-        description: &'static str,
-    },
-}
-
-/// One subcommand (also the source of `help`).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Subcommand {
-    pub name: &'static str,
-    pub about: &'static str,
-    pub arg: Arg,
-    /// Takes an optional `depth`.
-    pub depth: bool,
-}
+pub const IMPACT_DEPTH: u32 = backline_answer::question::IMPACT_DEPTH;
+pub const SEARCH_LIMIT: u32 = backline_answer::question::SEARCH_LIMIT;
 
 /// The option name of entity arguments.
 pub const ENTITY_OPTION: &str = "name";
 pub const DEPTH_OPTION: &str = "depth";
 
-pub const SUBCOMMANDS: &[Subcommand] = &[
-    Subcommand {
-        name: "owner",
-        about: "Who owns it and how to reach them now",
-        arg: Arg::Entity { kinds: &[] },
-        depth: false,
-    },
-    Subcommand {
-        name: "oncall",
-        about: "On-call, channels and people for it or its owner",
-        arg: Arg::Entity { kinds: &[] },
-        depth: false,
-    },
-    Subcommand {
-        name: "impact",
-        about: "What breaks if it goes down (blast radius)",
-        arg: Arg::Entity { kinds: &[] },
-        depth: true,
-    },
-    Subcommand { name: "deps", about: "What it depends on", arg: Arg::Entity { kinds: &[] }, depth: true },
-    Subcommand {
-        name: "team",
-        about: "What a team owns, its members and channels",
-        arg: Arg::Entity { kinds: &["group", "user"] },
-        depth: false,
-    },
-    Subcommand {
-        name: "search",
-        about: "Search names, titles, descriptions, tags",
-        arg: Arg::Text { name: "text", description: "Words to look for" },
-        depth: false,
-    },
-    Subcommand {
-        name: "find",
-        about: "Filter the catalog, e.g. tag:python2 lifecycle:production",
-        arg: Arg::Text { name: "filters", description: "field:value filters, e.g. tag:python2 lifecycle:production" },
-        depth: false,
-    },
-    Subcommand { name: "help", about: "What you can ask", arg: Arg::None, depth: false },
-];
+/// Every subcommand, from the one command table (also the source of `help`).
+pub const SUBCOMMANDS: &[Subcommand] = COMMANDS;
 
+/// The subcommand registered as `name`; aliases too, so a command registered under an older name
+/// still answers.
 pub fn subcommand(name: &str) -> Option<&'static Subcommand> {
-    SUBCOMMANDS.iter().find(|s| s.name == name)
+    command::lookup(name)
 }
 
 /// The `/backline` command as registered with Discord. `allow_dms` adds the bot-DM context.
@@ -135,7 +77,7 @@ pub fn definition(allow_dms: bool) -> CreateCommand {
                 );
             }
         }
-        if sub.depth {
+        if sub.depth.is_some() {
             option = option.add_sub_option(
                 CreateCommandOption::new(CommandOptionType::Integer, DEPTH_OPTION, "How many hops to follow")
                     .min_int_value(1)
@@ -191,32 +133,18 @@ fn int_option(opts: &[CommandDataOption], name: &str) -> Option<i64> {
 pub fn parse(data: &CommandData) -> Parsed {
     let Some((sub, opts)) = subcommand_options(data) else { return Parsed::Unknown };
     let Some(sub) = subcommand(sub) else { return Parsed::Unknown };
-    if sub.name == "help" {
-        return Parsed::Ask(Ask::Query(Query::Help));
-    }
-    let arg_name = match sub.arg {
-        Arg::Entity { .. } => ENTITY_OPTION,
-        Arg::Text { name, .. } => name,
-        Arg::None => return Parsed::Unknown,
+    let arg = match sub.arg {
+        Arg::Entity { .. } => string_option(opts, ENTITY_OPTION),
+        Arg::Text { name, .. } => string_option(opts, name),
+        Arg::None => None,
     };
-    let arg = string_option(opts, arg_name).map(str::trim).unwrap_or_default();
-    if arg.is_empty() {
-        return Parsed::Ask(Ask::Query(Query::Help));
+    let depth = int_option(opts, DEPTH_OPTION).map(|d| d.clamp(1, i64::from(MAX_DEPTH)) as u32);
+    match command::invoke(sub, arg.unwrap_or_default(), depth) {
+        Some(Invocation::Query(q)) => Parsed::Ask(Ask::Query(q)),
+        Some(Invocation::Question(q)) => Parsed::Ask(Ask::Question(q)),
+        // A required option missing (Discord enforces it; a stale registration might not).
+        None => Parsed::Ask(Ask::Query(Query::Help)),
     }
-    let name = arg.to_owned();
-    let depth =
-        |default: u32| int_option(opts, DEPTH_OPTION).map_or(default, |d| (d.clamp(1, i64::from(MAX_DEPTH))) as u32);
-    let query = match sub.name {
-        "owner" => Query::Owner { name },
-        "oncall" => Query::Contact { name },
-        "team" => Query::Team { name },
-        "search" => Query::Search { text: name, limit: SEARCH_LIMIT },
-        "deps" => Query::Dependencies { name, depth: depth(DEPS_DEPTH) },
-        "impact" => Query::Dependents { name, depth: depth(IMPACT_DEPTH) },
-        // `find` filters are parsed by the engine, like `backline ask "find ..."`.
-        _ => return Parsed::Ask(Ask::Question(format!("find {name}"))),
-    };
-    Parsed::Ask(Ask::Query(query))
 }
 
 /// The focused option of an autocomplete interaction: (subcommand, typed text), for entity

@@ -4,7 +4,7 @@
 //!
 //! Nothing here reaches the network: every server binds 127.0.0.1:0.
 
-#![allow(dead_code, unreachable_pub, reason = "each test binary uses a different part of this module")]
+#![allow(dead_code, unreachable_pub, unused_imports, reason = "each test binary uses a different part of this module")]
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -17,13 +17,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use backline_answer::*;
 use backline_bot::engine::{Ask, EngineError, QuestionEngine};
 use backline_bot::serve::{IndexHealth, ModuleContext, Server, Shutdown, ShutdownTrigger, shutdown_pair};
 use backline_bot::slack::outbound::RetryPolicy;
 use backline_bot::slack::verify::sign;
 use backline_bot::slack::{Mode, SlackConfig, SlackModule};
 use backline_bot::{Secret, SharedEngine};
-use backline_answer::*;
+pub use backline_test_support::answers::{ambiguous, entity, help_answer, ownership, team_payments};
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -31,6 +32,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+
+#[path = "../shared/mod.rs"]
+mod shared;
+pub use shared::{FakeEngine, HttpClient, HttpResponse};
 
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 pub const BOT_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
@@ -346,212 +351,23 @@ impl Signed {
     }
 }
 
-/// A plain HTTP/1.1 client for talking to the server under test.
-pub struct HttpClient {
-    client: Client<HttpConnector, Full<Bytes>>,
-    pub base: String,
-}
-
-pub struct HttpResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl HttpResponse {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
 impl HttpClient {
-    pub fn new(addr: SocketAddr) -> HttpClient {
-        HttpClient { client: Client::builder(TokioExecutor::new()).build_http(), base: format!("http://{addr}") }
-    }
-
     pub async fn send(&self, req: &Signed) -> HttpResponse {
-        let mut builder =
-            hyper::Request::post(format!("{}{}", self.base, req.path)).header("content-type", req.content_type);
-        for (k, v) in &req.headers {
-            builder = builder.header(k.as_str(), v.as_str());
-        }
-        let req = builder.body(Full::new(Bytes::from(req.body.clone()))).unwrap();
-        self.request(req).await
-    }
-
-    pub async fn get(&self, path: &str) -> HttpResponse {
-        let req = hyper::Request::get(format!("{}{path}", self.base)).body(Full::new(Bytes::new())).unwrap();
-        self.request(req).await
-    }
-
-    pub async fn request(&self, req: hyper::Request<Full<Bytes>>) -> HttpResponse {
-        let resp = self.client.request(req).await.expect("request failed");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        HttpResponse { status, headers, body }
+        let headers: Vec<(&str, String)> = req.headers.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+        self.post(req.path, req.content_type, req.body.clone().into_bytes(), &headers).await
     }
 }
 
 // ------------------------------------------------------------------------------------------
 // A fake question engine with canned answers.
 
-/// Records what was asked and answers with `answer_for`.
-pub struct FakeEngine {
-    pub asked: Mutex<Vec<Ask>>,
-    pub delay: Duration,
-}
-
 impl FakeEngine {
     pub fn new() -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay: Duration::ZERO })
+        FakeEngine::answering(answer_for, Duration::ZERO)
     }
 
     pub fn slow(delay: Duration) -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay })
-    }
-
-    pub fn asked(&self) -> Vec<Ask> {
-        self.asked.lock().unwrap().clone()
-    }
-}
-
-impl QuestionEngine for FakeEngine {
-    fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
-        self.asked.lock().unwrap().push(ask.clone());
-        Box::pin(async move {
-            if !self.delay.is_zero() {
-                tokio::time::sleep(self.delay).await;
-            }
-            Ok(answer_for(ask))
-        })
-    }
-}
-
-pub fn entity(kind: &str, name: &str) -> EntitySummary {
-    EntitySummary {
-        entity_ref: format!("{}:default/{name}", kind.to_ascii_lowercase()),
-        kind: kind.to_owned(),
-        namespace: "default".into(),
-        name: name.into(),
-        title: None,
-        description: None,
-        spec_type: None,
-        lifecycle: None,
-        owner: None,
-        exists: true,
-        valid: true,
-        defined_at: Some(SourceLocation {
-            source: "examples".into(),
-            file: format!("services/{name}/catalog-info.yaml"),
-            line: 4,
-            column: 9,
-            stale: false,
-        }),
-        error_count: 0,
-        warning_count: 0,
-        first_error: None,
-    }
-}
-
-pub fn team_payments() -> EntitySummary {
-    EntitySummary { title: Some("Payments Team".into()), ..entity("Group", "team-payments") }
-}
-
-/// "who owns payments-api", as the engine answers it for the example catalog.
-pub fn ownership(name: &str) -> Answer {
-    let mut e = entity("Component", name);
-    e.spec_type = Some("service".into());
-    e.lifecycle = Some("production".into());
-    e.owner = Some("group:default/team-payments".into());
-    e.description = Some("Takes payments. <!channel> & friends".into());
-    Answer {
-        question: String::new(),
-        query: Some(Query::Owner { name: name.into() }),
-        summary: format!("{name} is owned by team-payments."),
-        body: AnswerBody::Ownership(OwnershipAnswer {
-            entity: e,
-            owner: Some(team_payments()),
-            parents: vec![EntitySummary {
-                title: Some("Commerce Engineering".into()),
-                ..entity("Group", "commerce-engineering")
-            }],
-            members: vec![Person {
-                entity: entity("User", "ada.lovelace"),
-                display_name: Some("Ada Lovelace".into()),
-                email: Some("ada.lovelace@northwind.example".into()),
-                contacts: vec![],
-            }],
-            reach: Reach {
-                contacts: vec![
-                    Contact {
-                        channel: ContactChannel::SlackChannel,
-                        value: "#payments-oncall".into(),
-                        url: Some("https://northwind.slack.com/archives/C0123ABCD".into()),
-                        label: None,
-                        from: "group:default/team-payments".into(),
-                    },
-                    Contact {
-                        channel: ContactChannel::Email,
-                        value: "payments@northwind.example".into(),
-                        url: Some("mailto:payments@northwind.example".into()),
-                        label: None,
-                        from: "group:default/team-payments".into(),
-                    },
-                ],
-                on_call: vec![OnCall {
-                    provider: "pagerduty".into(),
-                    annotation: "pagerduty.com/service-id".into(),
-                    value: "P4YM3NT".into(),
-                    url: Some("https://northwind.pagerduty.com/service-directory/P4YM3NT".into()),
-                    from: format!("component:default/{name}"),
-                }],
-                links: vec![LinkInfo {
-                    url: "https://runbooks.northwind.example/payments-api".into(),
-                    title: Some("Runbook".into()),
-                    link_type: Some("runbook".into()),
-                    icon: None,
-                    from: format!("component:default/{name}"),
-                }],
-            },
-            findings: vec![],
-        }),
-        stale_sources: vec![],
-    }
-}
-
-pub fn ambiguous(name: &str) -> Answer {
-    let candidates = ["payments-api", "payments-webhooks"]
-        .iter()
-        .map(|n| Candidate { entity: entity("Component", n), follow_up: format!("who owns component:default/{n}") })
-        .collect();
-    Answer {
-        question: format!("who owns {name}"),
-        query: Some(Query::Owner { name: name.into() }),
-        summary: format!("Several entities match {name}."),
-        body: AnswerBody::Ambiguous(Ambiguous { name: name.into(), candidates }),
-        stale_sources: vec![],
-    }
-}
-
-pub fn help_answer() -> Answer {
-    Answer {
-        question: "help".into(),
-        query: Some(Query::Help),
-        summary: "Ask who owns a service, what depends on it, or search the catalog.".into(),
-        body: AnswerBody::Help(Help {
-            reason: None,
-            examples: vec![HelpExample {
-                question: "who owns payments-api".into(),
-                explanation: "its owner and how to reach them".into(),
-            }],
-        }),
-        stale_sources: vec![],
+        FakeEngine::answering(answer_for, delay)
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! Nothing here reaches the network: every server binds 127.0.0.1:0.
 
-#![allow(dead_code, unreachable_pub, reason = "each test binary uses a different part of this module")]
+#![allow(dead_code, unreachable_pub, unused_imports, reason = "each test binary uses a different part of this module")]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,11 +17,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use backline_answer::*;
 use backline_bot::Secret;
 use backline_bot::discord::{DiscordConfig, DiscordModule, Mode};
 use backline_bot::engine::{Ask, EngineError, QuestionEngine};
 use backline_bot::serve::{IndexHealth, ModuleContext, Server, ShutdownTrigger, shutdown_pair};
-use backline_answer::*;
+pub use backline_test_support::answers::{ambiguous, entity, ownership, search};
 use ed25519_dalek::{Signer, SigningKey};
 use futures_util::future::BoxFuture;
 use http_body_util::{BodyExt, Full};
@@ -30,6 +31,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+
+#[path = "../shared/mod.rs"]
+mod shared;
+pub use shared::{FakeEngine, HttpClient, HttpResponse};
 
 pub const APP_ID: u64 = 1011111111111111111;
 pub const GUILD: u64 = 290926798626357999;
@@ -240,138 +245,13 @@ async fn rest(
 // ------------------------------------------------------------------------------------------
 // A fake question engine.
 
-pub struct FakeEngine {
-    pub asked: Mutex<Vec<Ask>>,
-    pub delay: Duration,
-}
-
 impl FakeEngine {
     pub fn new() -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay: Duration::ZERO })
+        FakeEngine::answering(answer_for, Duration::ZERO)
     }
 
     pub fn slow(delay: Duration) -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay })
-    }
-
-    pub fn asked(&self) -> Vec<Ask> {
-        self.asked.lock().unwrap().clone()
-    }
-}
-
-impl QuestionEngine for FakeEngine {
-    fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
-        self.asked.lock().unwrap().push(ask.clone());
-        Box::pin(async move {
-            let searching = matches!(ask, Ask::Query(Query::Search { .. }));
-            if !self.delay.is_zero() && !searching {
-                tokio::time::sleep(self.delay).await;
-            }
-            Ok(answer_for(ask))
-        })
-    }
-}
-
-pub fn entity(kind: &str, name: &str) -> EntitySummary {
-    EntitySummary {
-        entity_ref: format!("{}:default/{name}", kind.to_ascii_lowercase()),
-        kind: kind.to_owned(),
-        namespace: "default".into(),
-        name: name.into(),
-        title: None,
-        description: None,
-        spec_type: None,
-        lifecycle: None,
-        owner: None,
-        exists: true,
-        valid: true,
-        defined_at: Some(SourceLocation {
-            source: "examples".into(),
-            file: format!("services/{name}/catalog-info.yaml"),
-            line: 4,
-            column: 9,
-            stale: false,
-        }),
-        error_count: 0,
-        warning_count: 0,
-        first_error: None,
-    }
-}
-
-pub fn ownership(name: &str) -> Answer {
-    let mut e = entity("Component", name);
-    e.spec_type = Some("service".into());
-    e.lifecycle = Some("production".into());
-    e.owner = Some("group:default/team-payments".into());
-    e.description = Some("Takes payments. @everyone **now**".into());
-    Answer {
-        question: String::new(),
-        query: Some(Query::Owner { name: name.into() }),
-        summary: format!("{name} is owned by team-payments."),
-        body: AnswerBody::Ownership(OwnershipAnswer {
-            entity: e,
-            owner: Some(EntitySummary { title: Some("Payments Team".into()), ..entity("Group", "team-payments") }),
-            parents: vec![],
-            members: vec![Person {
-                entity: entity("User", "ada"),
-                display_name: Some("Ada Lovelace".into()),
-                email: Some("ada@northwind.example".into()),
-                contacts: vec![],
-            }],
-            reach: Reach {
-                contacts: vec![Contact {
-                    channel: ContactChannel::SlackChannel,
-                    value: "#payments-oncall".into(),
-                    url: None,
-                    label: None,
-                    from: "group:default/team-payments".into(),
-                }],
-                on_call: vec![OnCall {
-                    provider: "pagerduty".into(),
-                    annotation: "pagerduty.com/service-id".into(),
-                    value: "P4YM3NT".into(),
-                    url: Some("https://northwind.pagerduty.com/service-directory/P4YM3NT".into()),
-                    from: format!("component:default/{name}"),
-                }],
-                links: vec![LinkInfo {
-                    url: "https://runbooks.northwind.example/payments-api".into(),
-                    title: Some("Runbook".into()),
-                    link_type: Some("runbook".into()),
-                    icon: None,
-                    from: format!("component:default/{name}"),
-                }],
-            },
-            findings: vec![],
-        }),
-        stale_sources: vec![],
-    }
-}
-
-pub fn ambiguous(name: &str) -> Answer {
-    let candidates = ["payments-api", "payments-webhooks"]
-        .iter()
-        .map(|n| Candidate { entity: entity("Component", n), follow_up: format!("who owns component:default/{n}") })
-        .collect();
-    Answer {
-        question: format!("who owns {name}"),
-        query: Some(Query::Owner { name: name.into() }),
-        summary: format!("Several entities match {name}."),
-        body: AnswerBody::Ambiguous(Ambiguous { name: name.into(), candidates }),
-        stale_sources: vec![],
-    }
-}
-
-pub fn search(text: &str) -> Answer {
-    let hits: Vec<SearchHit> = [("Component", "payments-api"), ("Group", "team-payments"), ("API", "payments-events")]
-        .iter()
-        .map(|(k, n)| SearchHit { entity: entity(k, n), score: 1.0, matched: MatchKind::Text })
-        .collect();
-    Answer {
-        question: String::new(),
-        query: None,
-        summary: format!("3 results for {text}."),
-        body: AnswerBody::Search(SearchAnswer { text: text.into(), total: hits.len() as u32, hits }),
-        stale_sources: vec![],
+        FakeEngine::answering(answer_for, delay)
     }
 }
 
@@ -438,42 +318,10 @@ pub async fn start_server(cfg: DiscordConfig, engine: Arc<FakeEngine>) -> Runnin
 // ------------------------------------------------------------------------------------------
 // A plain HTTP client that signs like Discord.
 
-pub struct HttpClient {
-    client: Client<HttpConnector, Full<Bytes>>,
-    base: String,
-}
-
-pub struct HttpResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub body: Bytes,
-}
-
-impl HttpResponse {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
-    }
-}
-
 impl HttpClient {
-    pub fn new(addr: SocketAddr) -> HttpClient {
-        HttpClient { client: Client::builder(TokioExecutor::new()).build_http(), base: format!("http://{addr}") }
-    }
-
     /// POSTs `body` to the interactions endpoint with the given headers.
-    pub async fn post(&self, body: Vec<u8>, headers: &[(&str, String)]) -> HttpResponse {
-        let mut builder = hyper::Request::post(format!("{}/discord/interactions", self.base))
-            .header("content-type", "application/json");
-        for (k, v) in headers {
-            builder = builder.header(*k, v.as_str());
-        }
-        let resp =
-            self.client.request(builder.body(Full::new(Bytes::from(body))).unwrap()).await.expect("request failed");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        HttpResponse { status, headers, body }
+    pub async fn post_interaction(&self, body: Vec<u8>, headers: &[(&str, String)]) -> HttpResponse {
+        self.post("/discord/interactions", "application/json", body, headers).await
     }
 
     /// Signed with the test key and the current time, as Discord sends it.
@@ -481,16 +329,7 @@ impl HttpClient {
         let body = payload.to_string().into_bytes();
         let ts = now().to_string();
         let sig = sign_with(&signing_key(), &ts, &body);
-        self.post(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", ts)]).await
-    }
-
-    pub async fn get(&self, path: &str) -> HttpResponse {
-        let req = hyper::Request::get(format!("{}{path}", self.base)).body(Full::new(Bytes::new())).unwrap();
-        let resp = self.client.request(req).await.expect("request failed");
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp.into_body().collect().await.unwrap().to_bytes();
-        HttpResponse { status, headers, body }
+        self.post_interaction(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", ts)]).await
     }
 }
 

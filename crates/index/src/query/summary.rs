@@ -28,7 +28,7 @@ pub(crate) fn location(rec: &EntityRecord) -> SourceLocation {
 pub(crate) fn summary(rec: &EntityRecord) -> EntitySummary {
     let first_error = rec.first_error.as_ref().map(|f| FindingSummary {
         code: f.code.clone(),
-        severity: f.severity.clone(),
+        severity: f.severity.parse().unwrap_or(FindingSeverity::Error),
         message: f.message.clone(),
         location: SourceLocation { line: f.line, column: f.column, ..location(rec) },
     });
@@ -77,7 +77,7 @@ pub(crate) fn missing(entity_ref: &str) -> EntitySummary {
 pub(crate) fn finding_summary(f: &FindingRecord) -> FindingSummary {
     FindingSummary {
         code: f.code.clone(),
-        severity: f.severity.clone(),
+        severity: f.severity.parse().unwrap_or(FindingSeverity::Error),
         message: f.message.clone(),
         location: SourceLocation {
             source: f.source.clone(),
@@ -91,5 +91,5 @@ pub(crate) fn finding_summary(f: &FindingRecord) -> FindingSummary {
 
 /// A relation of an entity: its type and the target's summary (or a missing one).
 pub(crate) fn relation_info(kind: &str, target: Option<&EntityRecord>, t: &str) -> RelationInfo {
-    RelationInfo { relation: kind.to_owned(), target: target.map_or_else(|| missing(t), summary) }
+    RelationInfo { relation: RelationType::from(kind), target: target.map_or_else(|| missing(t), summary) }
 }

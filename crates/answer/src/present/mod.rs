@@ -1,0 +1,222 @@
+//! Answers to [`Card`]s: what a chat answer says, in which order, decided once for Slack and
+//! Discord.
+//!
+//! The order follows what an on-call engineer needs first: who owns it, who is on call and where
+//! to page them, which channel and people to reach, then runbooks and the rest. One file per
+//! kind of answer; [`reach`] holds what ownership, contact and team answers share (contacts
+//! merged once, on-call, people, links in ranked order).
+
+mod ask_back;
+mod entity;
+mod graph;
+mod lists;
+pub mod reach;
+
+use crate::card::{Block, Card, Icon, List, Sep, Span, Text, Title, cut};
+use crate::model::{Answer, AnswerBody, EntitySummary, FindingSeverity, FindingSummary, StaleSource};
+
+/// Items shown before "…and N more".
+pub const LIST_ITEMS: usize = 8;
+/// People shown before "…and N more".
+pub const PEOPLE: usize = 6;
+/// Candidates (and their buttons) offered when a name is ambiguous or not found.
+pub const MAX_CANDIDATES: usize = 10;
+
+/// How to present.
+#[derive(Debug, Clone, Default)]
+pub struct PresentOptions {
+    /// Base URL of the Backstage UI, to link entities to their catalog page.
+    pub catalog_url: Option<String>,
+}
+
+/// The card of an answer.
+pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
+    let mut c = Card {
+        summary: answer.summary.clone(),
+        title: None,
+        blocks: Vec::new(),
+        choices: Vec::new(),
+        footer: Vec::new(),
+        warning: false,
+        // Buttons that re-ask need their own answer to mean the same thing, which only questions do.
+        shareable: !matches!(answer.body, AnswerBody::Ambiguous(_) | AnswerBody::NotFound(_)),
+    };
+    match &answer.body {
+        AnswerBody::Ownership(a) => entity::ownership(&mut c, a, opts),
+        AnswerBody::Contact(a) => entity::contact(&mut c, a, opts),
+        AnswerBody::Entity(a) => entity::entity(&mut c, a, opts),
+        AnswerBody::Dependencies(a) => graph::dependencies(&mut c, a, opts),
+        AnswerBody::Team(a) => graph::team(&mut c, a, opts),
+        AnswerBody::Search(a) => lists::search(&mut c, a, opts),
+        AnswerBody::Find(a) => lists::find(&mut c, a, opts),
+        AnswerBody::Health(a) => lists::health(&mut c, a),
+        AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a),
+        AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a),
+        AnswerBody::Help(a) => ask_back::help(&mut c, a),
+    }
+    stale(&mut c, &answer.stale_sources);
+    c
+}
+
+/// A card that is not an answer (errors, refusals, usage): one paragraph.
+pub fn notice(text: &str) -> Card {
+    Card {
+        summary: text.to_owned(),
+        title: None,
+        blocks: vec![Block::Paragraph(Text::new().plain(cut(text.trim(), 2000)))],
+        choices: Vec::new(),
+        footer: Vec::new(),
+        warning: false,
+        shareable: false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces every answer uses.
+
+/// `payments-api`, or `ns/name` outside the default namespace.
+pub fn short_name(e: &EntitySummary) -> String {
+    if e.namespace.is_empty() || e.namespace == "default" {
+        e.name.clone()
+    } else {
+        format!("{}/{}", e.namespace, e.name)
+    }
+}
+
+/// Short form of a canonical reference `kind:ns/name`.
+pub fn short_ref(entity_ref: &str) -> String {
+    let no_kind = entity_ref.split_once(':').map_or(entity_ref, |(_, rest)| rest);
+    no_kind.strip_prefix("default/").unwrap_or(no_kind).to_owned()
+}
+
+/// A human name for an entity: its title (display name) when it has one.
+pub fn display(e: &EntitySummary) -> String {
+    e.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| short_name(e))
+}
+
+/// The entity's page in the Backstage UI, when a catalog URL is set and the entity exists.
+pub fn catalog_link(e: &EntitySummary, opts: &PresentOptions) -> Option<String> {
+    let base = opts.catalog_url.as_deref()?;
+    e.exists.then(|| {
+        format!("{}/catalog/{}/{}/{}", base.trim_end_matches('/'), e.namespace, e.kind.to_ascii_lowercase(), e.name)
+    })
+}
+
+fn title(c: &mut Card, text: String, e: Option<&EntitySummary>, opts: &PresentOptions) {
+    c.title = Some(Title { text: cut(text.trim(), 150), url: e.and_then(|e| catalog_link(e, opts)) });
+}
+
+/// **Payments Team** (`team-payments`), linked to the catalog page when a catalog URL is set.
+pub fn named(e: &EntitySummary, opts: &PresentOptions) -> Text {
+    let name = short_name(e);
+    let title = e.title.as_deref().filter(|t| !t.trim().is_empty() && *t != name);
+    let label = cut(title.unwrap_or(&name).trim(), 120);
+    let main = match catalog_link(e, opts) {
+        Some(url) => Span::Bold(vec![Span::Link { url, label }]),
+        None => Span::Bold(vec![Span::Plain(label)]),
+    };
+    let text = Text::from(main);
+    match title {
+        Some(_) => text.plain(" (").code(cut(&name, 120)).plain(")"),
+        None => text,
+    }
+}
+
+/// A compact mention in lists: `name` (owner).
+pub fn compact(e: &EntitySummary) -> Text {
+    let mut t = Text::new().code(cut(&short_name(e), 100));
+    if let Some(owner) = &e.owner {
+        t = t.plain(format!(" ({})", cut(&short_ref(owner), 60)));
+    }
+    if !e.exists {
+        t = t.plain(" ").italic("(not defined)");
+    }
+    t
+}
+
+/// `name` as code, for lists of names.
+pub fn code_name(e: &EntitySummary) -> Text {
+    Text::new().code(cut(&short_name(e), 80))
+}
+
+/// Kind · type · lifecycle, plain (footers render no markup).
+pub fn facts(e: &EntitySummary) -> String {
+    let mut parts = vec![cut(&e.kind, 40)];
+    parts.extend(e.spec_type.iter().map(|t| cut(t, 40)));
+    if let Some(l) = &e.lifecycle {
+        parts.push(if l.eq_ignore_ascii_case("deprecated") { format!("⚠ {}", cut(l, 40)) } else { cut(l, 40) });
+    }
+    parts.join(" · ")
+}
+
+/// "defined in file:line (source)", plain.
+pub fn where_defined(e: &EntitySummary) -> String {
+    e.defined_at
+        .as_ref()
+        .map(|at| format!("defined in {}:{} ({})", cut(&at.file, 200), at.line, cut(&at.source, 60)))
+        .unwrap_or_default()
+}
+
+fn footer_of(c: &mut Card, e: &EntitySummary) {
+    c.footer = [facts(e), where_defined(e)].into_iter().filter(|s| !s.is_empty()).collect();
+}
+
+/// The description, in italics.
+fn description(e: &EntitySummary) -> Option<Text> {
+    let d = e.description.as_deref().map(str::trim).filter(|d| !d.is_empty())?;
+    Some(Text::from(Span::Italic(vec![Span::Plain(cut(d, 300))])))
+}
+
+fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 { one } else { many }
+}
+
+/// "Backstage would refuse it: 2 errors: `BS0401` message at `file:line`".
+fn findings(c: &mut Card, findings: &[FindingSummary]) {
+    let errors: Vec<&FindingSummary> = findings.iter().filter(|f| f.severity == FindingSeverity::Error).collect();
+    if let Some(first) = errors.first() {
+        c.blocks.push(Block::Warning {
+            label: "Backstage would refuse it".into(),
+            text: Text::new()
+                .plain(format!("{} error{}: ", errors.len(), plural(errors.len(), "", "s")))
+                .code(cut(&first.code, 20))
+                .plain(format!(" {} at ", cut(first.message.trim(), 300)))
+                .code(cut(&format!("{}:{}", first.location.file, first.location.line), 200)),
+        });
+    }
+}
+
+fn stale(c: &mut Card, stale: &[StaleSource]) {
+    if stale.is_empty() {
+        return;
+    }
+    let items: Vec<Text> = stale
+        .iter()
+        .map(|s| {
+            let since =
+                s.last_success.as_deref().map(|t| format!(", last good index {}", cut(t, 40))).unwrap_or_default();
+            Text::new().code(cut(&s.name, 60)).plain(format!(" ({}{since})", cut(s.error.trim(), 200)))
+        })
+        .collect();
+    c.blocks.push(Block::Warning {
+        label: "Possibly out of date".into(),
+        text: Text::new()
+            .list(List::new(items, Sep::Line, 3).max_chars(1500))
+            .br()
+            .plain("These sources failed to index; answers use their last good state."),
+    });
+    c.warning = true;
+}
+
+/// A labelled list block.
+fn list_block(c: &mut Card, icon: Option<Icon>, label: &str, count: Option<usize>, list: List) {
+    if list.items.is_empty() && list.total == 0 {
+        return;
+    }
+    c.blocks.push(Block::List(crate::card::ListBlock { icon, label: Some(label.to_owned()), count, list }));
+}
+
+/// An unlabelled list block (results, candidates).
+fn lines_block(c: &mut Card, list: List) {
+    c.blocks.push(Block::List(crate::card::ListBlock { icon: None, label: None, count: None, list }));
+}

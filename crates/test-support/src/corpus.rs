@@ -1,0 +1,491 @@
+//! One answer of every kind, plus empty, huge and hostile ones: the corpus every chat platform
+//! renders in the snapshot tests, so that a change in what one platform shows is visible next to
+//! the other's in review.
+
+use backline_answer::*;
+use serde_json::json;
+
+use crate::answers::{entity, ownership, payments_reach, team_payments};
+
+/// Catalog text a hostile or careless author could write.
+pub const HOSTILE: &str =
+    "<!channel> @everyone <@U123> **bold** `code` [x](https://evil.example) # heading\n> quote & more";
+
+fn answer(question: &str, summary: &str, body: AnswerBody) -> Answer {
+    Answer { question: question.into(), query: None, summary: summary.into(), body, stale_sources: vec![] }
+}
+
+fn with_owner(mut e: EntitySummary, owner: &str) -> EntitySummary {
+    e.owner = Some(format!("group:default/{owner}"));
+    e
+}
+
+fn finding(code: &str, severity: FindingSeverity, message: &str, file: &str, line: u32) -> FindingSummary {
+    FindingSummary {
+        code: code.into(),
+        severity,
+        message: message.into(),
+        location: SourceLocation { source: "northwind".into(), file: file.into(), line, column: 3, stale: false },
+    }
+}
+
+fn missing(entity_ref: &str) -> EntitySummary {
+    let (kind, rest) = entity_ref.split_once(':').unwrap_or(("", entity_ref));
+    let name = rest.rsplit('/').next().unwrap_or(rest);
+    EntitySummary { entity_ref: entity_ref.into(), exists: false, valid: false, defined_at: None, ..entity(kind, name) }
+}
+
+fn node(e: EntitySummary, depth: u32) -> DependencyNode {
+    DependencyNode { path: vec!["resource:default/orders-db".into(), e.entity_ref.clone()], entity: e, depth }
+}
+
+/// The corpus: `(name, answer)`, names unique and usable as snapshot names.
+pub fn corpus() -> Vec<(&'static str, Answer)> {
+    let mut out = Vec::new();
+    out.push(("ownership", ownership("payments-api")));
+
+    let mut orphan = entity("Component", "legacy-invoicing");
+    orphan.valid = false;
+    orphan.lifecycle = Some("deprecated".into());
+    orphan.owner = Some("group:default/team-ghost".into());
+    out.push((
+        "ownership_missing_owner_invalid",
+        answer(
+            "who owns legacy-invoicing",
+            "legacy-invoicing is owned by group:default/team-ghost, which is not defined in the catalog.",
+            AnswerBody::Ownership(OwnershipAnswer {
+                entity: orphan.clone(),
+                owner: Some(missing("group:default/team-ghost")),
+                parents: vec![],
+                members: vec![],
+                reach: Reach::default(),
+                findings: vec![
+                    finding(
+                        "BS0401",
+                        FindingSeverity::Error,
+                        "spec.owner must be a string",
+                        "legacy/catalog-info.yaml",
+                        12,
+                    ),
+                    finding("BL0101", FindingSeverity::Warning, "no description", "legacy/catalog-info.yaml", 3),
+                ],
+            }),
+        ),
+    ));
+    out.push((
+        "ownership_no_owner",
+        answer(
+            "who owns ada",
+            "ada has no owner.",
+            AnswerBody::Ownership(OwnershipAnswer {
+                entity: entity("User", "ada"),
+                owner: None,
+                parents: vec![],
+                members: vec![],
+                reach: Reach::default(),
+                findings: vec![],
+            }),
+        ),
+    ));
+
+    // Contacts written several ways: one place each, shown once.
+    let mut reach = payments_reach("checkout-api");
+    reach.contacts.push(Contact {
+        channel: ContactChannel::ChatLink,
+        value: "https://northwind.slack.com/archives/C0123ABCD".into(),
+        url: Some("https://northwind.slack.com/archives/C0123ABCD".into()),
+        label: Some("#payments-oncall".into()),
+        from: "group:default/team-payments".into(),
+    });
+    reach.contacts.push(Contact {
+        channel: ContactChannel::SlackNotify,
+        value: "C0123ABCD".into(),
+        url: None,
+        label: None,
+        from: "group:default/team-payments".into(),
+    });
+    reach.contacts.push(Contact {
+        channel: ContactChannel::DiscordChannel,
+        value: "1234567890123456789".into(),
+        url: None,
+        label: None,
+        from: "group:default/team-payments".into(),
+    });
+    reach.contacts.push(Contact {
+        channel: ContactChannel::SlackNotify,
+        value: "U024BE7LH".into(),
+        url: None,
+        label: None,
+        from: "group:default/team-payments".into(),
+    });
+    reach.on_call.push(OnCall {
+        provider: "opsgenie".into(),
+        annotation: "opsgenie.com/team".into(),
+        value: "payments".into(),
+        url: None,
+        from: "group:default/team-payments".into(),
+    });
+    reach.on_call.push(OnCall {
+        provider: "pagerduty".into(),
+        annotation: "pagerduty.com/integration-key".into(),
+        value: "secret-key".into(),
+        url: None,
+        from: "group:default/team-payments".into(),
+    });
+    reach.links = [
+        ("https://github.example/payments", "Source", "source"),
+        ("https://docs.northwind.example/payments", "Guide", "documentation"),
+        ("https://grafana.northwind.example/d/payments", "Payments", "dashboard"),
+        ("https://runbooks.northwind.example/payments", "Runbook", "runbook"),
+        ("https://northwind.slack.com/archives/C0123ABCD", "Chat", "chat"),
+        ("javascript:alert(1)", "Evil", "other"),
+    ]
+    .iter()
+    .map(|(url, title, t)| LinkInfo {
+        url: (*url).into(),
+        title: Some((*title).into()),
+        link_type: Some((*t).into()),
+        icon: None,
+        from: "group:default/team-payments".into(),
+    })
+    .collect();
+    out.push((
+        "contact_merged",
+        answer(
+            "how do I reach checkout-api",
+            "Reach Payments Team at #payments-oncall.",
+            AnswerBody::Contact(ContactAnswer {
+                subject: with_owner(entity("Component", "checkout-api"), "team-payments"),
+                team: Some(team_payments()),
+                members: vec![],
+                reach,
+            }),
+        ),
+    ));
+    out.push((
+        "contact_empty",
+        answer(
+            "how do I reach team-quiet",
+            "No contact details are recorded for team-quiet.",
+            AnswerBody::Contact(ContactAnswer {
+                subject: entity("Group", "team-quiet"),
+                team: Some(entity("Group", "team-quiet")),
+                members: vec![],
+                reach: Reach::default(),
+            }),
+        ),
+    ));
+
+    let mut api = with_owner(entity("Component", "payments-api"), "team-payments");
+    api.description = Some("Takes payments.".into());
+    api.spec_type = Some("service".into());
+    api.lifecycle = Some("production".into());
+    let rel = |relation: RelationType, target: EntitySummary| RelationInfo { relation, target };
+    out.push((
+        "entity",
+        answer(
+            "what is payments-api",
+            "payments-api is a production service component, owned by team-payments.",
+            AnswerBody::Entity(EntityAnswer {
+                entity: api.clone(),
+                tags: vec!["payments".into(), "pci".into()],
+                labels: vec![],
+                annotations: vec![],
+                links: payments_reach("payments-api").links,
+                relations: vec![
+                    rel(RelationType::ConsumesApi, entity("API", "fraud-scoring")),
+                    rel(RelationType::DependsOn, entity("Resource", "orders-db")),
+                    rel(RelationType::OwnedBy, team_payments()),
+                    rel(RelationType::PartOf, entity("System", "payments")),
+                    rel(RelationType::ProvidesApi, entity("API", "payments")),
+                    rel(RelationType::Other("backstage.io/plugin-relation".into()), entity("Component", "x")),
+                ],
+                findings: vec![finding("BS0201", FindingSeverity::Error, "metadata.name is too long", "a.yaml", 2)],
+                document: json!({}),
+            }),
+        ),
+    ));
+
+    let deps = |direction, nodes: Vec<DependencyNode>, truncated| {
+        AnswerBody::Dependencies(DependencyAnswer {
+            root: entity("Resource", "orders-db"),
+            direction,
+            max_depth: 2,
+            nodes,
+            truncated,
+        })
+    };
+    out.push((
+        "dependents",
+        answer(
+            "what breaks if orders-db goes down",
+            "If orders-db goes down, 3 entities are affected (up to 2 levels).",
+            deps(
+                Direction::Dependents,
+                vec![
+                    node(with_owner(entity("Component", "orders-service"), "team-orders"), 1),
+                    node(with_owner(entity("Component", "checkout-api"), "team-checkout"), 2),
+                    node(missing("component:default/ghost"), 2),
+                ],
+                true,
+            ),
+        ),
+    ));
+    out.push((
+        "dependencies_none",
+        answer(
+            "what does orders-db depend on",
+            "orders-db depends on nothing in the catalog.",
+            deps(Direction::Dependencies, vec![], false),
+        ),
+    ));
+    let many: Vec<DependencyNode> = (0..500)
+        .map(|i| {
+            node(with_owner(entity("Component", &format!("service-{i:03}")), &format!("team-{}", i % 7)), 1 + i % 3)
+        })
+        .collect();
+    out.push((
+        "dependents_huge",
+        answer(
+            "what breaks if orders-db goes down",
+            "If orders-db goes down, 500 entities are affected.",
+            deps(Direction::Dependents, many, true),
+        ),
+    ));
+
+    out.push((
+        "team",
+        answer(
+            "what does team-payments own",
+            "team-payments owns 3 entities and has 1 member.",
+            AnswerBody::Team(TeamAnswer {
+                team: team_payments(),
+                email: Some("payments@northwind.example".into()),
+                parents: vec![entity("Group", "commerce")],
+                children: vec![entity("Group", "team-fraud")],
+                members: vec![Person {
+                    entity: entity("User", "ada"),
+                    display_name: None,
+                    email: None,
+                    contacts: vec![],
+                }],
+                owns: vec![
+                    OwnedEntity { entity: entity("API", "payments"), via: None },
+                    OwnedEntity { entity: entity("Component", "payments-api"), via: None },
+                    OwnedEntity {
+                        entity: entity("Component", "fraud-detector"),
+                        via: Some("group:default/team-fraud".into()),
+                    },
+                ],
+                reach: payments_reach("payments-api"),
+            }),
+        ),
+    ));
+    out.push((
+        "team_owns_nothing",
+        answer(
+            "what does team-quiet own",
+            "team-quiet owns 0 entities and has 0 members.",
+            AnswerBody::Team(TeamAnswer {
+                team: entity("Group", "team-quiet"),
+                email: None,
+                parents: vec![],
+                children: vec![],
+                members: vec![],
+                owns: vec![],
+                reach: Reach::default(),
+            }),
+        ),
+    ));
+
+    let mut hit = api.clone();
+    hit.title = Some("Payments API".into());
+    out.push((
+        "search",
+        answer(
+            "search pay",
+            "12 results for \"pay\"; best: payments-api.",
+            AnswerBody::Search(SearchAnswer {
+                text: "pay".into(),
+                hits: vec![
+                    SearchHit { entity: hit, score: 3.0, matched: MatchKind::Exact },
+                    SearchHit { entity: entity("API", "payments"), score: 1.0, matched: MatchKind::Text },
+                ],
+                total: 12,
+            }),
+        ),
+    ));
+    out.push((
+        "search_empty",
+        answer(
+            "search zzz",
+            "Nothing matches \"zzz\".",
+            AnswerBody::Search(SearchAnswer { text: "zzz".into(), hits: vec![], total: 0 }),
+        ),
+    ));
+    let filters = vec![
+        Filter { field: FilterField::Tag, key: None, value: Some("python2".into()) },
+        Filter { field: FilterField::Label, key: Some("tier".into()), value: Some("1".into()) },
+        Filter { field: FilterField::Annotation, key: Some("pagerduty.com/service-id".into()), value: None },
+    ];
+    out.push((
+        "find",
+        answer(
+            "find tag:python2 label:tier=1 annotation:pagerduty.com/service-id",
+            "3 entities match, with 3 owners.",
+            AnswerBody::Find(FindAnswer {
+                filters: filters.clone(),
+                groups: vec![
+                    OwnerGroup { owner: Some(team_payments()), entities: vec![entity("Component", "payments-api")] },
+                    OwnerGroup {
+                        owner: Some(missing("group:default/team-ghost")),
+                        entities: vec![entity("Component", "legacy-invoicing")],
+                    },
+                    OwnerGroup { owner: None, entities: vec![entity("Component", "orphan")] },
+                ],
+                total: 3,
+            }),
+        ),
+    ));
+    out.push((
+        "find_empty",
+        answer(
+            "find tag:cobol",
+            "Nothing matches tag:cobol.",
+            AnswerBody::Find(FindAnswer { filters: vec![filters[0].clone()], groups: vec![], total: 0 }),
+        ),
+    ));
+    out.push((
+        "health",
+        answer(
+            "health",
+            "6 problems in 120 entities.",
+            AnswerBody::Health(HealthAnswer {
+                entity_count: 120,
+                file_count: 40,
+                source_count: 1,
+                missing_owners: vec![MissingOwner {
+                    entity: entity("Component", "legacy-invoicing"),
+                    owner_ref: "group:default/team-ghost".into(),
+                }],
+                groups_without_members: vec![entity("Group", "team-quiet")],
+                users_without_group: vec![entity("User", "bob")],
+                deprecated_in_use: vec![DeprecatedInUse {
+                    entity: entity("Component", "legacy-invoicing"),
+                    dependents: vec![entity("Component", "checkout-api")],
+                }],
+                entities_with_findings: vec![EntityFindings {
+                    entity: entity("Component", "legacy-invoicing"),
+                    findings: vec![finding(
+                        "BS0401",
+                        FindingSeverity::Error,
+                        "bad owner",
+                        "legacy/catalog-info.yaml",
+                        12,
+                    )],
+                }],
+                file_findings: vec![finding("BS0001", FindingSeverity::Error, "not YAML", "broken.yaml", 1)],
+            }),
+        ),
+    ));
+    out.push(("ambiguous", crate::answers::ambiguous("payments")));
+    out.push((
+        "not_found",
+        answer(
+            "who owns paymnts",
+            "Nothing in the catalog is called \"paymnts\".",
+            AnswerBody::NotFound(NotFound {
+                name: "paymnts".into(),
+                closest: vec![Candidate {
+                    entity: entity("Component", "payments-api"),
+                    follow_up: "who owns component:default/payments-api".into(),
+                }],
+            }),
+        ),
+    ));
+    out.push((
+        "not_found_nothing_close",
+        answer(
+            "who owns zzz",
+            "Nothing in the catalog is called \"zzz\".",
+            AnswerBody::NotFound(NotFound { name: "zzz".into(), closest: vec![] }),
+        ),
+    ));
+    out.push((
+        "help_not_understood",
+        answer(
+            "blorp",
+            "I did not understand \"blorp\".",
+            AnswerBody::Help(question::help(Some("I did not understand \"blorp\".".into()))),
+        ),
+    ));
+
+    let mut stale = ownership("payments-api");
+    stale.stale_sources = vec![StaleSource {
+        name: "northwind".into(),
+        error: "directory examples/catalog does not exist".into(),
+        last_success: Some("2026-12-01T10:00:00Z".into()),
+    }];
+    out.push(("stale", stale));
+
+    // Hostile catalog text everywhere a catalog author can write.
+    let mut evil = entity("Component", "evil");
+    evil.title = Some(HOSTILE.into());
+    evil.description = Some(HOSTILE.into());
+    evil.owner = Some("group:default/team-payments".into());
+    let mut evil_reach = payments_reach("evil");
+    evil_reach.contacts.push(Contact {
+        channel: ContactChannel::ChatLink,
+        value: HOSTILE.into(),
+        url: Some("https://x.example/|<!channel>".into()),
+        label: Some(HOSTILE.into()),
+        from: "component:default/evil".into(),
+    });
+    evil_reach.links.push(LinkInfo {
+        url: "https://docs.example/a_(b)?x=1&y=<2>".into(),
+        title: Some(HOSTILE.into()),
+        link_type: None,
+        icon: None,
+        from: "component:default/evil".into(),
+    });
+    out.push((
+        "hostile",
+        Answer {
+            question: HOSTILE.into(),
+            query: None,
+            summary: HOSTILE.into(),
+            body: AnswerBody::Ownership(OwnershipAnswer {
+                entity: evil,
+                owner: Some(EntitySummary { title: Some(HOSTILE.into()), ..team_payments() }),
+                parents: vec![EntitySummary { title: Some(HOSTILE.into()), ..entity("Group", "commerce") }],
+                members: vec![Person {
+                    entity: entity("User", "mallory"),
+                    display_name: Some(HOSTILE.into()),
+                    email: Some("<!here>@evil.example".into()),
+                    contacts: vec![],
+                }],
+                reach: evil_reach,
+                findings: vec![finding("BS0401", FindingSeverity::Error, HOSTILE, HOSTILE, 1)],
+            }),
+            stale_sources: vec![],
+        },
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_corpus_has_every_kind_of_answer_once_named() {
+        let corpus = corpus();
+        let mut names = std::collections::HashSet::new();
+        let mut kinds = std::collections::HashSet::new();
+        for (name, a) in &corpus {
+            assert!(names.insert(*name), "{name} twice");
+            kinds.insert(std::mem::discriminant(&a.body));
+        }
+        assert_eq!(kinds.len(), 11, "every AnswerBody variant");
+    }
+}
