@@ -210,7 +210,8 @@ impl Http {
             }
             408 | 500..=599 => Attempt::Retry {
                 error: BackstageError::Status { url: base, path, status, message: self.message(&answer.body) },
-                wait: answer.retry_after,
+                // A maintenance window's long Retry-After is not waited out; the back-off is.
+                wait: answer.retry_after.filter(|wait| *wait <= self.config.max_retry_after),
             },
             _ => Attempt::Fail(BackstageError::Status { url: base, path, status, message: self.message(&answer.body) }),
         }
