@@ -1,9 +1,11 @@
 //! Benchmark of a Backstage catalog source at scale: 100,000 generated entities (plus 100
 //! `Location`s) served by the fake Backstage backend of the tests, over loopback, gzip on.
 //!
-//! Reports the median of several runs of a full sync (cursor paging, `page_size` 500) and of a
-//! refresh with nothing changed (one uid/etag listing, `listing_page_size` 5000, no fetch), the
-//! client's peak resident memory (VmHWM) for each, and the gzip ratio of a 500-entity page.
+//! Reports the median of several runs of a refresh with nothing changed (one uid/etag listing,
+//! `listing_page_size` 5000, no fetch) and of a full sync (cursor paging, `page_size` 500), the
+//! client's CPU time (user + system, this process only) and peak resident memory (VmHWM) for
+//! each, and the gzip ratio of a 500-entity page. The refreshes run first, from a snapshot built
+//! locally, so their peak is not the full sync's.
 //! The fake runs in a child process (this executable with `--serve`), so the client's memory is
 //! measured alone; both share the machine's cores, so the times include the fake's JSON and gzip
 //! work, as they would include a real backend's.
@@ -22,7 +24,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use backline_backstage::{Backstage, BackstageSection};
+use backline_backstage::{Backstage, BackstageSection, EntityRef, Snapshot};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -74,6 +76,29 @@ fn reset_peak() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// This process's CPU time so far (user + system), from /proc/self/stat, in seconds.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the `(comm)`; utime and stime are fields 14 and 15 (clock ticks of 1/100 s).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The snapshot a full sync of the generated catalog leaves, built without holding entities.
+fn expected_snapshot(n: usize) -> Snapshot {
+    let mut snapshot = Snapshot::new();
+    for i in 0..n {
+        let v = fake::generated(i);
+        let m = &v["metadata"];
+        let text = |x: &serde_json::Value| x.as_str().unwrap().to_owned();
+        let entity_ref = EntityRef { kind: text(&v["kind"]), namespace: text(&m["namespace"]), name: text(&m["name"]) };
+        snapshot.insert(text(&m["uid"]), text(&m["etag"]), entity_ref);
+    }
+    snapshot
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -123,42 +148,49 @@ fn main() {
         let config = section.resolve(&|_| Some(fake::TOKEN.to_owned())).unwrap();
         let backstage = Backstage::new(config).unwrap();
 
-        let mut full = Vec::new();
-        let mut snapshot = None;
         let base = peak_mb();
-        reset_peak();
-        for _ in 0..runs {
-            let t = Instant::now();
-            let sync = backstage.full_sync().await.unwrap();
-            full.push(t.elapsed());
-            assert_eq!(sync.entities.len(), n);
-            assert_eq!(sync.skipped_locations, 100);
-            snapshot = Some(sync.snapshot);
-        }
-        let full_peak = peak_mb();
-        let snapshot = snapshot.unwrap();
+        let snapshot = expected_snapshot(n);
+        let with_snapshot = peak_mb();
 
         reset_peak();
-        let mut refresh = Vec::new();
+        let (mut refresh, mut refresh_cpu) = (Vec::new(), Vec::new());
         for _ in 0..runs {
-            let t = Instant::now();
+            let (t, cpu) = (Instant::now(), cpu_secs());
             let r = backstage.refresh(&snapshot).await.unwrap();
             refresh.push(t.elapsed());
-            assert!(r.is_empty() && r.unchanged == n);
+            refresh_cpu.push(Duration::from_secs_f64(cpu_secs() - cpu));
+            assert!(r.is_empty() && r.unchanged == n, "{} added, {} changed, {} removed", r.added.len(), r.changed.len(), r.removed.len());
         }
         let refresh_peak = peak_mb();
-        println!("runs: {runs} each; peak RSS before syncing {base:.0} MB");
+
+        reset_peak();
+        let (mut full, mut full_cpu) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (t, cpu) = (Instant::now(), cpu_secs());
+            let sync = backstage.full_sync().await.unwrap();
+            full.push(t.elapsed());
+            full_cpu.push(Duration::from_secs_f64(cpu_secs() - cpu));
+            assert_eq!(sync.entities.len(), n);
+            assert_eq!(sync.skipped_locations, 100);
+            assert!(sync.snapshot == snapshot);
+        }
+        let full_peak = peak_mb();
+
+        let secs = |d: Duration| d.as_secs_f64();
+        println!("runs: {runs} each; peak RSS {base:.0} MB before, {with_snapshot:.0} MB with the {n}-entity snapshot");
         println!(
-            "full sync      median {:>8.3} s  (min {:.3}, max {:.3})  peak RSS {full_peak:.0} MB",
-            median(full.clone()).as_secs_f64(),
-            full.iter().min().unwrap().as_secs_f64(),
-            full.iter().max().unwrap().as_secs_f64()
+            "no-change refresh  median {:.3} s (min {:.3}, max {:.3}), client CPU median {:.3} s, peak RSS {refresh_peak:.0} MB",
+            secs(median(refresh.clone())),
+            secs(*refresh.iter().min().unwrap()),
+            secs(*refresh.iter().max().unwrap()),
+            secs(median(refresh_cpu)),
         );
         println!(
-            "no-change refresh median {:>5.3} s  (min {:.3}, max {:.3})  peak RSS {refresh_peak:.0} MB (snapshot held)",
-            median(refresh.clone()).as_secs_f64(),
-            refresh.iter().min().unwrap().as_secs_f64(),
-            refresh.iter().max().unwrap().as_secs_f64()
+            "full sync          median {:.3} s (min {:.3}, max {:.3}), client CPU median {:.3} s, peak RSS {full_peak:.0} MB",
+            secs(median(full.clone())),
+            secs(*full.iter().min().unwrap()),
+            secs(*full.iter().max().unwrap()),
+            secs(median(full_cpu)),
         );
     });
     drop(child.stdin.take());
