@@ -108,6 +108,9 @@ impl Backstage {
         let mut to_fetch: Vec<Stamped> = Vec::new();
         let mut unchanged = 0;
         for row in listed {
+            if snapshot.contains(&row.uid) {
+                continue;
+            }
             match previous.get(&row.uid) {
                 Some(stamp) if stamp.etag == row.etag => {
                     unchanged += 1;
@@ -148,15 +151,15 @@ impl Backstage {
         Ok(Refresh { added, changed, removed, unchanged, snapshot })
     }
 
-    /// The identity and etag of every entity but `Location`s.
+    /// The identity and etag of every entity but `Location`s (a uid served twice is counted
+    /// once by `refresh`).
     async fn list(&self) -> Result<Vec<Stamped>, BackstageError> {
         let mut rows = Vec::new();
-        let mut seen = HashSet::new();
         let url = self.config.base_url.clone();
         self.pages(self.config.listing_page_size, Some(LISTING_FIELDS), |page: Page<Listed>| {
             for row in page.items {
                 let row = row.check(&url)?;
-                if !entity::is_location(&row.entity_ref.kind) && seen.insert(row.uid.clone()) {
+                if !entity::is_location(&row.entity_ref.kind) {
                     rows.push(row);
                 }
             }
