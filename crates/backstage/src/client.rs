@@ -103,22 +103,28 @@ impl Backstage {
     /// `listing_page_size`), then the added and changed entities fetched by ref in batches of
     /// `refs_batch_size`. Nothing is fetched when no etag moved.
     pub async fn refresh(&self, previous: &Snapshot) -> Result<Refresh, BackstageError> {
-        let listed = self.list().await?;
         let mut snapshot = Snapshot::new();
         let mut to_fetch: Vec<Stamped> = Vec::new();
         let mut unchanged = 0;
-        for row in listed {
-            if snapshot.contains(&row.uid) {
-                continue;
-            }
-            match previous.get(&row.uid) {
-                Some(stamp) if stamp.etag == row.etag => {
-                    unchanged += 1;
-                    snapshot.insert(row.uid, row.etag, row.entity_ref);
+        let url = self.config.base_url.clone();
+        // Classified page by page: the listing itself is never held whole.
+        self.pages(self.config.listing_page_size, Some(LISTING_FIELDS), |page: Page<Listed>| {
+            for row in page.items {
+                let row = row.check(&url)?;
+                if entity::is_location(&row.entity_ref.kind) || snapshot.contains(&row.uid) {
+                    continue;
                 }
-                Some(_) | None => to_fetch.push(row),
+                match previous.get(&row.uid) {
+                    Some(stamp) if stamp.etag == row.etag => {
+                        unchanged += 1;
+                        snapshot.insert(row.uid, row.etag, row.entity_ref);
+                    }
+                    Some(_) | None => to_fetch.push(row),
+                }
             }
-        }
+            Ok(())
+        })
+        .await?;
         let mut added = Vec::new();
         let mut changed = Vec::new();
         for batch in to_fetch.chunks(usize::try_from(self.config.refs_batch_size).unwrap_or(usize::MAX)) {
@@ -149,24 +155,6 @@ impl Backstage {
             "Backstage catalog refreshed"
         );
         Ok(Refresh { added, changed, removed, unchanged, snapshot })
-    }
-
-    /// The identity and etag of every entity but `Location`s (a uid served twice is counted
-    /// once by `refresh`).
-    async fn list(&self) -> Result<Vec<Stamped>, BackstageError> {
-        let mut rows = Vec::new();
-        let url = self.config.base_url.clone();
-        self.pages(self.config.listing_page_size, Some(LISTING_FIELDS), |page: Page<Listed>| {
-            for row in page.items {
-                let row = row.check(&url)?;
-                if !entity::is_location(&row.entity_ref.kind) {
-                    rows.push(row);
-                }
-            }
-            Ok(())
-        })
-        .await?;
-        Ok(rows)
     }
 
     /// `POST /entities/by-refs`: the entities in the order asked, `None` for refs gone since.
