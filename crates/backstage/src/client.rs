@@ -18,8 +18,8 @@ use crate::error::BackstageError;
 use crate::http::Http;
 use crate::snapshot::{FullSync, Refresh, Removed, Snapshot};
 
-/// The listing a refresh diffs: identity and etag, nothing else (a 20,000-entity catalog lists
-/// in about 2–3 MB instead of 15 MB).
+/// The listing a refresh diffs: identity and etag, nothing else (a real 20,100-entity catalog
+/// listed this way is 3.4 MB of JSON, against 15.4 MB for the entities).
 const LISTING_FIELDS: &str = "metadata.uid,metadata.etag,kind,metadata.namespace,metadata.name";
 
 /// A client of one Backstage backend's catalog. Cheap to share behind an `Arc`; connections are
