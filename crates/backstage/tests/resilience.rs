@@ -60,6 +60,16 @@ async fn a_retry_after_longer_than_allowed_fails_at_once() {
 }
 
 #[tokio::test]
+async fn a_long_retry_after_on_a_5xx_is_not_waited_out() {
+    let fake = Fake::start().await;
+    fake.fail_next(&[Fault::UnavailableFor("3600"), Fault::UnavailableFor("0")]);
+    // The first wait falls back to the back-off (5 ms here), the second is Retry-After's 0 s.
+    let sync = client(&fake, "max_retry_after_secs = 60").full_sync().await.unwrap();
+    assert_eq!(sync.entities.len(), 4);
+    assert_eq!(fake.count("by-query"), 3);
+}
+
+#[tokio::test]
 async fn a_wrong_token_names_the_source_and_the_variable_not_the_token() {
     let fake = Fake::start().await;
     let wrong = "WRONG-token-0123456789";

@@ -34,6 +34,8 @@ pub enum Fault {
     TooMany(Option<&'static str>),
     /// 503.
     Unavailable,
+    /// 503 with this `Retry-After` value (a maintenance window).
+    UnavailableFor(&'static str),
 }
 
 /// One served entity; identity fields kept apart so listings need not parse the document.
@@ -215,6 +217,11 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
                 r
             }
             Fault::Unavailable => error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Service Unavailable"),
+            Fault::UnavailableFor(after) => {
+                let mut r = error(StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable", "Service Unavailable");
+                r.headers_mut().insert("retry-after", after.parse().unwrap());
+                r
+            }
         };
     }
     match header("authorization") {
