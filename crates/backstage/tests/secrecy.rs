@@ -1,0 +1,70 @@
+//! The token reaches no log (captured at trace level, every target), no error and no `Debug`
+//! output, whatever happens: syncs, refreshes, retries, a refused token, a rate limit given up on.
+
+mod fake;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use fake::{Fake, Fault, TOKEN, client, client_with_token};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+const WRONG: &str = "WRONG-token-0123456789";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_token_in_logs_errors_or_debug_output() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .init();
+
+    let fake = Fake::start().await;
+    let good = client(&fake, "page_size = 2");
+    let wrong = client_with_token(&fake, "", WRONG);
+    let mut outputs = vec![format!("{good:?}"), format!("{wrong:?}"), format!("{:?}", good.config())];
+
+    fake.fail_next(&[Fault::TooMany(Some("0")), Fault::Unavailable]);
+    let sync = good.full_sync().await.unwrap();
+    outputs.push(format!("{sync:?}"));
+    fake.touch("033ef2b2-5093-4d4e-831f-41eb3bb8ac3b", "edited");
+    let refresh = good.refresh(&sync.snapshot).await.unwrap();
+    outputs.push(format!("{refresh:?}"));
+    for err in [wrong.full_sync().await.unwrap_err(), wrong.refresh(&sync.snapshot).await.unwrap_err(), {
+        fake.fail_next(&[Fault::TooMany(Some("100000"))]);
+        good.full_sync().await.unwrap_err()
+    }] {
+        outputs.extend([err.to_string(), format!("{err:?}")]);
+    }
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("Backstage request"), "tracing was captured:\n{log}");
+    assert!(log.contains("retrying"), "retries were logged:\n{log}");
+    for secret in [TOKEN, WRONG] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+        for out in &outputs {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+    }
+    // The token did travel, in the header only.
+    let requests = fake.requests();
+    assert!(requests.iter().any(|r| r.authorization.as_deref() == Some(&format!("Bearer {TOKEN}"))));
+    for r in &requests {
+        assert!(r.query.iter().all(|(k, v)| !k.contains(TOKEN) && !v.contains(TOKEN)), "token in a URL");
+        assert!(!r.body.contains(TOKEN), "token in a body");
+    }
+}
