@@ -42,7 +42,10 @@ fn assert_gitlab_report(report: &Value, cwd: &Path) -> Vec<Value> {
             ["info", "minor", "major", "critical", "blocker"].contains(&issue["severity"].as_str().unwrap()),
             "severity: {issue}"
         );
-        assert!(fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_owned()), "duplicate fingerprint: {issue}");
+        assert!(
+            fingerprints.insert(issue["fingerprint"].as_str().unwrap().to_owned()),
+            "duplicate fingerprint: {issue}"
+        );
         let path = issue["location"]["path"].as_str().unwrap_or_else(|| panic!("location.path: {issue}"));
         assert!(!path.starts_with('/') && !path.starts_with("./") && !path.contains('\\'), "path: {path}");
         assert!(cwd.join(path).is_file(), "location.path names no file under the repository: {path}");
@@ -64,14 +67,22 @@ fn gitlab_report_of_the_broken_tree_has_what_gitlab_reads() {
     for file in json["files"].as_array().unwrap() {
         for f in file["findings"].as_array().unwrap() {
             let path = file["path"].as_str().unwrap().to_owned();
-            expected.push((path, f["code"].as_str().unwrap().to_owned(), f["range"]["start"]["line"].as_u64().unwrap()));
+            expected.push((
+                path,
+                f["code"].as_str().unwrap().to_owned(),
+                f["range"]["start"]["line"].as_u64().unwrap(),
+            ));
         }
     }
     let got: Vec<(String, String, u64)> = issues
         .iter()
         .map(|i| {
             let code = i["check_name"].as_str().unwrap().split(' ').next().unwrap().to_owned();
-            (i["location"]["path"].as_str().unwrap().to_owned(), code, i["location"]["lines"]["begin"].as_u64().unwrap())
+            (
+                i["location"]["path"].as_str().unwrap().to_owned(),
+                code,
+                i["location"]["lines"]["begin"].as_u64().unwrap(),
+            )
         })
         .collect();
     assert_eq!(got, expected);

@@ -262,6 +262,8 @@ fn image_runs_check_and_serve_as_its_non_root_user() {
     }
     let built = run(Command::new(root().join("scripts/image.sh")).arg(env!("CARGO_BIN_EXE_backline")).arg(TAG));
     assert_eq!(String::from_utf8_lossy(&built.stdout).trim().lines().last(), Some(TAG));
+    let size = run(Command::new("podman").args(["image", "inspect", "--format", "{{.Size}}", TAG]));
+    eprintln!("image: built {TAG}, {} bytes", String::from_utf8_lossy(&size.stdout).trim());
     let rootfs = Rootfs::export(TAG);
     assert_eq!(rootfs.config.entrypoint, ["/usr/local/bin/backline"]);
     assert_eq!(rootfs.config.user, "10001:10001");
@@ -271,6 +273,7 @@ fn image_runs_check_and_serve_as_its_non_root_user() {
     let inside = run(&mut rootfs.command(&["--version"], &[]));
     assert_eq!(String::from_utf8_lossy(&inside.stdout), String::from_utf8_lossy(&host.stdout));
     assert!(String::from_utf8_lossy(&inside.stdout).starts_with(concat!("backline ", env!("CARGO_PKG_VERSION"))));
+    eprintln!("image: --version as user {}: {}", rootfs.config.user, String::from_utf8_lossy(&inside.stdout).trim());
 
     // check: the example catalog is clean; the broken one fails with findings.
     copy_tree(&root().join("examples/catalog"), &rootfs.host_path("/srv/catalog"));
@@ -278,10 +281,12 @@ fn image_runs_check_and_serve_as_its_non_root_user() {
     let clean = run(&mut rootfs.command(&["check", "/srv/catalog", "--deny", "warnings"], &[("NO_COLOR", "1")]));
     let summary = String::from_utf8_lossy(&clean.stdout);
     assert!(summary.contains("0 errors, 0 warnings"), "{summary}");
+    eprintln!("image: check /srv/catalog: {}", summary.trim());
     let broken = rootfs.command(&["check", "/srv/broken", "--format", "json"], &[]).output().unwrap();
     assert_eq!(broken.status.code(), Some(1), "{}", String::from_utf8_lossy(&broken.stderr));
     let report: Value = serde_json::from_slice(&broken.stdout).unwrap();
     assert!(report["summary"]["errors"].as_u64().unwrap() > 0);
+    eprintln!("image: check /srv/broken: exit 1, {}", report["summary"]);
 
     // serve: the catalog from a git source (the image's git, as the image's user), the index in
     // the working directory, Slack in HTTP mode.
@@ -326,16 +331,19 @@ fn image_runs_check_and_serve_as_its_non_root_user() {
         .unwrap();
 
     assert_eq!(http(addr, "GET", "/healthz", &[], "").0, 200);
+    eprintln!("image: serve on {addr}: /healthz 200");
     let deadline = Instant::now() + Duration::from_secs(60);
     while http(addr, "GET", "/readyz", &[], "").0 != 200 {
         assert!(Instant::now() < deadline, "never ready: {}", log.lock().unwrap());
         std::thread::sleep(Duration::from_millis(100));
     }
+    eprintln!("image: /readyz 200 (the git source is indexed)");
     let (status, body) = slash_command(addr, "owner payments-api");
     assert_eq!(status, 200, "{body}\n{}", log.lock().unwrap());
     for needle in ["Payments API", "team-payments", "#payments-oncall"] {
         assert!(body.contains(needle), "missing {needle:?} in {body}");
     }
+    eprintln!("image: signed /backline owner payments-api from the git source: 200, {} bytes of blocks", body.len());
     // The index is where the configuration put it, written by the image's user.
     assert!(rootfs.host_path("/var/lib/backline/index.db").is_file());
     drop(serve);
