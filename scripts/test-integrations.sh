@@ -130,16 +130,34 @@ grep -q 'uses: ./$' "$gh/.github/workflows/catalog.yml" || fail "the example wor
 if (cd "$gh" && actionlint); then ok "actionlint with action.yml as the local action"; else fail "actionlint with action.yml"; fi
 sed -i 's/^\(\s*\)deny:/\1deny_level:/' "$gh/.github/workflows/catalog.yml"
 if (cd "$gh" && actionlint >/dev/null); then fail "actionlint accepted an input action.yml does not define"; else ok "actionlint rejects an unknown input"; fi
-# The action's check step, run as GitHub would (a fake runner's files), on the broken examples.
+# The action's steps, run as GitHub would (a fake runner's files and variables).
 runner="$scratch/runner"
 mkdir -p "$runner"
-step=$(
-  "$venv/bin/python" - <<'EOF'
-import yaml
+action_step() {
+  "$venv/bin/python" - "$1" <<'EOF'
+import sys, yaml
 action = yaml.safe_load(open("action.yml"))
-print(next(s for s in action["runs"]["steps"] if s.get("id") == "check")["run"])
+print(next(s for s in action["runs"]["steps"] if s["name"] == sys.argv[1])["run"])
 EOF
-)
+}
+# Install from the release archive made above (curl reads file:// URLs), checksum verified.
+sum=$(cut -d' ' -f1 "$scratch/dist/$name.tar.gz.sha256")
+install_step=$(action_step "Install backline")
+if (RUNNER_TEMP="$runner/temp" GITHUB_PATH="$runner/path" ARCHIVE_URL="file://$archive" ARCHIVE_SHA256="$sum" \
+  ACTION_PATH="$root" bash -c "$install_step" >/dev/null 2>&1) &&
+  [ "$("$(cat "$runner/path")/backline" --version)" = "$("$binary" --version)" ]; then
+  ok "the action installs the release archive (checksum verified) and puts it on PATH"
+else
+  fail "the action's install step"
+fi
+if (RUNNER_TEMP="$runner/temp2" GITHUB_PATH="$runner/path2" ARCHIVE_URL="file://$archive" ARCHIVE_SHA256="${sum//?/0}" \
+  ACTION_PATH="$root" bash -c "$install_step" >/dev/null 2>&1); then
+  fail "the action installed an archive whose checksum does not match"
+else
+  ok "the action refuses an archive whose checksum does not match"
+fi
+# The check step on the broken examples.
+step=$(action_step "Check the catalog")
 set +e
 (
   cd "$root"
