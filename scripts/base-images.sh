@@ -33,6 +33,19 @@ rm -rf "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/i
   "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb \
   "$rootfs"/var/log/*.log
 find "$rootfs"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name 'locale.alias' -exec rm -rf {} +
+# Like the official slim image: packages installed later leave out documentation, manual pages
+# and translations too.
+cat >"$rootfs"/etc/dpkg/dpkg.cfg.d/slim <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/lintian/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+DPKG
 # Same sources as the official image, so `apt-get install` inside a build reaches the same mirror.
 rm -f "$rootfs"/etc/apt/sources.list
 cat >"$rootfs"/etc/apt/sources.list.d/debian.sources <<SOURCES

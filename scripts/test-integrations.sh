@@ -175,6 +175,31 @@ else
   fail "the action's check step (exit $code)"
 fi
 
+# ---- GitLab CI -----------------------------------------------------------------------------------
+echo "--- GitLab CI example: the job's script on a broken catalog"
+job="$scratch/gitlab"
+mkdir -p "$job"
+cp -r examples/broken "$job/catalog"
+"$venv/bin/python" - deploy/ci/gitlab-ci.yml >"$job/script.sh" <<'EOF'
+import sys, yaml
+job = yaml.safe_load(open(sys.argv[1]))["backline"]
+assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json", job["artifacts"]
+assert job["artifacts"]["when"] == "always", "the report must be kept when the job fails"
+print("set -e")
+print("\n".join(job["script"]))
+EOF
+set +e
+(cd "$job" && PATH="$(dirname "$binary"):$PATH" bash script.sh >/dev/null 2>&1)
+code=$?
+set -e
+issues=$("$venv/bin/python" -c 'import json,sys; r=json.load(open(sys.argv[1])); assert isinstance(r, list); print(len(r))' \
+  "$job/gl-code-quality-report.json" 2>/dev/null || echo 0)
+if [ "$code" -eq 1 ] && [ "$issues" -gt 0 ]; then
+  ok "GitLab job: $issues Code Quality issues reported, the job fails on errors"
+else
+  fail "GitLab job (exit $code, $issues issues)"
+fi
+
 # ---- Kubernetes ----------------------------------------------------------------------------------
 echo "--- Kubernetes manifests"
 if "$venv/bin/python" scripts/validate-kubernetes.py "$binary"; then ok "deploy/kubernetes overlays"; else fail "deploy/kubernetes"; fi
