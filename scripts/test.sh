@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs or starts what the machine lacks, then runs
 # every test (Rust workspace, differential test against Backstage's npm package, headless Neovim,
-# the VS Code extension). `.ci/run` calls exactly this.
+# the container image, the release archive, CI integrations and Kubernetes manifests, the VS Code
+# extension). `.ci/run` calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,12 +11,23 @@ step() { printf '\n==> %s\n' "$*"; }
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 step "system packages"
-if ! command -v nvim >/dev/null 2>&1; then
-  # Headless Neovim drives the language server like a user's editor (tests/nvim.rs).
+# neovim: headless Neovim drives the language server like a user's editor (tests/nvim.rs).
+# podman, buildah, debootstrap: the container image is built and run (tests/image.rs), its Debian
+# base made locally (scripts/base-images.sh). python3-venv: the Python tools of
+# scripts/test-integrations.sh (pre-commit, actionlint, kubernetes-validate) go into a venv.
+missing=()
+command -v nvim >/dev/null 2>&1 || missing+=(neovim)
+command -v podman >/dev/null 2>&1 || missing+=(podman)
+command -v buildah >/dev/null 2>&1 || missing+=(buildah)
+command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
   as_root apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq neovim >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 nvim --version | head -1
+podman --version
 
 step "PostgreSQL on 127.0.0.1:5432"
 postgres_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
@@ -31,11 +43,17 @@ step "npm packages (Backstage's reference implementation; the VS Code extension)
 npm ci --prefix tests/differential --no-audit --no-fund --loglevel=error
 npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
 
-step "Rust: the workspace's tests"
+step "Rust: the workspace's tests (tests/image.rs builds and runs the container image)"
 cargo test --workspace
+
+step "Release archive, pre-commit hook, GitHub Action, Kubernetes manifests"
+./scripts/test-integrations.sh target/debug/backline
 
 step "VS Code extension: compile, lint, unit tests, package"
 npm --prefix editors/vscode run compile
 npm --prefix editors/vscode run lint
 npm --prefix editors/vscode test
 npm --prefix editors/vscode run package
+vsix_bytes=$(stat -c %s editors/vscode/backline.vsix)
+echo "backline.vsix: $vsix_bytes bytes (one bundled file, no node_modules)"
+[ "$vsix_bytes" -lt 1048576 ] || { echo "backline.vsix is over 1 MiB: is node_modules packaged again?"; exit 1; }

@@ -21,7 +21,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Who owns what: check, index and ask questions of a Backstage software catalog.
 #[derive(Debug, Parser)]
-#[command(name = "backline", version, about, long_about = None, propagate_version = true)]
+#[command(name = "backline", version = env!("BACKLINE_VERSION"), about, long_about = None, propagate_version = true)]
 struct Cli {
     #[command(flatten)]
     global: cli::GlobalArgs,

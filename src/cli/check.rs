@@ -1,8 +1,8 @@
 //! `backline check [PATH...]`: validate catalog files as Backstage would, plus Backline's lints.
 //!
 //! Exit codes: 0 clean, 1 errors found (or warnings with `--deny warnings`), 2 usage or I/O
-//! failure. Output formats: human (snippets, colour on a terminal), JSON, SARIF 2.1.0 and GitHub
-//! workflow annotations.
+//! failure. Output formats: human (snippets, colour on a terminal), JSON, SARIF 2.1.0 (GitHub code
+//! scanning), GitHub workflow annotations and GitLab Code Quality (a merge request's report).
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
@@ -24,6 +24,8 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    /// GitLab Code Quality JSON (`artifacts:reports:codequality`).
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -113,8 +115,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         Format::Json => serde_json::to_writer_pretty(&mut out, &super::versioned(&report.json()))?,
         Format::Sarif => serde_json::to_writer_pretty(&mut out, &report.sarif())?,
         Format::Github => report.github(&mut out)?,
+        Format::Gitlab => serde_json::to_writer_pretty(&mut out, &report.gitlab())?,
     }
-    if matches!(format, Format::Json | Format::Sarif) {
+    if matches!(format, Format::Json | Format::Sarif | Format::Gitlab) {
         writeln!(out)?;
     }
     let failed = report.errors > 0 || (args.deny == Some(Deny::Warnings) && report.warnings > 0);
@@ -381,6 +384,75 @@ impl<'a> Report<'a> {
         writeln!(out, "{}", self.summary())?;
         Ok(())
     }
+}
+
+impl Report<'_> {
+    /// GitLab Code Quality: a JSON array of Code Climate issues, of which GitLab reads
+    /// `description`, `check_name`, `fingerprint`, `severity`, `location.path` (relative to the
+    /// repository root: run `check` from there) and `location.lines.begin`.
+    ///
+    /// GitLab compares the fingerprints of the merge request's report with the target branch's to
+    /// say which findings are new or fixed, so a fingerprint must survive edits elsewhere in the
+    /// file: it hashes the code, the file and the message (which names the entity and the value),
+    /// not the line, plus an occurrence number when the same finding appears twice in a file.
+    fn gitlab(&self) -> serde_json::Value {
+        let mut seen: HashMap<(Code, &str, &str), u32> = HashMap::new();
+        let issues: Vec<_> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let s = self.pos(&f.file, f.range.start);
+                let e = self.pos(&f.file, f.range.end);
+                let path = gitlab_path(&f.file);
+                let occurrence = seen.entry((f.code, &f.file, &f.message)).or_default();
+                *occurrence += 1;
+                let fingerprint = fingerprint(&[f.code.as_str(), &path, &f.message, &occurrence.to_string()]);
+                json!({
+                    "type": "issue",
+                    "description": format!("{}: {}", f.code, f.message),
+                    "check_name": format!("{} {}", f.code, f.code.name()),
+                    "fingerprint": fingerprint,
+                    "severity": gitlab_severity(f.severity),
+                    "categories": [if f.code.is_lint() { "Bug Risk" } else { "Compatibility" }],
+                    "location": { "path": path, "lines": { "begin": s.line, "end": e.line } },
+                })
+            })
+            .collect();
+        serde_json::Value::Array(issues)
+    }
+}
+
+/// Backstage refuses an entity with an error (it is not in the catalog at all): critical. Lints
+/// are about things Backstage accepts.
+fn gitlab_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "critical",
+        Severity::Warning => "minor",
+        Severity::Hint => "info",
+    }
+}
+
+/// A repository-relative path as GitLab links it: forward slashes, no leading `./`.
+fn gitlab_path(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    path.strip_prefix("./").map(str::to_owned).unwrap_or(path)
+}
+
+/// A stable 128-bit FNV-1a hash of the parts (separated by 0xFF, which UTF-8 never contains), in hex: the same on every
+/// platform and Rust version, which `std`'s hasher does not promise.
+fn fingerprint(parts: &[&str]) -> String {
+    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
+    const PRIME: u128 = 0x0000000001000000000000000000013b;
+    let mut hash = OFFSET;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            hash = (hash ^ 0xff).wrapping_mul(PRIME);
+        }
+        for byte in part.bytes() {
+            hash = (hash ^ u128::from(byte)).wrapping_mul(PRIME);
+        }
+    }
+    format!("{hash:032x}")
 }
 
 fn pos_in(index: &LineIndex, offset: u32) -> Pos {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import { builtinModules } from 'node:module';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 
@@ -34,7 +35,8 @@ describe('package.json', () => {
     assert.equal(manifest.publisher, 'backline');
     assert.equal(manifest.engines.vscode, '^1.85.0');
     assert.match(manifest.dependencies['vscode-languageclient'] ?? '', /^\^9\./);
-    assert.equal(manifest.main, './out/extension.js');
+    // The esbuild bundle (npm run bundle): the extension and vscode-languageclient in one file.
+    assert.equal(manifest.main, './dist/extension.js');
   });
 
   it('activates on YAML and on workspaces with catalog files', () => {
@@ -64,7 +66,17 @@ describe('package.json', () => {
     assert.deepEqual(props['backline.trace.server']?.enum, [...TRACE_LEVELS]);
   });
 
-  it('compiles the entry point the manifest names', () => {
-    assert.ok(fs.existsSync(path.join(root, manifest.main)), `${manifest.main} is missing; run npm run compile`);
+  it('bundles the entry point the manifest names into one self-contained file', () => {
+    const bundle = path.join(root, manifest.main);
+    assert.ok(fs.existsSync(bundle), `${manifest.main} is missing; run npm run bundle`);
+    // The .vsix ships no node_modules: the bundle may require only VS Code's API and Node's own
+    // modules, never a package (vscode-languageclient must be inside it).
+    const text = fs.readFileSync(bundle, 'utf8');
+    const required = [...text.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1] ?? '');
+    const builtins = new Set(builtinModules);
+    const packages = required.filter((name) => name !== 'vscode' && !builtins.has(name.replace(/^node:/, '')));
+    assert.deepEqual([...new Set(packages)], []);
+    assert.ok(required.includes('vscode'));
+    assert.match(text, /vscode-languageclient|LanguageClient/);
   });
 });
