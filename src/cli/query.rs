@@ -7,8 +7,8 @@
 
 use std::process::ExitCode;
 
+use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, check_length, parse_filter, question_for};
 use backline_answer::{Filter, Query};
-use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, parse_filter};
 
 use super::GlobalArgs;
 
@@ -103,6 +103,8 @@ pub fn run(global: &GlobalArgs, command: QueryCommand) -> anyhow::Result<ExitCod
         }
         QueryCommand::Health { out } => (Query::Health, out.json),
     };
+    // Names given here skip the parser, not its length limits.
+    check_length(&question_for(&query))?;
     let rt = super::index::runtime()?;
     rt.block_on(async {
         let index = super::index::open_ready(global).await?;
