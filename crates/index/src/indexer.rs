@@ -28,9 +28,11 @@ use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::codes::{Code, Stage};
-use backline_catalog::lint_level::LintLevels;
-use backline_catalog::discover::{MAX_FILE_BYTES, is_catalog_file_name, normalize, resolve_location_targets};
+use backline_catalog::discover::{
+    MAX_FILE_BYTES, TargetScope, is_catalog_file_name, normalize, resolve_location_targets_within,
+};
 use backline_catalog::finding::{Finding, Severity};
+use backline_catalog::lint_level::LintLevels;
 use backline_catalog::model::{LocationSpec, ParsedFile};
 use backline_catalog::text::{LineIndex, TextRange};
 use backline_catalog::validate::parse_file;
@@ -216,7 +218,8 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
                         paths.iter().map(|p| normalize(Path::new(p))).collect()
                     };
                     let missing = roots.iter().find(|r| {
-                        !backline_catalog::discover::FileSystem::is_dir(&git, r) && !backline_catalog::discover::FileSystem::is_file(&git, r)
+                        !backline_catalog::discover::FileSystem::is_dir(&git, r)
+                            && !backline_catalog::discover::FileSystem::is_file(&git, r)
                     });
                     match missing {
                         Some(r) => {
@@ -600,6 +603,8 @@ fn process_file(
 ) -> FileOutcome {
     let rel = relative(path, base);
     let display: Arc<str> = Arc::from(rel.as_str());
+    // Location targets stay inside the source (its directory, or its git tree).
+    let scope = TargetScope::new(fs, &[base.to_owned()], &[]);
     let fingerprint = fs.fingerprint(path);
     let prior_file = prior.get(&rel);
     let mut out = FileOutcome {
@@ -618,7 +623,7 @@ fn process_file(
         let Ok(locations) = serde_json::from_str::<Vec<StoredLocation>>(json) else { return };
         if follow {
             for loc in &locations {
-                let (targets, findings) = resolve_location_targets(fs, path, &display, &loc.spec());
+                let (targets, findings) = resolve_location_targets_within(fs, &scope, path, &display, &loc.spec());
                 out.targets.extend(targets);
                 for f in findings {
                     let (line, column) = loc.position(f.range);
@@ -716,7 +721,7 @@ fn process_file(
                 .collect(),
         };
         if follow {
-            let (targets, loc_findings) = resolve_location_targets(fs, path, &display, spec);
+            let (targets, loc_findings) = resolve_location_targets_within(fs, &scope, path, &display, spec);
             out.targets.extend(targets);
             for f in loc_findings {
                 let (line, column) = stored.position(f.range);
