@@ -1,6 +1,7 @@
 //! `backline.toml`, the whole file: the binary owns its model and hands each library crate its
 //! own section, typed by that crate (`[lints]` to the catalog's lint levels, `[store]` and
-//! `[[source]]` to the index, `[slack]` and `[discord]` to the bots, `[serve]` to `serve`).
+//! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
+//! to the bots, `[serve]` to `serve`).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
@@ -10,6 +11,7 @@ use std::collections::BTreeMap;
 use backline_bot::discord::DiscordSection;
 use backline_bot::platforms::ChatSections;
 use backline_bot::slack::SlackSection;
+use backline_catalog::discover::LocationsSection;
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
 use backline_index::settings::{Env, SettingsError};
 use backline_index::{IndexSettings, SourceSection, StoreSection};
@@ -28,6 +30,8 @@ pub enum ConfigError {
 pub struct Config {
     #[serde(default)]
     pub lints: BTreeMap<String, LintLevel>,
+    #[serde(default)]
+    pub locations: LocationsSection,
     #[serde(default)]
     pub store: Option<StoreSection>,
     #[serde(default, rename = "source")]
@@ -49,6 +53,12 @@ impl Config {
         LintLevels::from_map(self.lints.iter().map(|(k, v)| (k.as_str(), *v)))
     }
 
+    /// Directories outside the checked tree that Location targets may name, relative paths
+    /// resolved against `base` (the file's directory).
+    pub fn allowed_locations(&self, base: &std::path::Path) -> Vec<std::path::PathBuf> {
+        self.locations.allow.iter().map(|p| base.join(p)).collect()
+    }
+
     /// The index settings, relative paths resolved against `base` (the file's directory).
     pub fn index_settings(&self, base: &std::path::Path, env: &dyn Env) -> Result<IndexSettings, SettingsError> {
         IndexSettings::from_sections(self.store.as_ref(), &self.sources, base, env)
@@ -66,13 +76,20 @@ mod tests {
     #[test]
     fn every_section_parses_and_unknown_keys_are_errors() {
         let config = Config::parse(
-            "[lints]\nBL0101 = \"off\"\n[store]\nurl = \"sqlite://x.db\"\n[[source]]\nname = \"a\"\npath = \".\"\n\
+            "[lints]\nBL0101 = \"off\"\n[locations]\nallow = [\"../shared\"]\n[store]\nurl = \"sqlite://x.db\"\n[[source]]\nname = \"a\"\npath = \".\"\n\
              [serve]\nlisten = \"127.0.0.1:0\"\n[slack]\nallowed_teams = [\"T1\"]\n[discord]\nallowed_guilds = [1]\n",
         )
         .unwrap();
         assert_eq!(config.sources.len(), 1);
+        assert_eq!(config.allowed_locations(std::path::Path::new("/repo")), [std::path::Path::new("/repo/../shared")]);
         assert!(config.chat_sections().slack.is_some() && config.chat_sections().discord.is_some());
-        for bad in ["[stor]\nurl = \"x\"", "[serve]\nlisen = \"x\"", "[slack]\nbot_tokn = \"x\"", "[[source]]\nname = \"a\"\ncolour = 1"] {
+        for bad in [
+            "[stor]\nurl = \"x\"",
+            "[serve]\nlisen = \"x\"",
+            "[locations]\nallowed = []",
+            "[slack]\nbot_tokn = \"x\"",
+            "[[source]]\nname = \"a\"\ncolour = 1",
+        ] {
             let err = Config::parse(bad).unwrap_err().to_string();
             assert!(err.contains("line"), "{bad}: {err}");
         }

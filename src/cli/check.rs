@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
 use backline_catalog::catalog::CatalogIndex;
-use backline_catalog::discover::{DiscoverOptions, RealFs, SourceFile, discover};
+use backline_catalog::discover::{DiscoverOptions, Reach, RealFs, SourceFile, TargetScope, discover};
 use backline_catalog::{Code, Encoding, Finding, LineIndex, Severity};
 use serde_json::json;
 
@@ -67,14 +67,26 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let config_dir = global.config.as_deref().and_then(std::path::Path::parent).unwrap_or(std::path::Path::new(""));
+    let allowed = config.allowed_locations(config_dir);
     let progress = progress_bar();
     let tick = progress.clone();
     let options = DiscoverOptions {
         follow_locations: !args.no_follow,
         keep_trees: false,
         on_file: Some(Arc::new(move || tick.inc(1))),
+        allowed: allowed.clone(),
     };
     let discovery = discover(&RealFs, &args.paths, &options);
+    // Only files of the checked tree are quoted: an allowed directory's files are checked, but
+    // their text stays out of logs.
+    let scope = TargetScope::new(&RealFs, &args.paths, &allowed);
+    let quotable: std::collections::HashSet<Arc<str>> = discovery
+        .files
+        .iter()
+        .filter(|f| scope.reach(&RealFs, &f.path) == Reach::Source)
+        .map(|f| f.parsed.path.clone())
+        .collect();
     progress.finish_and_clear();
 
     let mut findings = discovery.findings;
@@ -107,7 +119,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         ))
     });
 
-    let report = Report::new(&discovery.files, &findings);
+    let mut report = Report::new(&discovery.files, &findings);
+    report.quotable = quotable.iter().map(|p| &**p).collect();
     let mut out = anstream::stdout().lock();
     let format = if args.json { Format::Json } else { args.format };
     match format {
@@ -139,6 +152,8 @@ fn progress_bar() -> indicatif::ProgressBar {
 /// Everything an output format needs, with positions resolved once.
 struct Report<'a> {
     files: &'a [SourceFile],
+    /// Files whose lines may be shown in snippets.
+    quotable: std::collections::HashSet<&'a str>,
     by_path: HashMap<&'a str, &'a SourceFile>,
     findings: &'a [Finding],
     errors: usize,
@@ -159,6 +174,7 @@ impl<'a> Report<'a> {
         let count = |s| findings.iter().filter(|f| f.severity == s).count();
         Report {
             files,
+            quotable: std::collections::HashSet::new(),
             by_path: files.iter().map(|f| (&*f.parsed.path, f)).collect(),
             findings,
             errors: count(Severity::Error),
@@ -204,7 +220,7 @@ impl<'a> Report<'a> {
             let start = self.pos(&f.file, f.range.start);
             writeln!(out, "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}", f.severity.as_str(), f.code, f.message)?;
             writeln!(out, "  {blue}-->{blue:#} {}:{}:{}", f.file, start.line, start.column)?;
-            if let Some(source) = self.by_path.get(&*f.file) {
+            if let Some(source) = self.by_path.get(&*f.file).filter(|_| self.quotable.contains(&*f.file)) {
                 snippet(out, source, f, sev, blue)?;
             }
             for r in &f.related {

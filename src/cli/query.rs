@@ -9,10 +9,9 @@
 
 use std::process::ExitCode;
 
-use backline_answer::Filter;
-use backline_answer::Query;
 use backline_answer::command::{CONTACT, DEPS, FIND, HEALTH, IMPACT, OWNER, SEARCH, TEAM, WHAT_IS};
-use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, parse_filter};
+use backline_answer::question::{IMPACT_DEPTH, SEARCH_LIMIT, check_length, parse_filter, question_for};
+use backline_answer::{Filter, Query};
 
 use super::{GlobalArgs, JsonFlag};
 
@@ -124,6 +123,8 @@ pub fn run(global: &GlobalArgs, command: QueryCommand) -> anyhow::Result<ExitCod
         QueryCommand::Health { out } => (Query::Health, out.json()),
         QueryCommand::WhatIs { name, out } => (Query::Describe { name }, out.json()),
     };
+    // Names given here skip the parser, not its length limits.
+    check_length(&question_for(&query))?;
     let rt = super::index::runtime()?;
     rt.block_on(async {
         let index = super::index::open_ready(global).await?;

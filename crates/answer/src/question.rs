@@ -12,6 +12,55 @@
 
 use crate::model::{Filter, FilterField, Help, HelpExample, Query};
 
+/// The longest question answered, in characters. Chat questions are a sentence; the cap keeps a
+/// pasted log or a crafted megabyte from reaching typo matching and search, whose cost grows with
+/// the length of each word.
+pub const MAX_QUESTION_CHARS: usize = 1000;
+/// The longest word of a question, in characters: a `label:key=value` filter (a 253-character
+/// prefix, a 63-character name and a 63-character value) is the longest thing worth typing.
+pub const MAX_WORD_CHARS: usize = 400;
+
+/// Why a question is refused before it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TooLong {
+    /// The whole question has `chars` characters, over [`MAX_QUESTION_CHARS`].
+    Question { chars: usize },
+    /// One word has `chars` characters, over [`MAX_WORD_CHARS`].
+    Word { chars: usize },
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TooLong::Question { chars } => write!(
+                f,
+                "That question is {chars} characters long; Backline answers questions of at most {MAX_QUESTION_CHARS} characters."
+            ),
+            TooLong::Word { chars } => write!(
+                f,
+                "That question has a word of {chars} characters; no name or filter is longer than {MAX_WORD_CHARS}."
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TooLong {}
+
+/// Refuses text too long to be a question (or a name given to a query directly), before any
+/// work proportional to its words is done. Linear in the text, and stops counting early.
+pub fn check_length(text: &str) -> Result<(), TooLong> {
+    if text.len() > MAX_QUESTION_CHARS {
+        let chars = text.chars().count();
+        if chars > MAX_QUESTION_CHARS {
+            return Err(TooLong::Question { chars });
+        }
+    }
+    match text.split_whitespace().map(|w| w.chars().count()).max() {
+        Some(chars) if chars > MAX_WORD_CHARS => Err(TooLong::Word { chars }),
+        _ => Ok(()),
+    }
+}
+
 /// Default depth of "what breaks if X goes down".
 pub const IMPACT_DEPTH: u32 = 10;
 /// Default number of search results.
@@ -383,6 +432,9 @@ fn has(toks: &[Tok], kw: Kw) -> Option<usize> {
 
 /// Understands a question. Pure: no store needed.
 pub fn parse_question(question: &str) -> Parsed {
+    if let Err(too_long) = check_length(question) {
+        return Parsed::Help(Some(too_long.to_string()));
+    }
     let mut toks = tokenize(question);
     let depth = take_depth(&mut toks);
     if toks.is_empty() {
@@ -423,10 +475,10 @@ pub fn parse_question(question: &str) -> Parsed {
     }
 
     // natural-language find: "which production services are still tagged python2"
-    if matches!(first, Some(Kw::Find)) || toks[0].lc == "show" {
-        if let Some(filters) = natural_filters(&toks[1..]) {
-            return Parsed::Query(Query::Find { filters });
-        }
+    if (matches!(first, Some(Kw::Find)) || toks[0].lc == "show")
+        && let Some(filters) = natural_filters(&toks[1..])
+    {
+        return Parsed::Query(Query::Find { filters });
     }
 
     // search
@@ -716,6 +768,25 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(q(text), want, "{text}");
         }
+    }
+
+    #[test]
+    fn long_questions_and_words_are_refused_with_the_limit() {
+        // A 60 KB question: one word, then many short words.
+        let one_word = "a".repeat(60_000);
+        let Parsed::Help(Some(reason)) = parse_question(&format!("who owns {one_word}")) else { panic!() };
+        assert!(reason.contains(&format!("at most {MAX_QUESTION_CHARS} characters")), "{reason}");
+        let many_words = "orders ".repeat(10_000);
+        assert_eq!(check_length(&many_words), Err(TooLong::Question { chars: 70_000 }));
+        let word = "x".repeat(MAX_WORD_CHARS + 1);
+        assert_eq!(check_length(&format!("who owns {word}")), Err(TooLong::Word { chars: MAX_WORD_CHARS + 1 }));
+        let Parsed::Help(Some(reason)) = parse_question(&format!("who owns {word}")) else { panic!() };
+        assert!(reason.contains(&format!("no name or filter is longer than {MAX_WORD_CHARS}")), "{reason}");
+        // At the limits, questions are read as usual.
+        let name = "b".repeat(MAX_WORD_CHARS);
+        assert_eq!(parse_question(&format!("who owns {name}")), Parsed::Query(owner(&name)));
+        let multibyte = format!("who owns {} {}", "é".repeat(300), "é".repeat(300));
+        assert!(multibyte.len() > MAX_QUESTION_CHARS && check_length(&multibyte).is_ok());
     }
 
     #[test]

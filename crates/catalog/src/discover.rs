@@ -4,14 +4,22 @@
 //! [`FileSystem`] trait so other sources (a git revision read without a checkout, an editor's
 //! unsaved buffers) can reuse the same traversal. Parsing happens here too (in parallel, with
 //! rayon) because a Location's targets are only known once its file is parsed.
+//!
+//! A catalog file is input from whoever can open a pull request, so following it must not read
+//! the host: Location targets stay inside the source's roots (a [`TargetScope`]; `[locations]
+//! allow` in `backline.toml` widens it, as Backstage's backend reads only what `reading.allow`
+//! lists), symlinks are resolved before that check, globs walk only their own base directory, and
+//! [`RealFs`] reads regular files only, counting bytes as it reads (a `/proc` file reports size 0
+//! and may hold gigabytes).
 
 use std::collections::HashSet;
-use std::io;
+use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobMatcher};
 use rayon::prelude::*;
+use serde::Deserialize;
 
 use crate::codes::Code;
 use crate::finding::Finding;
@@ -25,6 +33,8 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 
 /// What discovery needs from a file system.
 pub trait FileSystem: Sync {
+    /// The bytes of a regular file; an error for anything else (devices, FIFOs, directories) and
+    /// for files over [`MAX_FILE_BYTES`], whatever size they claim beforehand.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
@@ -32,6 +42,12 @@ pub trait FileSystem: Sync {
     /// walks); Location globs see every file, as Backstage's reader does.
     fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf>;
     fn len(&self, path: &Path) -> io::Result<u64>;
+    /// Where `path` really is (symlinks followed), to decide whether a Location may name it.
+    /// Trees without links (a git revision, an in-memory map) are already their own scope and
+    /// keep the default: the path itself, normalised.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
 }
 
 /// The real file system.
@@ -39,7 +55,26 @@ pub struct RealFs;
 
 impl FileSystem for RealFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        // Checked before opening (opening a FIFO would wait for a writer) and again on the open
+        // file (the path may have been swapped in between).
+        if !std::fs::metadata(path)?.is_file() {
+            return Err(not_regular());
+        }
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        // The size in the metadata is a hint, not a bound: `/proc` files report 0.
+        let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
+        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                format!("over Backline's {} MiB limit for one catalog file", MAX_FILE_BYTES / (1024 * 1024)),
+            ));
+        }
+        Ok(bytes)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -64,6 +99,84 @@ impl FileSystem for RealFs {
     fn len(&self, path: &Path) -> io::Result<u64> {
         Ok(std::fs::metadata(path)?.len())
     }
+
+    fn resolve(&self, path: &Path) -> PathBuf {
+        // A path that does not exist yet resolves as written (absolute, normalised): nothing can
+        // be read from it anyway.
+        std::fs::canonicalize(path).unwrap_or_else(|_| normalize(&absolute(path)))
+    }
+}
+
+fn not_regular() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_owned())
+}
+
+/// The `[locations]` section of `backline.toml`: directories outside the checked tree that
+/// Location targets may name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocationsSection {
+    /// Directories (relative to the configuration file) Location targets may read from, besides
+    /// the source itself. Files there are read and checked, never quoted in output.
+    #[serde(default)]
+    pub allow: Vec<PathBuf>,
+}
+
+/// Where Location targets may lead: inside the source's roots, or inside an allowed directory.
+/// Every path is compared resolved ([`FileSystem::resolve`]), so neither `..` nor a symlink
+/// leaves the scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetScope {
+    roots: Vec<PathBuf>,
+    allowed: Vec<PathBuf>,
+}
+
+/// What a scope says of one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Inside a root: read, and shown in output.
+    Source,
+    /// Inside an allowed directory: read and checked, never quoted.
+    Allowed,
+    /// Anywhere else: not read.
+    Outside,
+}
+
+impl TargetScope {
+    /// The scope of a check of `roots` (directories are roots; a file's root is its directory),
+    /// widened by `allowed` directories, all resolved through `fs`.
+    pub fn new(fs: &dyn FileSystem, roots: &[PathBuf], allowed: &[PathBuf]) -> TargetScope {
+        let roots =
+            roots
+                .iter()
+                .map(|r| {
+                    if fs.is_file(r) {
+                        r.parent().map_or_else(|| PathBuf::from("."), Path::to_owned)
+                    } else {
+                        r.clone()
+                    }
+                })
+                .map(|r| fs.resolve(if r.as_os_str().is_empty() { Path::new(".") } else { &r }))
+                .collect();
+        let allowed = allowed.iter().map(|a| fs.resolve(a)).collect();
+        TargetScope { roots, allowed }
+    }
+
+    /// Where `path` (resolved through `fs`) falls.
+    pub fn reach(&self, fs: &dyn FileSystem, path: &Path) -> Reach {
+        let resolved = fs.resolve(path);
+        if self.roots.iter().any(|r| resolved.starts_with(r)) {
+            Reach::Source
+        } else if self.allowed.iter().any(|a| resolved.starts_with(a)) {
+            Reach::Allowed
+        } else {
+            Reach::Outside
+        }
+    }
 }
 
 /// Whether a file name marks a catalog file found by walking a tree.
@@ -82,6 +195,9 @@ pub struct DiscoverOptions {
     pub keep_trees: bool,
     /// Called once per file read, from any thread: drives progress bars.
     pub on_file: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Directories outside the roots that Location targets may name (`[locations] allow`);
+    /// targets anywhere else outside the roots are refused with a finding.
+    pub allowed: Vec<PathBuf>,
 }
 
 /// A file that was read and parsed.
@@ -195,6 +311,7 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
     let mut discovery = Discovery::default();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut wave: Vec<PathBuf> = Vec::new();
+    let scope = TargetScope::new(fs, roots, &options.allowed);
     for root in roots {
         let root = normalize(root);
         if fs.is_dir(&root) {
@@ -244,7 +361,8 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
             if options.follow_locations {
                 for entity in file.parsed.entities() {
                     let Some(spec) = &entity.location else { continue };
-                    let (targets, findings) = resolve_location_targets(fs, &file.path, &file.parsed.path, spec);
+                    let (targets, findings) =
+                        resolve_location_targets_within(fs, &scope, &file.path, &file.parsed.path, spec);
                     discovery.findings.extend(findings);
                     for t in targets {
                         if seen.insert(t.clone()) {
@@ -263,9 +381,31 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
 /// Resolves a Location's targets as Backstage's file reader does (catalog-format.md §9.2): a
 /// target starting with `.` is relative to the Location's file, anything else is absolute; every
 /// `file` target is glob-expanded. `url` targets cannot be fetched by a local check and are
-/// skipped.
+/// skipped. Targets may lead anywhere `fs` can read: for a file system that is not its own scope
+/// (the real one), use [`resolve_location_targets_within`].
 pub fn resolve_location_targets(
     fs: &dyn FileSystem,
+    location_file: &Path,
+    display: &Arc<str>,
+    spec: &LocationSpec,
+) -> (Vec<PathBuf>, Vec<Finding>) {
+    resolve_targets(fs, None, location_file, display, spec)
+}
+
+/// [`resolve_location_targets`], refusing (with a finding) every target outside `scope`.
+pub fn resolve_location_targets_within(
+    fs: &dyn FileSystem,
+    scope: &TargetScope,
+    location_file: &Path,
+    display: &Arc<str>,
+    spec: &LocationSpec,
+) -> (Vec<PathBuf>, Vec<Finding>) {
+    resolve_targets(fs, Some(scope), location_file, display, spec)
+}
+
+fn resolve_targets(
+    fs: &dyn FileSystem,
+    scope: Option<&TargetScope>,
     location_file: &Path,
     display: &Arc<str>,
     spec: &LocationSpec,
@@ -290,7 +430,21 @@ pub fn resolve_location_targets(
             continue;
         }
         let path = if target.starts_with('.') { normalize(&base.join(target)) } else { normalize(Path::new(target)) };
-        let matches = expand_glob(fs, &path);
+        let outside = |p: &Path| scope.is_some_and(|s| s.reach(fs, p) == Reach::Outside);
+        // A glob walks only its base directory, so the base must be inside the scope too.
+        let base = glob_base(&path);
+        if outside(if base.as_os_str().is_empty() { Path::new(".") } else { &base }) {
+            findings.push(Finding::new(
+                Code::LocationTarget,
+                display,
+                *range,
+                format!(
+                    "Location target {target:?} is outside the checked tree; Backline reads Location targets only inside it, unless `[locations] allow` in backline.toml lists the directory."
+                ),
+            ));
+            continue;
+        }
+        let matches: Vec<PathBuf> = expand_glob(fs, &path).into_iter().filter(|p| !outside(p)).collect();
         if matches.is_empty() && !spec.optional {
             findings.push(Finding::new(
                 Code::LocationTarget,
@@ -317,14 +471,7 @@ pub fn expand_glob(fs: &dyn FileSystem, path: &Path) -> Vec<PathBuf> {
     if !has_glob(&text) {
         return if fs.is_file(path) { vec![path.to_owned()] } else { Vec::new() };
     }
-    // Walk from the deepest directory without glob characters.
-    let mut base = PathBuf::new();
-    for c in path.components() {
-        if has_glob(&c.as_os_str().to_string_lossy()) {
-            break;
-        }
-        base.push(c.as_os_str());
-    }
+    let base = glob_base(path);
     let Some(matcher) = glob_matcher(&text) else { return Vec::new() };
     if !fs.is_dir(&base) {
         return Vec::new();
@@ -333,6 +480,19 @@ pub fn expand_glob(fs: &dyn FileSystem, path: &Path) -> Vec<PathBuf> {
         fs.walk(&base, false).into_iter().map(|p| normalize(&p)).filter(|p| matcher.is_match(p)).collect();
     found.sort();
     found
+}
+
+/// The deepest directory of `path` without glob characters: where a glob is walked from (the
+/// path itself when it has none).
+fn glob_base(path: &Path) -> PathBuf {
+    let mut base = PathBuf::new();
+    for c in path.components() {
+        if has_glob(&c.as_os_str().to_string_lossy()) {
+            break;
+        }
+        base.push(c.as_os_str());
+    }
+    base
 }
 
 fn glob_matcher(pattern: &str) -> Option<GlobMatcher> {

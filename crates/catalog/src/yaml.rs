@@ -6,7 +6,9 @@
 //! so the stream is first split at `---` lines (a `---` at column 0 can only ever be a document
 //! marker in YAML) and each piece is parsed on its own. The tree is built from parser events so
 //! we control exactly what Backstage's parser does: core-schema scalar resolution (`yes`/`no` are
-//! strings), duplicate keys as errors, aliases expanded with a budget, and a nesting limit.
+//! strings), duplicate keys as errors (found in linear time: a mapping's keys are indexed once it
+//! grows past a few entries), aliases expanded with a budget in nodes *and* bytes shared by the
+//! whole stream, and a nesting limit that counts the depth an alias brings with it.
 //!
 //! The parser reports character offsets; they are converted to byte offsets here so the rest of
 //! the crate only ever sees [`TextRange`]s in bytes.
@@ -21,8 +23,15 @@ use crate::text::TextRange;
 /// Deeper nesting than this is refused: no catalog entity needs it, and it protects every later
 /// recursive walk (validation, JSON conversion) from stack exhaustion.
 pub const MAX_DEPTH: usize = 128;
-/// Nodes an alias may expand to in one document (a "billion laughs" guard).
+/// Nodes aliases may expand to in one stream (a "billion laughs" guard).
 const MAX_ALIAS_NODES: usize = 100_000;
+/// Bytes aliases may expand to in one stream, counting each copied node's own size and its text:
+/// a node budget alone lets one alias of a megabyte string be copied thousands of times. No
+/// hand-written catalog comes near this; it bounds what one file can add to memory.
+const MAX_ALIAS_BYTES: usize = 16 * 1024 * 1024;
+/// Mappings with fewer entries than this find duplicate keys by scanning; larger ones keep an
+/// index of their keys so a mapping of `n` keys costs `O(n)`, not `O(n²)`.
+const KEY_INDEX_FROM: usize = 16;
 
 /// One YAML node: its value and where it is written.
 #[derive(Debug, Clone, PartialEq)]
@@ -181,9 +190,10 @@ impl YamlError {
             YamlErrorKind::TooDeep => {
                 format!("the document is nested more than {MAX_DEPTH} levels deep")
             }
-            YamlErrorKind::AliasBudget => {
-                "aliases expand to too many nodes (possible \"billion laughs\" document)".into()
-            }
+            YamlErrorKind::AliasBudget => format!(
+                "aliases expand to more than {MAX_ALIAS_NODES} nodes or {} MiB in this file (possible \"billion laughs\" document)",
+                MAX_ALIAS_BYTES / (1024 * 1024)
+            ),
             YamlErrorKind::UnknownAlias => "alias to an undefined anchor".into(),
         }
     }
@@ -214,9 +224,11 @@ pub fn parse_stream(text: &str) -> Vec<Document> {
     let text = sanitize(text);
     let text = text.as_ref();
     let mut documents = Vec::new();
+    let mut aliases = AliasBudget::default();
     for chunk in split_documents(text) {
         let before = documents.len();
-        let mut end = parse_chunk(text, chunk, &mut documents);
+        let spent_before = aliases;
+        let mut end = parse_chunk(text, chunk, &mut documents, &mut aliases);
         if documents[before..]
             .iter()
             .any(|d| d.errors.iter().any(|e| e.message().contains("invalid Unicode character escape")))
@@ -226,7 +238,8 @@ pub fn parse_stream(text: &str) -> Vec<Document> {
             // `\uFFFD` (the same length, so ranges stay exact).
             if let Some(patched) = patch_surrogate_escapes(text, chunk) {
                 documents.truncate(before);
-                end = parse_chunk(&patched, chunk, &mut documents);
+                aliases = spent_before;
+                end = parse_chunk(&patched, chunk, &mut documents, &mut aliases);
             }
         }
         if end == ChunkEnd::SwallowsRest {
@@ -375,21 +388,49 @@ impl<'a> Offsets<'a> {
 
 /// A collection being built.
 enum Frame {
-    Seq { items: Vec<Node>, start: u32, anchor: usize, flow: bool },
-    Map { entries: Vec<(Node, Node)>, pending_key: Option<Node>, start: u32, anchor: usize, flow: bool },
+    Seq {
+        items: Vec<Node>,
+        start: u32,
+        anchor: usize,
+        flow: bool,
+    },
+    Map {
+        entries: Vec<(Node, Node)>,
+        /// Where each scalar key was first written, once the mapping has [`KEY_INDEX_FROM`] entries.
+        keys: Option<HashMap<ScalarKey, TextRange>>,
+        pending_key: Option<Node>,
+        start: u32,
+        anchor: usize,
+        flow: bool,
+    },
+}
+
+/// What aliases have expanded to so far in one stream.
+#[derive(Debug, Default, Clone, Copy)]
+struct AliasBudget {
+    nodes: usize,
+    bytes: usize,
+}
+
+/// The size of a node's tree: what copying it for an alias costs, and how deep it nests.
+#[derive(Debug, Clone, Copy)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
+    /// Collections nested inside each other (a scalar is 0, a flat list 1).
+    depth: usize,
 }
 
 struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
-    alias_nodes: usize,
     root: Option<Node>,
     errors: Vec<YamlError>,
 }
 
 impl Builder {
     fn new() -> Self {
-        Builder { stack: Vec::new(), anchors: HashMap::new(), alias_nodes: 0, root: None, errors: Vec::new() }
+        Builder { stack: Vec::new(), anchors: HashMap::new(), root: None, errors: Vec::new() }
     }
 
     /// Adds a finished node to its parent (or makes it the root).
@@ -434,10 +475,10 @@ impl Builder {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq { items, .. }) => items.push(node),
-            Some(Frame::Map { entries, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map { entries, keys, pending_key, .. }) => match pending_key.take() {
                 None => *pending_key = Some(node),
                 Some(key) => {
-                    if let Some(dup) = find_duplicate(entries, &key) {
+                    if let Some(dup) = find_duplicate(entries, keys, &key) {
                         self.errors.push(YamlError {
                             kind: YamlErrorKind::DuplicateKey {
                                 key: key.key_text().map_or_else(|| "<complex key>".into(), Cow::into_owned),
@@ -477,23 +518,97 @@ fn tab_indented(text: &str, offset: u32) -> bool {
     line[..indent_len].contains(&b'\t')
 }
 
-fn find_duplicate(entries: &[(Node, Node)], key: &Node) -> Option<TextRange> {
+/// A scalar mapping key, hashable, equal exactly when the two [`Value`]s are equal (`1` and `1.0`
+/// differ, `0.0` and `-0.0` are one key, NaN is never equal to anything).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum ScalarKey {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(u64),
+    String(String),
+}
+
+impl ScalarKey {
+    fn of(value: &Value) -> Option<ScalarKey> {
+        Some(match value {
+            Value::Null => ScalarKey::Null,
+            Value::Bool(b) => ScalarKey::Bool(*b),
+            Value::Int(i) => ScalarKey::Int(*i),
+            Value::Float(f) if f.is_nan() => return None,
+            // `+ 0.0` turns -0.0 into 0.0, which `==` already treats as the same number.
+            Value::Float(f) => ScalarKey::Float((f + 0.0).to_bits()),
+            Value::String(s) => ScalarKey::String(s.clone()),
+            Value::Seq(_) | Value::Map(_) => return None,
+        })
+    }
+}
+
+/// Where `key` was first written in the mapping, if it was. Small mappings are scanned; from
+/// [`KEY_INDEX_FROM`] entries on, `keys` indexes them (built once, then kept up to date here).
+fn find_duplicate(
+    entries: &[(Node, Node)],
+    keys: &mut Option<HashMap<ScalarKey, TextRange>>,
+    key: &Node,
+) -> Option<TextRange> {
     // Only scalar keys can be compared the way the npm `yaml` package does (by value and type).
     if matches!(key.value, Value::Seq(_) | Value::Map(_)) {
         return None;
     }
-    entries.iter().find(|(k, _)| k.value == key.value).map(|(k, _)| k.range)
-}
-
-fn count_nodes(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|(k, v)| count_nodes(k) + count_nodes(v)).sum::<usize>(),
-        _ => 1,
+    if keys.is_none() && entries.len() + 1 < KEY_INDEX_FROM {
+        return entries.iter().find(|(k, _)| k.value == key.value).map(|(k, _)| k.range);
+    }
+    let index = keys.get_or_insert_with(|| {
+        let mut index = HashMap::with_capacity(entries.len() * 2);
+        for (k, _) in entries {
+            if let Some(sk) = ScalarKey::of(&k.value) {
+                index.entry(sk).or_insert(k.range);
+            }
+        }
+        index
+    });
+    match ScalarKey::of(&key.value) {
+        None => None,
+        Some(sk) => match index.entry(sk) {
+            std::collections::hash_map::Entry::Occupied(first) => Some(*first.get()),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(key.range);
+                None
+            }
+        },
     }
 }
 
-fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) -> ChunkEnd {
+/// What copying `node` for an alias costs. The walk stops (with a weight over every budget) once
+/// it has seen more than `limit` nodes, so weighing a huge anchor many times stays cheap.
+fn weigh(node: &Node, limit: usize) -> Weight {
+    let mut weight = Weight { nodes: 0, bytes: 0, depth: 0 };
+    let mut pending: Vec<(&Node, usize)> = vec![(node, 0)];
+    while let Some((n, level)) = pending.pop() {
+        weight.nodes += 1;
+        weight.bytes += std::mem::size_of::<Node>();
+        if weight.nodes > limit {
+            weight.bytes = usize::MAX;
+            return weight;
+        }
+        match &n.value {
+            Value::String(s) => weight.bytes += s.len(),
+            Value::Seq(items) => {
+                weight.depth = weight.depth.max(level + 1);
+                pending.extend(items.iter().map(|i| (i, level + 1)));
+            }
+            Value::Map(entries) => {
+                weight.depth = weight.depth.max(level + 1);
+                weight.bytes += entries.len() * std::mem::size_of::<Node>();
+                pending.extend(entries.iter().flat_map(|(k, v)| [(k, level + 1), (v, level + 1)]));
+            }
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) => {}
+        }
+    }
+    weight
+}
+
+fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>, aliases: &mut AliasBudget) -> ChunkEnd {
     let chunk = &text[chunk_range.as_usize()];
     let offsets = Offsets::new(chunk, chunk_range.start);
     let mut parser = Parser::new_from_str(chunk);
@@ -552,9 +667,17 @@ fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) -> C
             }
             Event::Alias(id) => match builder.anchors.get(&id) {
                 Some(target) => {
-                    builder.alias_nodes += count_nodes(target);
-                    if builder.alias_nodes > MAX_ALIAS_NODES {
+                    let weight = weigh(target, MAX_ALIAS_NODES.saturating_sub(aliases.nodes));
+                    aliases.nodes += weight.nodes;
+                    aliases.bytes = aliases.bytes.saturating_add(weight.bytes);
+                    if aliases.nodes > MAX_ALIAS_NODES || aliases.bytes > MAX_ALIAS_BYTES {
                         builder.errors.push(YamlError { kind: YamlErrorKind::AliasBudget, range });
+                        failed = true;
+                        break;
+                    }
+                    // The copy nests as deep as its anchor did, below the collections open here.
+                    if builder.stack.len() + weight.depth > MAX_DEPTH {
+                        builder.errors.push(YamlError { kind: YamlErrorKind::TooDeep, range });
                         failed = true;
                         break;
                     }
@@ -577,7 +700,7 @@ fn parse_chunk(text: &str, chunk_range: TextRange, out: &mut Vec<Document>) -> C
                 builder.stack.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq { items: Vec::new(), start: range.start, anchor, flow }
                 } else {
-                    Frame::Map { entries: Vec::new(), pending_key: None, start: range.start, anchor, flow }
+                    Frame::Map { entries: Vec::new(), keys: None, pending_key: None, start: range.start, anchor, flow }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {

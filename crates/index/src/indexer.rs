@@ -28,7 +28,9 @@ use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::codes::{Code, Stage};
-use backline_catalog::discover::{MAX_FILE_BYTES, is_catalog_file_name, normalize, resolve_location_targets};
+use backline_catalog::discover::{
+    MAX_FILE_BYTES, TargetScope, is_catalog_file_name, normalize, resolve_location_targets_within,
+};
 use backline_catalog::finding::{Finding, Severity};
 use backline_catalog::lint_level::LintLevels;
 use backline_catalog::model::{LocationSpec, ParsedFile};
@@ -602,6 +604,8 @@ fn process_file(
 ) -> FileOutcome {
     let rel = relative(path, base);
     let display: Arc<str> = Arc::from(rel.as_str());
+    // Location targets stay inside the source (its directory, or its git tree).
+    let scope = TargetScope::new(fs, &[base.to_owned()], &[]);
     let fingerprint = fs.fingerprint(path);
     let prior_file = prior.get(&rel);
     let mut out = FileOutcome {
@@ -620,7 +624,7 @@ fn process_file(
         let Ok(locations) = serde_json::from_str::<Vec<StoredLocation>>(json) else { return };
         if follow {
             for loc in &locations {
-                let (targets, findings) = resolve_location_targets(fs, path, &display, &loc.spec());
+                let (targets, findings) = resolve_location_targets_within(fs, &scope, path, &display, &loc.spec());
                 out.targets.extend(targets);
                 for f in findings {
                     let (line, column) = loc.position(f.range);
@@ -718,7 +722,7 @@ fn process_file(
                 .collect(),
         };
         if follow {
-            let (targets, loc_findings) = resolve_location_targets(fs, path, &display, spec);
+            let (targets, loc_findings) = resolve_location_targets_within(fs, &scope, path, &display, spec);
             out.targets.extend(targets);
             for f in loc_findings {
                 let (line, column) = stored.position(f.range);

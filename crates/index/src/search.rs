@@ -420,10 +420,16 @@ fn boost_q(q: Box<dyn Query>, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(q, boost))
 }
 
+/// Words longer than this are never matched with typos: no entity name is longer than 63
+/// characters, and a Levenshtein automaton grows with the word it is built for (a 60 KB word took
+/// gigabytes).
+const MAX_FUZZY_CHARS: usize = 64;
+
 fn fuzzy_distance(word: &str) -> Option<u8> {
-    match word.chars().count() {
+    match word.chars().take(MAX_FUZZY_CHARS + 1).count() {
         0..=3 => None,
         4..=7 => Some(1),
+        n if n > MAX_FUZZY_CHARS => None,
         _ => Some(2),
     }
 }
@@ -541,6 +547,12 @@ mod tests {
         assert_eq!(name_words("paymentsApi"), "payments api paymentsapi");
         assert_eq!(prefixes("ab-cde"), "ab cd cde ");
         assert_eq!(ref_name("component:default/payments-api"), "payments-api");
+    }
+
+    #[test]
+    fn long_words_get_no_typo_matching() {
+        assert_eq!(fuzzy_distance(&"n".repeat(MAX_FUZZY_CHARS)), Some(2));
+        assert_eq!(fuzzy_distance(&"n".repeat(60_000)), None);
     }
 
     fn row(name: &str, kind: &str, title: &str) -> SearchRow {

@@ -54,6 +54,9 @@ impl FileSystem for DirFs {
     fn len(&self, path: &Path) -> io::Result<u64> {
         RealFs.len(path)
     }
+    fn resolve(&self, path: &Path) -> PathBuf {
+        RealFs.resolve(path)
+    }
 }
 
 impl SourceFs for DirFs {
@@ -249,6 +252,12 @@ impl FileSystem for GitFs {
 
     fn len(&self, path: &Path) -> io::Result<u64> {
         self.files.get(&Self::key(path)).map(|b| b.size).ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
+    }
+
+    /// Paths in the tree, rooted at `/`: the whole tree is the source, and nothing outside it
+    /// can be named.
+    fn resolve(&self, path: &Path) -> PathBuf {
+        Path::new("/").join(Self::key(path))
     }
 }
 
