@@ -1,11 +1,12 @@
 //! Arbitrary Discord interactions: the Ed25519 check over any headers and body, then the body
-//! parsed as the interactions endpoint does (serenity's `Interaction`) and, for slash commands and
+//! parsed as the interactions endpoint does (`parse_interaction`, serenity's `Interaction`) and, for slash commands and
 //! autocompletion, read as a question. Nothing may panic.
 #![no_main]
 
 use backline_bot::discord::command::{autocomplete_target, parse, subcommand_options};
 use backline_bot::discord::verify::InteractionVerifier;
 use libfuzzer_sys::fuzz_target;
+use backline_bot::discord::payload::parse_interaction;
 use serenity::all::Interaction;
 
 /// A valid Ed25519 public key (the RFC 8032 test vector 1).
@@ -20,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let ts = ts.map(String::from_utf8_lossy);
     let _ = verifier.verify(Some(&sig), ts.as_deref(), body.unwrap_or_default(), NOW, 5);
 
-    match serde_json::from_slice::<Interaction>(data) {
+    match parse_interaction(data) {
         Ok(Interaction::Command(command)) => {
             let _ = parse(&command.data);
             let _ = subcommand_options(&command.data);

@@ -17,7 +17,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
-use serenity::all::Interaction;
 use tracing::debug;
 
 use super::bot::DiscordBot;
@@ -98,11 +97,10 @@ async fn interactions(State(state): State<HttpState>, headers: HeaderMap, body: 
         request_metric("pong");
         return json(br#"{"type":1}"#.to_vec());
     }
-    let interaction = match serde_json::from_slice::<Interaction>(&bytes) {
+    let interaction = match super::payload::parse_interaction(&bytes) {
         Ok(i) => i,
         Err(e) => {
-            // Position and category only: serde's messages can quote values from the body.
-            debug!(kind = peek.kind, line = e.line(), column = e.column(), category = ?e.classify(), "Discord interaction did not parse");
+            debug!(kind = peek.kind, error = %e, "Discord interaction did not parse");
             request_metric("malformed");
             return StatusCode::BAD_REQUEST.into_response();
         }

@@ -16,6 +16,7 @@ pub mod command;
 pub mod config;
 pub mod gateway;
 pub mod http;
+pub mod payload;
 pub mod render;
 pub mod rest;
 pub mod verify;
