@@ -3,7 +3,7 @@
 //! `pagerduty.com/service-id`, and `[oncall]` pointing at the fake. `ask --json` shows the level-1
 //! person (matched to the catalog User by e-mail), `oncall` names them in plain text, a provider
 //! answering 503 leaves the rest of the answer standing, and the key never reaches the output,
-//! even with `--log trace`.
+//! even with `--log trace`. The same through `backline serve` answering a signed Slack command.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -283,4 +283,134 @@ fn without_oncall_answers_are_the_catalogs() {
     assert!(answer["body"]["reach"].get("live_on_call").is_none(), "{answer:#}");
     assert_eq!(answer["body"]["reach"]["on_call"][0]["value"], "PSVC001");
     assert_eq!(fake.calls.load(Ordering::SeqCst), 0);
+}
+
+// ------------------------------------------------------------------------------------------
+// The same through `backline serve`: a signed Slack slash command.
+
+#[cfg(unix)]
+mod serve {
+    use std::io::{BufRead, BufReader};
+    use std::net::SocketAddr;
+    use std::process::{Child, Command, Stdio};
+    use std::sync::{Arc, Mutex, mpsc};
+    use std::time::{Duration, Instant};
+
+    use backline_test_support::http::{Response, http};
+
+    use super::{FakePagerDuty, KEY, workspace};
+
+    const SECRET: &str = "oncall-signing-secret";
+    const BOT_TOKEN: &str = "xoxb-oncall-0000-secret";
+    const TEAM: &str = "T0ONCALL";
+
+    struct Serve {
+        child: Child,
+        addr: SocketAddr,
+        stderr: Arc<Mutex<String>>,
+    }
+
+    impl Drop for Serve {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn start(dir: &std::path::Path) -> Serve {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_backline"))
+            .current_dir(dir)
+            .args(["serve", "--listen", "127.0.0.1:0", "--no-watch", "--log", "trace"])
+            .env("BACKLINE_SLACK_BOT_TOKEN", BOT_TOKEN)
+            .env("BACKLINE_SLACK_SIGNING_SECRET", SECRET)
+            .env("BACKLINE_PAGERDUTY_TOKEN", KEY)
+            .env_remove("BACKLINE_SLACK_APP_TOKEN")
+            .env_remove("BACKLINE_STORE_URL")
+            .env_remove("BACKLINE_CONFIG")
+            .env_remove("BACKLINE_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start backline serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = mpsc::channel();
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("listening on http://").nth(1) {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+                let mut log = log.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(a) => a.parse().unwrap(),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("serve did not start: {}", stderr.lock().unwrap());
+            }
+        };
+        let serve = Serve { child, addr, stderr };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while http(serve.addr, "GET", "/readyz", &[], "").status != 200 {
+            assert!(Instant::now() < deadline, "never ready: {}", serve.stderr.lock().unwrap());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        serve
+    }
+
+    fn slash(addr: SocketAddr, text: &str) -> Response {
+        let body = format!(
+            "token=x&team_id={TEAM}&team_domain=northwind&channel_id=C2147483705&user_id=U2147483697&user_name=oncall\
+             &command=%2Fbackline&text={}&response_url=http%3A%2F%2F127.0.0.1%3A9%2Funused&trigger_id=1.2.3&api_app_id=A123",
+            text.replace(' ', "+")
+        );
+        let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
+        let sig = backline_bot::slack::verify::sign(SECRET, &ts, body.as_bytes());
+        http(
+            addr,
+            "POST",
+            "/slack/commands",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded".to_owned()),
+                ("X-Slack-Signature", sig),
+                ("X-Slack-Request-Timestamp", ts),
+            ],
+            &body,
+        )
+    }
+
+    #[test]
+    fn a_slack_command_names_who_is_on_call_now() {
+        let fake = FakePagerDuty::start();
+        let dir = workspace(&fake);
+        let config = std::fs::read_to_string(dir.path().join("backline.toml")).unwrap();
+        let slack =
+            format!("[slack]\nmode = \"http\"\nallowed_teams = [\"{TEAM}\"]\napi_url = \"http://127.0.0.1:9/api\"\n");
+        std::fs::write(dir.path().join("backline.toml"), format!("{slack}\n{config}")).unwrap();
+        let serve = start(dir.path());
+
+        let resp = slash(serve.addr, "oncall payments-api");
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        let shown = resp.json().to_string();
+        assert!(shown.contains("On call now"), "{shown}");
+        assert!(shown.contains("*Ada Lovelace*"), "{shown}");
+        assert!(shown.contains("`U0ADA1234`"), "the catalog User's Slack id, never a mention: {shown}");
+        assert!(shown.contains("until 2099-01-01 09:00 UTC"), "{shown}");
+
+        fake.failing.store(true, std::sync::atomic::Ordering::SeqCst);
+        let resp = slash(serve.addr, "owner payments-api");
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        let shown = resp.json().to_string();
+        // Served from the cache (fresh for `cache_secs`), or stale: never a failed answer.
+        assert!(shown.contains("Ada Lovelace") && shown.contains("#payments-oncall"), "{shown}");
+
+        let logs = serve.stderr.lock().unwrap().clone();
+        assert!(!logs.contains(KEY) && !logs.contains(BOT_TOKEN), "a secret reached the log");
+        assert!(!shown.contains(KEY));
+    }
 }
