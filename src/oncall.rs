@@ -65,7 +65,26 @@ pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer)
         | AnswerBody::Help(_) => return,
     };
     let live = look_up(oncall, index, &subjects, reach, members).await;
+    let on_call_now = summary_names(&live);
     reach.live_on_call = live;
+    if let Some(names) = on_call_now {
+        answer.summary = format!("{} On call now: {names}.", answer.summary.trim_end());
+    }
+}
+
+/// "Ada Lovelace (PagerDuty)", the level-1 people of every roster, for the one-line summary that
+/// notifications show; `None` when nobody is known to be on call.
+fn summary_names(live: &[LiveOnCall]) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in live.iter().filter(|l| l.state != LiveState::Unavailable) {
+        for p in l.rosters.iter().flat_map(|r| &r.level1) {
+            let name = format!("{} ({})", p.name, l.provider.label());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 /// The entities whose annotations matter, nearest first: the subject, its owner, then wherever

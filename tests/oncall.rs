@@ -160,7 +160,7 @@ fn workspace(fake: &FakePagerDuty) -> tempfile::TempDir {
     std::fs::write(dir.path().join("catalog/catalog-info.yaml"), CATALOG).unwrap();
     let toml = format!(
         "[store]\nurl = \"sqlite://index.db\"\n\n[[source]]\nname = \"catalog\"\npath = \"catalog\"\n\n\
-         [oncall]\ntimeout_ms = 3000\n\n[[oncall.pagerduty]]\nname = \"prod\"\nbase_url = \"{}\"\n",
+         [oncall]\ntimeout_ms = 3000\ncache_secs = 1\n\n[[oncall.pagerduty]]\nname = \"prod\"\nbase_url = \"{}\"\n",
         fake.url
     );
     std::fs::write(dir.path().join("backline.toml"), toml).unwrap();
@@ -230,6 +230,7 @@ fn answers_name_who_is_on_call_now() {
     assert_eq!(ada["user"], "user:default/ada", "{ada:#}");
     assert!(ada["contacts"].as_array().unwrap().iter().any(|c| c["value"] == "U0ADA1234"), "{ada:#}");
     assert_eq!(roster["later"], json!([{"level": 2, "names": ["Bob Li"]}]));
+    assert!(answer["summary"].as_str().unwrap().ends_with("On call now: Ada Lovelace (PagerDuty)."), "{answer:#}");
     assert!(fake.calls.load(Ordering::SeqCst) >= 2, "the service, then its on-calls");
 
     let out = run(dir.path(), &["oncall", "payments-api"]);
@@ -402,12 +403,16 @@ mod serve {
         assert!(shown.contains("`U0ADA1234`"), "the catalog User's Slack id, never a mention: {shown}");
         assert!(shown.contains("until 2099-01-01 09:00 UTC"), "{shown}");
 
+        // Once the answer has expired (`cache_secs = 1`) and PagerDuty fails, the last good answer
+        // is shown, marked as such, with the rest of the answer.
         fake.failing.store(true, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(2100));
         let resp = slash(serve.addr, "owner payments-api");
         assert_eq!(resp.status, 200, "{}", resp.body);
         let shown = resp.json().to_string();
-        // Served from the cache (fresh for `cache_secs`), or stale: never a failed answer.
         assert!(shown.contains("Ada Lovelace") && shown.contains("#payments-oncall"), "{shown}");
+        assert!(shown.contains("PagerDuty did not answer: last known, as of"), "{shown}");
+        assert!(shown.contains("HTTP 503"), "{shown}");
 
         let logs = serve.stderr.lock().unwrap().clone();
         assert!(!logs.contains(KEY) && !logs.contains(BOT_TOKEN), "a secret reached the log");
