@@ -257,3 +257,138 @@ fn person(s: &Shift, members: &[Person], with_start: bool) -> OnCallPerson {
         contacts: user.map(|u| u.contacts.clone()).unwrap_or_default(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use backline_answer::{Contact, ContactChannel, EntitySummary};
+    use backline_oncall::{Gap, Level, Person as Who, RosterKind, Timestamp};
+
+    use super::*;
+
+    fn shift(name: &str, email: &str, kind: ShiftKind, until: Option<i64>) -> Shift {
+        Shift {
+            person: Who { id: name.into(), name: name.into(), email: Some(email.into()), url: None },
+            kind,
+            from: until.map(|_| Timestamp(1_796_600_000)),
+            until: until.map(Timestamp),
+            schedule: None,
+            forwarded_from: None,
+        }
+    }
+
+    fn member(name: &str, email: &str, slack: &str) -> Person {
+        let entity_ref = format!("user:default/{name}");
+        Person {
+            entity: EntitySummary {
+                entity_ref: entity_ref.clone(),
+                kind: "User".into(),
+                namespace: "default".into(),
+                name: name.into(),
+                title: None,
+                description: None,
+                spec_type: None,
+                lifecycle: None,
+                owner: None,
+                exists: true,
+                valid: true,
+                defined_at: None,
+                error_count: 0,
+                warning_count: 0,
+                first_error: None,
+            },
+            display_name: None,
+            email: Some(email.into()),
+            contacts: vec![Contact {
+                channel: ContactChannel::SlackNotify,
+                value: slack.into(),
+                url: None,
+                label: None,
+                from: entity_ref,
+            }],
+        }
+    }
+
+    #[test]
+    fn level_one_is_kept_whole_later_levels_collapse_and_people_match_the_catalog_by_email() {
+        let r = Roster {
+            kind: RosterKind::EscalationPolicy,
+            id: "PEP1".into(),
+            name: Some("Payments".into()),
+            url: None,
+            levels: vec![
+                Level {
+                    level: 1,
+                    on_call: vec![
+                        shift("Ada", "ADA@example.com", ShiftKind::Scheduled, Some(1_796_640_000)),
+                        // The same person on a second schedule: one person to call, longest shift.
+                        shift("Ada", "ADA@example.com", ShiftKind::Scheduled, Some(1_796_650_000)),
+                        shift("Grace", "grace@example.com", ShiftKind::Permanent, None),
+                    ],
+                },
+                Level {
+                    level: 2,
+                    on_call: vec![
+                        shift("Bob", "bob@example.com", ShiftKind::Untimed, None),
+                        shift("Bob", "bob@example.com", ShiftKind::Untimed, None),
+                    ],
+                },
+            ],
+            gap: None,
+        };
+        let live = roster(&r, &[member("ada", "ada@Example.com", "U0ADA1234")]);
+        assert_eq!(live.level1.len(), 2);
+        assert_eq!(live.level1[0].until.as_deref(), Some("2026-12-07T13:26:40Z"));
+        assert_eq!(live.level1[0].user.as_deref(), Some("user:default/ada"));
+        assert_eq!(live.level1[0].contacts[0].value, "U0ADA1234");
+        assert!(live.level1[1].permanent && live.level1[1].until.is_none() && live.level1[1].user.is_none());
+        assert_eq!(live.later, vec![LaterLevel { level: 2, names: vec!["Bob".into()] }]);
+    }
+
+    #[test]
+    fn a_gap_says_who_comes_on_next_and_the_summary_names_level_one_only() {
+        let r = Roster {
+            kind: RosterKind::EscalationPolicy,
+            id: "PEP1".into(),
+            name: None,
+            url: None,
+            levels: vec![Level {
+                level: 2,
+                on_call: vec![shift("Bob", "bob@example.com", ShiftKind::Permanent, None)],
+            }],
+            gap: Some(Gap {
+                level: 1,
+                escalates_to: Some(2),
+                next: vec![shift("Ada", "ada@example.com", ShiftKind::Scheduled, Some(1_796_640_000))],
+                searched_until: None,
+            }),
+        };
+        let live = roster(&r, &[]);
+        let gap = live.gap.clone().unwrap();
+        assert_eq!(gap.escalates_to, Some(2));
+        assert_eq!(gap.next[0].from.as_deref(), Some("2026-12-06T23:33:20Z"));
+        let answer = |state, rosters| LiveOnCall {
+            provider: OnCallProvider::PagerDuty,
+            account: None,
+            annotation: "pagerduty.com/service-id".into(),
+            value: None,
+            from: "component:default/a".into(),
+            state,
+            reason: None,
+            rosters,
+            fetched_at: None,
+            age_secs: None,
+        };
+        assert_eq!(summary_names(&[answer(LiveState::Current, vec![live])]), None);
+        let staffed = roster(
+            &Roster {
+                levels: vec![Level { level: 1, on_call: vec![shift("Ada", "a@x", ShiftKind::Permanent, None)] }],
+                ..r
+            },
+            &[],
+        );
+        assert_eq!(
+            summary_names(&[answer(LiveState::Stale, vec![staffed]), answer(LiveState::Unavailable, vec![])]),
+            Some("Ada (PagerDuty)".into())
+        );
+    }
+}
