@@ -1,7 +1,7 @@
 //! `backline.toml`, the whole file: the binary owns its model and hands each library crate its
 //! own section, typed by that crate (`[lints]` to the catalog's lint levels, `[store]` and
 //! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
-//! to the bots, `[serve]` to `serve`).
+//! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
@@ -15,6 +15,7 @@ use backline_catalog::discover::LocationsSection;
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
 use backline_index::settings::{Env, SettingsError};
 use backline_index::{IndexSettings, SourceSection, StoreSection};
+use backline_oncall::OnCallSection;
 use serde::Deserialize;
 
 use crate::serve::ServeSection;
@@ -42,6 +43,9 @@ pub struct Config {
     pub discord: Option<DiscordSection>,
     #[serde(default)]
     pub serve: Option<ServeSection>,
+    /// PagerDuty and Opsgenie accounts: who is on call now, in ownership and contact answers.
+    #[serde(default)]
+    pub oncall: Option<OnCallSection>,
 }
 
 impl Config {
@@ -77,18 +81,21 @@ mod tests {
     fn every_section_parses_and_unknown_keys_are_errors() {
         let config = Config::parse(
             "[lints]\nBL0101 = \"off\"\n[locations]\nallow = [\"../shared\"]\n[store]\nurl = \"sqlite://x.db\"\n[[source]]\nname = \"a\"\npath = \".\"\n\
-             [serve]\nlisten = \"127.0.0.1:0\"\n[slack]\nallowed_teams = [\"T1\"]\n[discord]\nallowed_guilds = [1]\n",
+             [serve]\nlisten = \"127.0.0.1:0\"\n[slack]\nallowed_teams = [\"T1\"]\n[discord]\nallowed_guilds = [1]\n\
+             [oncall]\ncache_secs = 60\n[[oncall.pagerduty]]\nname = \"prod\"\n",
         )
         .unwrap();
         assert_eq!(config.sources.len(), 1);
         assert_eq!(config.allowed_locations(std::path::Path::new("/repo")), [std::path::Path::new("/repo/../shared")]);
         assert!(config.chat_sections().slack.is_some() && config.chat_sections().discord.is_some());
+        assert_eq!(config.oncall.as_ref().map(|o| o.pagerduty.len()), Some(1));
         for bad in [
             "[stor]\nurl = \"x\"",
             "[serve]\nlisen = \"x\"",
             "[locations]\nallowed = []",
             "[slack]\nbot_tokn = \"x\"",
             "[[source]]\nname = \"a\"\ncolour = 1",
+            "[oncall]\ncache_sec = 1",
         ] {
             let err = Config::parse(bad).unwrap_err().to_string();
             assert!(err.contains("line"), "{bad}: {err}");

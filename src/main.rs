@@ -8,6 +8,7 @@
 
 mod cli;
 mod config;
+mod oncall;
 mod serve;
 
 use std::process::ExitCode;

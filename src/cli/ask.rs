@@ -1,7 +1,8 @@
 //! `backline ask "<question>"`: the question engine in a terminal, the same engine the bots use.
 //!
 //! The words may be given unquoted (`backline ask who owns payments-api`). The first run in a
-//! repository indexes the configured sources. Exit codes: 0 answered, 1 nothing matched the
+//! repository indexes the configured sources. Ownership and contact answers say who is on call
+//! now when `[oncall]` configures a provider (`crate::oncall`). Exit codes: 0 answered, 1 nothing matched the
 //! name, 2 usage, configuration or store failure.
 
 use std::io::Write;
@@ -33,12 +34,32 @@ pub fn print(answer: &Answer, json: bool) -> anyhow::Result<ExitCode> {
     Ok(if matches!(answer.body, AnswerBody::NotFound(_)) { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
 
+/// The on-call client `[oncall]` configures. A configuration it cannot use (a missing key) is
+/// said on stderr and the answer comes without live on-call: the catalog still answers.
+pub fn oncall_client(global: &GlobalArgs) -> anyhow::Result<Option<backline_oncall::OnCall>> {
+    let config = super::load_config(global)?;
+    match crate::oncall::client(config.oncall.as_ref(), &crate::oncall::process_env) {
+        Ok(client) => Ok(client),
+        Err(e) => {
+            tracing::warn!("on-call lookups are off: {e:#}");
+            Ok(None)
+        }
+    }
+}
+
 pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let question = args.question.join(" ");
+    let oncall = oncall_client(global)?;
     let rt = super::index::runtime()?;
     rt.block_on(async {
         let index = super::index::open_ready(global).await?;
-        let answer = index.ask(&question).await;
+        let answer = match index.ask(&question).await {
+            Ok(mut answer) => {
+                crate::oncall::enrich(oncall.as_ref(), &index, &mut answer).await;
+                Ok(answer)
+            }
+            Err(e) => Err(e),
+        };
         index.close().await;
         print(&answer?, args.out.json())
     })

@@ -5,6 +5,7 @@
 //!
 //! These skip the question parser but not name resolution: `backline owner payments` resolves
 //! `payments` exactly, by variant or fuzzily, and asks back with candidates when ambiguous.
+//! `owner` and `oncall` say who is on call now when `[oncall]` configures a provider.
 //! Exit codes as `ask`: 0 answered, 1 nothing matched the name, 2 failure.
 
 use std::process::ExitCode;
@@ -125,10 +126,17 @@ pub fn run(global: &GlobalArgs, command: QueryCommand) -> anyhow::Result<ExitCod
     };
     // Names given here skip the parser, not its length limits.
     check_length(&question_for(&query))?;
+    let oncall = super::ask::oncall_client(global)?;
     let rt = super::index::runtime()?;
     rt.block_on(async {
         let index = super::index::open_ready(global).await?;
-        let answer = index.answer(&query).await;
+        let answer = match index.answer(&query).await {
+            Ok(mut answer) => {
+                crate::oncall::enrich(oncall.as_ref(), &index, &mut answer).await;
+                Ok(answer)
+            }
+            Err(e) => Err(e),
+        };
         index.close().await;
         super::ask::print(&answer?, json)
     })

@@ -1,7 +1,8 @@
 //! The catalog index inside `backline serve`: answering through it, and keeping it current.
 //!
 //! [`IndexEngine`] is the bots' [`QuestionEngine`] over the index's [`Index`]: questions go to
-//! `Index::ask`, structured queries to `Index::answer`. Errors are logged and shown to the user
+//! `Index::ask`, structured queries to `Index::answer`, then on-call is added when configured
+//! (`crate::oncall::enrich`: a provider failure never fails the answer). Errors are logged and shown to the user
 //! as a generic sentence, since their text can name store URLs. Until the store has been opened
 //! ([`open_index`] retries with back-off while it is unreachable, e.g. PostgreSQL starting after
 //! the bot), the engine answers with that sentence and `/readyz` says not ready.
@@ -25,6 +26,7 @@ use std::time::{Duration, Instant};
 use backline_answer::Answer;
 use backline_catalog::lint_level::LintLevels;
 use backline_index::{Index, IndexError, IndexReport, IndexSettings, RunOptions, SourceKind, SourceSettings};
+use backline_oncall::OnCall;
 use futures_util::future::BoxFuture;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
@@ -39,23 +41,29 @@ pub type IndexSlot = OnceLock<Arc<Index>>;
 /// What users are told when the index cannot answer (the error itself may name store URLs).
 const UNAVAILABLE: &str = "the catalog index is not available right now; try again in a minute";
 
-/// The question engine over the index, once open.
-pub struct IndexEngine(pub Arc<IndexSlot>);
+/// The question engine over the index, once open; with an on-call client, ownership and contact
+/// answers also say who is on call now (`crate::oncall`).
+pub struct IndexEngine {
+    pub slot: Arc<IndexSlot>,
+    pub oncall: Option<OnCall>,
+}
 
 impl QuestionEngine for IndexEngine {
     fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
         Box::pin(async move {
-            let Some(index) = self.0.get() else {
+            let Some(index) = self.slot.get() else {
                 return Err(EngineError(UNAVAILABLE.into()));
             };
             let result = match ask {
                 Ask::Question(q) => index.ask(q).await,
                 Ask::Query(q) => index.answer(q).await,
             };
-            result.map_err(|e| {
+            let mut answer = result.map_err(|e| {
                 warn!(error = %e, "the catalog index could not answer");
                 EngineError(UNAVAILABLE.into())
-            })
+            })?;
+            crate::oncall::enrich(self.oncall.as_ref(), index, &mut answer).await;
+            Ok(answer)
         })
     }
 }

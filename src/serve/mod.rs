@@ -82,6 +82,8 @@ pub enum ServeError {
     Limit(&'static str, u64),
     #[error("server: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    OnCall(String),
 }
 
 /// Overrides from the command line; `None` keeps the file's value or the default.
@@ -170,7 +172,10 @@ pub async fn serve(
     let settings = config.index_settings(base, &FnEnv(env)).map_err(IndexError::from)?;
     keeper::register_metrics(&settings.sources);
     let slot = Arc::new(IndexSlot::default());
-    let engine: SharedEngine = Arc::new(IndexEngine(Arc::clone(&slot)));
+    // Like the index's, a configuration error is final (a key the section names is missing).
+    let oncall =
+        crate::oncall::client(config.oncall.as_ref(), env).map_err(|e| ServeError::OnCall(format!("{e:#}")))?;
+    let engine: SharedEngine = Arc::new(IndexEngine { slot: Arc::clone(&slot), oncall });
     let modules = backline_bot::platforms::modules(config.chat_sections(), &ModuleContext { engine }, env)?;
     if modules.is_empty() {
         return Err(ServeError::NoPlatform);

@@ -234,6 +234,131 @@ pub struct OnCall {
     pub from: String,
 }
 
+/// Who is on call right now for one on-call annotation, asked of the provider when the answer
+/// was made (`[oncall]` in `backline.toml`). Present only when a provider is configured; the
+/// catalog's own hints stay in [`Reach::on_call`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveOnCall {
+    pub provider: OnCallProvider,
+    /// The configured account's name; `None` when no account could be picked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    /// The annotation looked up, e.g. `pagerduty.com/service-id`.
+    pub annotation: String,
+    /// Its value; `None` when the value is a secret (`pagerduty.com/integration-key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// Canonical reference of the entity the annotation is written on.
+    pub from: String,
+    pub state: LiveState,
+    /// Why the provider could not answer (for `stale` and `unavailable`); names the account,
+    /// never a key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// One per escalation policy (PagerDuty) or schedule (Opsgenie); empty when unavailable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rosters: Vec<LiveRoster>,
+    /// When the provider gave this data (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
+    /// Seconds between `fetched_at` and the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_secs: Option<u64>,
+}
+
+/// The on-call providers looked up live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnCallProvider {
+    PagerDuty,
+    Opsgenie,
+}
+
+impl OnCallProvider {
+    pub fn label(self) -> &'static str {
+        match self {
+            OnCallProvider::PagerDuty => "PagerDuty",
+            OnCallProvider::Opsgenie => "Opsgenie",
+        }
+    }
+}
+
+/// How current a [`LiveOnCall`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LiveState {
+    /// Fresh from the provider (or its cache).
+    Current,
+    /// The provider failed; this is its last good answer, `age_secs` old.
+    Stale,
+    /// The provider failed and there is no earlier answer: nothing is known.
+    Unavailable,
+}
+
+/// One escalation policy or schedule: level 1 in full, later levels collapsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveRoster {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its page in the provider's web app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Who is paged first, sorted by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub level1: Vec<OnCallPerson>,
+    /// Levels 2 and up with someone on call, lowest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub later: Vec<LaterLevel>,
+    /// Set when nobody is on call at level 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gap: Option<OnCallGap>,
+}
+
+/// Someone on call (or next on call).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCallPerson {
+    /// The name the provider knows them by.
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Their page in the provider's web app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// When their shift starts (RFC 3339), for who is next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// When their shift ends (RFC 3339); `None` when permanent or when the provider does not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// On call until the policy changes (nobody rotates them off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub permanent: bool,
+    /// The catalog User with the same e-mail address (compared case-insensitively), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// That User's own contacts (Slack member id, Discord, ...), to reach them directly.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+}
+
+/// A later escalation level, collapsed to names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaterLevel {
+    pub level: u32,
+    pub names: Vec<String>,
+}
+
+/// Nobody at level 1: where a page goes instead and who comes on next.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCallGap {
+    /// The lowest level with someone on call, which a page reaches instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalates_to: Option<u32>,
+    /// Who comes on call next at level 1, earliest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next: Vec<OnCallPerson>,
+}
+
 /// A link from `metadata.links`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkInfo {
@@ -253,11 +378,14 @@ pub struct Reach {
     pub contacts: Vec<Contact>,
     pub on_call: Vec<OnCall>,
     pub links: Vec<LinkInfo>,
+    /// Who is on call right now, per on-call annotation, when a provider is configured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub live_on_call: Vec<LiveOnCall>,
 }
 
 impl Reach {
     pub fn is_empty(&self) -> bool {
-        self.contacts.is_empty() && self.on_call.is_empty() && self.links.is_empty()
+        self.contacts.is_empty() && self.on_call.is_empty() && self.links.is_empty() && self.live_on_call.is_empty()
     }
 }
 

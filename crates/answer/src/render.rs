@@ -202,7 +202,15 @@ fn reach_lines(out: &mut String, reach: &Reach) {
     for c in &reach.contacts {
         let _ = writeln!(out, "  {:<9} {}  (from {})", label(c.channel), c.value, c.from);
     }
+    live_lines(out, &reach.live_on_call);
     for o in &reach.on_call {
+        let looked_up = reach
+            .live_on_call
+            .iter()
+            .any(|l| l.annotation == o.annotation && l.value.as_deref() == Some(o.value.as_str()) && l.from == o.from);
+        if looked_up {
+            continue;
+        }
         let url = o.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
         let _ = writeln!(out, "  on-call   {} {}{url}  (from {})", o.provider, o.value, o.from);
     }
@@ -210,6 +218,38 @@ fn reach_lines(out: &mut String, reach: &Reach) {
         let kind = l.link_type.as_deref().unwrap_or("link");
         let title = l.title.as_deref().map(|t| format!("{t}: ")).unwrap_or_default();
         let _ = writeln!(out, "  {kind:<9} {title}{}", l.url);
+    }
+}
+
+/// Who is on call right now: level 1 in full, later levels on one line, how old the data is.
+fn live_lines(out: &mut String, live: &[LiveOnCall]) {
+    use crate::present::oncall::{freshness_text, gap_text, later_text, until_text};
+    for l in live {
+        let _ = writeln!(out, "  on call now  {}  (from {})", freshness_text(l), l.from);
+        for r in &l.rosters {
+            let name = r.name.as_deref().unwrap_or(l.provider.label());
+            let url = r.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
+            let _ = writeln!(out, "    {name}{url}");
+            if let Some(gap) = gap_text(r) {
+                let _ = writeln!(out, "      {gap}");
+            }
+            for p in &r.level1 {
+                let mut line = format!("      level 1  {}", p.name);
+                if let Some(email) = &p.email {
+                    let _ = write!(line, " <{email}>");
+                }
+                for c in p.contacts.iter().filter(|c| c.channel != ContactChannel::Email) {
+                    let _ = write!(line, " {}", c.value);
+                }
+                if let Some(until) = until_text(p) {
+                    let _ = write!(line, ", {until}");
+                }
+                let _ = writeln!(out, "{line}");
+            }
+            if let Some(later) = later_text(r) {
+                let _ = writeln!(out, "      {later}");
+            }
+        }
     }
 }
 

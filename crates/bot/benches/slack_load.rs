@@ -271,6 +271,7 @@ async fn start_in_process(secret: &str, team: &str) -> (String, backline_bot::se
                         from: "component:default/payments-api".into(),
                     })
                     .collect(),
+                live_on_call: Vec::new(),
             },
             findings: vec![],
         }),

@@ -84,7 +84,7 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
             contacts: vec![],
         })
         .collect();
-    let reach = Reach { contacts, on_call, links: links.clone() };
+    let reach = Reach { contacts, on_call, links: links.clone(), live_on_call: Vec::new() };
     let finding = FindingSummary {
         code: "BS0401".into(),
         severity: FindingSeverity::Error,

@@ -69,6 +69,7 @@ pub fn payments_reach(name: &str) -> Reach {
             icon: None,
             from: format!("component:default/{name}"),
         }],
+        live_on_call: Vec::new(),
     }
 }
 

@@ -39,10 +39,114 @@ fn node(e: EntitySummary, depth: u32) -> DependencyNode {
     DependencyNode { path: vec!["resource:default/orders-db".into(), e.entity_ref.clone()], entity: e, depth }
 }
 
+fn on_call_person(name: &str, email: &str, until: Option<&str>) -> OnCallPerson {
+    OnCallPerson {
+        name: name.into(),
+        email: Some(email.into()),
+        url: Some(format!("https://northwind.pagerduty.com/users/{}", name.len())),
+        from: None,
+        until: until.map(Into::into),
+        permanent: until.is_none(),
+        user: None,
+        contacts: vec![],
+    }
+}
+
+fn live(provider: OnCallProvider, annotation: &str, value: &str, from: &str) -> LiveOnCall {
+    LiveOnCall {
+        provider,
+        account: Some("prod".into()),
+        annotation: annotation.into(),
+        value: Some(value.into()),
+        from: from.into(),
+        state: LiveState::Current,
+        reason: None,
+        rosters: vec![],
+        fetched_at: Some("2026-12-07T02:57:00Z".into()),
+        age_secs: Some(180),
+    }
+}
+
+/// "who owns payments-api" with who is on call now: level 1 matched to a catalog User (with her
+/// Slack member id), a permanent second person, later levels collapsed.
+fn ownership_live_oncall() -> Answer {
+    let mut a = ownership("payments-api");
+    if let AnswerBody::Ownership(o) = &mut a.body {
+        o.members[0].contacts.push(Contact {
+            channel: ContactChannel::SlackNotify,
+            value: "U0ADA1234".into(),
+            url: None,
+            label: None,
+            from: "user:default/ada.lovelace".into(),
+        });
+        let mut ada = on_call_person("Ada Lovelace", "Ada.Lovelace@northwind.example", Some("2026-12-07T09:00:00Z"));
+        ada.user = Some("user:default/ada.lovelace".into());
+        ada.contacts = o.members[0].contacts.clone();
+        let mut l =
+            live(OnCallProvider::PagerDuty, "pagerduty.com/service-id", "P4YM3NT", "component:default/payments-api");
+        l.rosters = vec![LiveRoster {
+            name: Some("Payments <!channel>".into()),
+            url: Some("https://northwind.pagerduty.com/escalation_policies/PEP0001".into()),
+            level1: vec![ada, on_call_person("Grace Hopper", "grace@northwind.example", None)],
+            later: vec![
+                LaterLevel { level: 2, names: vec!["Bob Li".into(), "Carol Diaz".into()] },
+                LaterLevel { level: 3, names: vec!["Payments Managers".into()] },
+            ],
+            gap: None,
+        }];
+        o.reach.live_on_call = vec![l];
+    }
+    a
+}
+
+/// "how do I reach team-payments" when level 1 is empty (a gap, who is next), one provider
+/// served stale and another unavailable.
+fn contact_oncall_gap() -> Answer {
+    let team = "group:default/team-payments";
+    let mut gap = live(OnCallProvider::PagerDuty, "pagerduty.com/service-id", "P4YM3NT", team);
+    gap.state = LiveState::Stale;
+    gap.reason = Some("PagerDuty account `prod` answered HTTP 503".into());
+    gap.age_secs = Some(2460);
+    gap.rosters = vec![LiveRoster {
+        name: Some("Payments".into()),
+        url: None,
+        level1: vec![],
+        later: vec![LaterLevel { level: 2, names: vec!["Bob Li".into()] }],
+        gap: Some(OnCallGap {
+            escalates_to: Some(2),
+            next: vec![OnCallPerson {
+                from: Some("2026-12-07T09:00:00Z".into()),
+                ..on_call_person("Ada Lovelace", "ada.lovelace@northwind.example", Some("2026-12-07T17:00:00Z"))
+            }],
+        }),
+    }];
+    let unavailable = LiveOnCall {
+        state: LiveState::Unavailable,
+        reason: Some("Opsgenie account `prod` did not answer within 5000 ms".into()),
+        fetched_at: None,
+        age_secs: None,
+        ..live(OnCallProvider::Opsgenie, "opsgenie.com/team", "Payments", team)
+    };
+    let mut reach = payments_reach("payments-api");
+    reach.live_on_call = vec![gap, unavailable];
+    answer(
+        "how do I reach team-payments",
+        "Reach team-payments at #payments-oncall.",
+        AnswerBody::Contact(ContactAnswer {
+            subject: team_payments(),
+            team: Some(team_payments()),
+            members: vec![],
+            reach,
+        }),
+    )
+}
+
 /// The corpus: `(name, answer)`, names unique and usable as snapshot names.
 pub fn corpus() -> Vec<(&'static str, Answer)> {
     let mut out = Vec::new();
     out.push(("ownership", ownership("payments-api")));
+    out.push(("ownership_live_oncall", ownership_live_oncall()));
+    out.push(("contact_oncall_gap_stale_unavailable", contact_oncall_gap()));
 
     let mut orphan = entity("Component", "legacy-invoicing");
     orphan.valid = false;

@@ -4,12 +4,13 @@
 //! The order follows what an on-call engineer needs first: who owns it, who is on call and where
 //! to page them, which channel and people to reach, then runbooks and the rest. One file per
 //! kind of answer; [`reach`] holds what ownership, contact and team answers share (contacts
-//! merged once, on-call, people, links in ranked order).
+//! merged once, on-call, people, links in ranked order), and [`oncall`] who is on call right now.
 
 mod ask_back;
 mod entity;
 mod graph;
 mod lists;
+pub mod oncall;
 pub mod reach;
 
 use crate::card::{Block, Card, Icon, List, Sep, Span, Text, Title, cut};

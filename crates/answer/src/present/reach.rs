@@ -1,4 +1,5 @@
-//! How to reach someone, as ownership, contact and team cards show it: on-call first, then the
+//! How to reach someone, as ownership, contact and team cards show it: on-call first (who is on
+//! call now, from `oncall`, then the catalog's on-call hints not looked up), then the
 //! places to write (contacts merged once), people, then links in ranked order.
 //!
 //! Contacts are merged by what they point at: a `slack.com/channel` annotation `#payments-oncall`,
@@ -11,7 +12,7 @@ use std::collections::HashSet;
 
 use super::{LIST_ITEMS, PEOPLE, list_block, short_name, short_ref};
 use crate::card::{Card, ChatPlatform, Icon, List, Sep, Span, Text, cut};
-use crate::model::{Contact, ContactChannel, LinkInfo, OnCall, Person, Reach};
+use crate::model::{Contact, ContactChannel, LinkInfo, OnCall, OnCallProvider, Person, Reach};
 
 /// URLs we link: `http(s)` only, short, with nothing that could end a platform's link syntax.
 pub fn linkable(url: &str) -> bool {
@@ -92,7 +93,7 @@ pub fn merge_contacts(contacts: &[Contact]) -> Vec<Vec<&Contact>> {
 }
 
 /// One place, in its most useful form.
-fn contact_group(group: &[&Contact]) -> Text {
+pub(super) fn contact_group(group: &[&Contact]) -> Text {
     let name = group
         .iter()
         .map(|c| c.value.trim())
@@ -126,6 +127,15 @@ fn provider_name(p: &str) -> &str {
         "splunk-on-call" => "Splunk On-Call",
         other => other,
     }
+}
+
+/// The provider as the catalog hints name it.
+fn provider_key(p: OnCallProvider) -> String {
+    match p {
+        OnCallProvider::PagerDuty => "pagerduty",
+        OnCallProvider::Opsgenie => "opsgenie",
+    }
+    .to_owned()
 }
 
 fn on_call(o: &OnCall, subject: &str) -> Text {
@@ -196,7 +206,13 @@ fn person(p: &Person) -> Text {
 /// The reach blocks; `subject` is the entity asked about, so hints written on its owner or
 /// parents can say so.
 pub(super) fn reach(c: &mut Card, reach: &Reach, members: &[Person], subject: &str) {
-    let mut seen = HashSet::new();
+    super::oncall::live_block(c, &reach.live_on_call);
+    // Hints already looked up live are said once, by the live block.
+    let mut seen: HashSet<(String, String, String)> = reach
+        .live_on_call
+        .iter()
+        .filter_map(|l| Some((provider_key(l.provider), l.annotation.clone(), l.value.clone()?)))
+        .collect();
     let on_call: Vec<Text> = reach
         .on_call
         .iter()
