@@ -68,10 +68,13 @@ fn slash(addr: SocketAddr, text: &str) -> Response {
     signed(addr, "/slack/commands", "application/x-www-form-urlencoded", &body, SECRET)
 }
 
-/// A fake Slack Web API: records each request (path, authorization, JSON body), answers ok.
+/// One request to the fake Web API: path, authorization header, JSON body.
+type SlackCall = (String, Option<String>, Value);
+
+/// A fake Slack Web API: records each request, answers ok.
 struct FakeSlack {
     addr: SocketAddr,
-    calls: Arc<Mutex<Vec<(String, Option<String>, Value)>>>,
+    calls: Arc<Mutex<Vec<SlackCall>>>,
 }
 
 impl FakeSlack {

@@ -54,10 +54,10 @@ fn module_name(src: &Path, file: &Path) -> Option<String> {
 fn section<'a>(doc: &'a str, heading: &str) -> Option<&'a str> {
     let start = doc.lines().position(|l| l.starts_with("### ") && l.contains(&format!("`{heading}`")))?;
     let lines: Vec<&str> = doc.lines().collect();
-    let end = lines[start + 1..].iter().position(|l| l.starts_with("## ") || l.starts_with("### ")).map_or(
-        lines.len(),
-        |i| start + 1 + i,
-    );
+    let end = lines[start + 1..]
+        .iter()
+        .position(|l| l.starts_with("## ") || l.starts_with("### "))
+        .map_or(lines.len(), |i| start + 1 + i);
     let first = lines[start].as_ptr() as usize - doc.as_ptr() as usize;
     let last = if end == lines.len() { doc.len() } else { lines[end].as_ptr() as usize - doc.as_ptr() as usize };
     Some(&doc[first..last])

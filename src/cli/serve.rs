@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use crate::serve::{Overrides, ServeOptions};
+use anyhow::Context;
 
 use super::GlobalArgs;
 

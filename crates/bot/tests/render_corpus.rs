@@ -3,6 +3,8 @@
 //! a change in what one platform shows, or a drift between them, shows in review. Each rendering
 //! is also checked against the platform's limits.
 
+#![allow(clippy::duplicate_mod, reason = "both platforms' test support include the shared helpers")]
+
 mod common;
 mod discord_support;
 

@@ -62,7 +62,7 @@ fn targets_climbing_out_with_dot_dot_are_not_read_unless_allowed() {
     let d = check(&repo, vec![outside.clone()]);
     assert_eq!(read_paths(&d), ["catalog-info.yaml", "catalog-info.yaml", "x.yaml"]);
     assert_eq!(outside_findings(&d), 0);
-    let scope = TargetScope::new(&RealFs, &[repo.clone()], &[outside.clone()]);
+    let scope = TargetScope::new(&RealFs, std::slice::from_ref(&repo), std::slice::from_ref(&outside));
     assert_eq!(scope.reach(&RealFs, &outside.join("catalog-info.yaml")), Reach::Allowed);
     assert_eq!(scope.reach(&RealFs, &repo.join("catalog-info.yaml")), Reach::Source);
     assert_eq!(scope.reach(&RealFs, Path::new("/etc/passwd")), Reach::Outside);

@@ -9,19 +9,21 @@
 //!   `--phase index` under `/usr/bin/time -v`.
 //!
 //! ```text
-//! cargo bench -p backline-catalog --bench index -- [--entities 100000] [--backend sqlite|postgres|both]
+//! cargo bench -p backline-index --bench index -- [--entities 100000] [--backend sqlite|postgres|both]
 //!     [--catalog DIR (generated there if missing)] [--queries 2000] [--phase index --store URL]
 //! ```
 //! PostgreSQL: `BENCH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`); the bench
 //! works in a fresh schema and drops it afterwards.
 
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use backline_catalog::generate::generate;
-use backline_index::{Index, IndexSettings, RunOptions, SearchLocation, SourceSettings, StoreSettings};
 use backline_answer::{AnswerBody, Filter, FilterField, Query};
+use backline_catalog::generate::generate;
 use backline_index::query::Resolution;
+use backline_index::{Index, IndexSettings, RunOptions, SearchLocation, SourceSettings, StoreSettings};
 
 /// The allocator the `backline` binary uses.
 #[global_allocator]

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-
 /// The default SQLite file, relative to the configuration directory.
 pub const DEFAULT_SQLITE_PATH: &str = ".backline/index.db";
 
@@ -175,7 +174,11 @@ fn env_key(name: &str) -> String {
 /// Resolves `path` against `base` unless it is absolute.
 fn resolve(base: &Path, path: &str) -> PathBuf {
     let p = Path::new(path);
-    if p.is_absolute() { backline_catalog::discover::normalize(p) } else { backline_catalog::discover::normalize(&base.join(p)) }
+    if p.is_absolute() {
+        backline_catalog::discover::normalize(p)
+    } else {
+        backline_catalog::discover::normalize(&base.join(p))
+    }
 }
 
 /// Turns a store URL from the file into its final form: SQLite paths resolved against `base`.
@@ -313,7 +316,8 @@ mod tests {
     fn settings(toml: &str, env: &[(&str, &str)]) -> Result<IndexSettings, String> {
         let file: File = toml::from_str(toml).map_err(|e| e.to_string())?;
         let env: HashMap<String, String> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        IndexSettings::from_sections(file.store.as_ref(), &file.source, Path::new("/repo"), &env).map_err(|e| e.to_string())
+        IndexSettings::from_sections(file.store.as_ref(), &file.source, Path::new("/repo"), &env)
+            .map_err(|e| e.to_string())
     }
 
     #[test]

@@ -8,8 +8,8 @@ mod index_support;
 use std::path::Path;
 use std::process::Command;
 
-use backline_index::{IndexError, RunOptions, SourceSettings};
 use backline_answer::*;
+use backline_index::{IndexError, RunOptions, SourceSettings};
 use index_support::{Db, TestIndex, write_tree};
 
 const TEAM: &str = "apiVersion: backstage.io/v1alpha1

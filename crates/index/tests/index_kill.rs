@@ -6,6 +6,8 @@
 //! written but uncommitted rows, or after the store committed but before the search index did.
 //! The child pauses at that point (in its progress callback) so the kill cannot miss it.
 
+#![allow(clippy::print_stdout, reason = "the child process reports where it paused on stdout")]
+
 mod index_support;
 
 use std::io::{BufRead, BufReader, Write};
@@ -15,10 +17,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
+use backline_answer::*;
 use backline_index::{
     Index, IndexSettings, Phase, Progress, RunOptions, SearchLocation, SourceSettings, StoreSettings,
 };
-use backline_answer::*;
 use index_support::{Db, TestIndex, write_tree};
 
 const ENTITIES: usize = 3_000;

@@ -4,8 +4,8 @@
 
 mod index_support;
 
-use backline_index::Index;
 use backline_answer::*;
+use backline_index::Index;
 use index_support::{Db, example};
 
 async fn ask(ix: &Index, q: &str) -> Answer {

@@ -11,6 +11,8 @@
 //! figure is wall-clock time seen by the client, from sending the message to receiving the answer
 //! (or the `publishDiagnostics` for that document version). Output: median and p95 per metric.
 
+#![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
+
 #[path = "../../../tests/lsp/client.rs"]
 mod client;
 
