@@ -291,10 +291,9 @@ fn without_oncall_answers_are_the_catalogs() {
 
 #[cfg(unix)]
 mod serve {
-    use std::io::{BufRead, BufReader};
     use std::net::SocketAddr;
-    use std::process::{Child, Command, Stdio};
-    use std::sync::{Arc, Mutex, mpsc};
+    use std::process::{Child, Command};
+    use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
     use backline_test_support::http::{Response, http};
@@ -319,7 +318,8 @@ mod serve {
     }
 
     fn start(dir: &std::path::Path) -> Serve {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backline"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backline"));
+        command
             .current_dir(dir)
             .args(["serve", "--listen", "127.0.0.1:0", "--no-watch", "--log", "trace"])
             .env("BACKLINE_SLACK_BOT_TOKEN", BOT_TOKEN)
@@ -328,33 +328,8 @@ mod serve {
             .env_remove("BACKLINE_SLACK_APP_TOKEN")
             .env_remove("BACKLINE_STORE_URL")
             .env_remove("BACKLINE_CONFIG")
-            .env_remove("BACKLINE_LOG")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start backline serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stderr.take().unwrap();
-        let log = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-                let mut log = log.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(a) => a.parse().unwrap(),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("serve did not start: {}", stderr.lock().unwrap());
-            }
-        };
+            .env_remove("BACKLINE_LOG");
+        let (child, addr, stderr) = backline_test_support::process::spawn_serve(command, Duration::from_secs(60));
         let serve = Serve { child, addr, stderr };
         let deadline = Instant::now() + Duration::from_secs(60);
         while http(serve.addr, "GET", "/readyz", &[], "").status != 200 {

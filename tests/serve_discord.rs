@@ -5,11 +5,11 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use backline_test_support::example_catalog;
@@ -156,35 +156,11 @@ struct Serve {
 
 impl Serve {
     fn start(config: &Path) -> Serve {
-        let mut child = backline_cmd(config)
+        let mut command = backline_cmd(config);
+        command
             .args(["serve", "--listen", "127.0.0.1:0", "--no-watch", "--log", "debug"])
-            .current_dir(config.parent().unwrap())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start backline serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stderr.take().unwrap();
-        let log = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-                let mut log = log.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(a) => a.parse().unwrap(),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("serve did not start: {}", stderr.lock().unwrap());
-            }
-        };
+            .current_dir(config.parent().unwrap());
+        let (child, addr, stderr) = backline_test_support::process::spawn_serve(command, Duration::from_secs(60));
         let serve = Serve { child, addr, stderr };
         let deadline = Instant::now() + Duration::from_secs(60);
         while http(serve.addr, "GET", "/readyz", &[], "").status != 200 {

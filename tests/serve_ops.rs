@@ -9,11 +9,11 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::process::{Child, Command};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Long enough for a loaded machine; only reached when something is broken.
@@ -54,7 +54,7 @@ impl Serve {
             }
             None => Command::new(env!("CARGO_BIN_EXE_backline")),
         };
-        let mut child = command
+        command
             .args(["serve", "--config"])
             .arg(&config)
             .args(["--listen", "127.0.0.1:0", "--no-watch", "--log", "info"])
@@ -63,33 +63,8 @@ impl Serve {
             .env("BACKLINE_SLACK_SIGNING_SECRET", "ops-test-secret")
             .env_remove("BACKLINE_SLACK_APP_TOKEN")
             .env_remove("BACKLINE_STORE_URL")
-            .env_remove("BACKLINE_LOG_FORMAT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start backline serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stderr.take().unwrap();
-        let log = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-                let mut log = log.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let addr = match rx.recv_timeout(PATIENCE) {
-            Ok(a) => a.parse().unwrap(),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("serve did not start: {}", stderr.lock().unwrap());
-            }
-        };
+            .env_remove("BACKLINE_LOG_FORMAT");
+        let (child, addr, stderr) = backline_test_support::process::spawn_serve(command, PATIENCE);
         Serve { child, addr, stderr, _dir: dir }
     }
 

@@ -8,11 +8,11 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use backline_test_support::example_catalog;
@@ -133,7 +133,8 @@ impl Serve {
     fn start(dir: &Path, toml: &str, extra_args: &[&str]) -> Serve {
         let config = dir.join("backline.toml");
         std::fs::write(&config, toml).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_backline"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_backline"));
+        command
             .args(["serve", "--config"])
             .arg(&config)
             .args(["--listen", "127.0.0.1:0", "--log", "info"])
@@ -141,32 +142,8 @@ impl Serve {
             .env("BACKLINE_SLACK_BOT_TOKEN", BOT_TOKEN)
             .env("BACKLINE_SLACK_SIGNING_SECRET", SECRET)
             .env_remove("BACKLINE_SLACK_APP_TOKEN")
-            .env_remove("BACKLINE_STORE_URL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start backline serve");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let (tx, rx) = mpsc::channel();
-        let pipe = child.stderr.take().unwrap();
-        let log = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(addr) = line.split("listening on http://").nth(1) {
-                    let _ = tx.send(addr.trim().to_owned());
-                }
-                log.lock().unwrap().push_str(&line);
-                log.lock().unwrap().push('\n');
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(a) => a.parse().unwrap(),
-            Err(_) => {
-                let _ = child.kill();
-                panic!("serve did not start: {}", stderr.lock().unwrap());
-            }
-        };
+            .env_remove("BACKLINE_STORE_URL");
+        let (child, addr, stderr) = backline_test_support::process::spawn_serve(command, Duration::from_secs(60));
         let serve = Serve { child, addr, stderr };
         serve.wait_ready();
         serve

@@ -6,10 +6,12 @@
 //!   chat platform by the snapshot tests so a drift between platforms shows in review.
 //! - [`http`]: a minimal HTTP/1.1 client and message reader over `std`, for end-to-end tests of
 //!   the real binary and the fake chat APIs they run.
+//! - [`process`]: `backline serve` as a child process, its address and its log.
 
 pub mod answers;
 pub mod corpus;
 pub mod http;
+pub mod process;
 
 use std::path::PathBuf;
 
