@@ -1,4 +1,4 @@
-//! Embeds within Discord's limits (chat-platforms.md §4.4) for hostile and huge answers: property
+//! Embeds within Discord's limits (title 256, description 4096, 25 fields, 6000 in all) for hostile and huge answers: property
 //! tests over long names, descriptions, many contacts, dependents and candidates, checked over the
 //! JSON serenity would send.
 

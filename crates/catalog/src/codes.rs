@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 
 use crate::finding::Severity;
 
-/// The Backstage processing stage a rule belongs to, in pipeline order (catalog-format.md §4).
+/// The Backstage processing stage a rule belongs to, in pipeline order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Stage {

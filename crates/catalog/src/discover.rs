@@ -378,7 +378,7 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
     discovery
 }
 
-/// Resolves a Location's targets as Backstage's file reader does (catalog-format.md §9.2): a
+/// Resolves a Location's targets as Backstage's `FileReaderProcessor` does: a
 /// target starting with `.` is relative to the Location's file, anything else is absolute; every
 /// `file` target is glob-expanded. `url` targets cannot be fetched by a local check and are
 /// skipped. Targets may lead anywhere `fs` can read: for a file system that is not its own scope

@@ -1,6 +1,6 @@
 //! Data-driven fixtures: each `fixtures/*.yaml` is checked and its verdicts and findings are
-//! compared with the snapshot in `snapshots/`. One fixture per rule table of the spec
-//! (catalog-format.md §5), one document per row; the comment above each document names the row.
+//! compared with the snapshot in `snapshots/`. One fixture per rule table of Backstage's
+//! validators, one document per row; the comment above each document names the row.
 //!
 //! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test`).
 

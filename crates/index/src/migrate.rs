@@ -2,7 +2,7 @@
 //!
 //! The SQL lives in `migrations/sqlite/` and `migrations/postgres/` at the repository root (one
 //! file per version, the same version numbers in both). sqlx's `migrate!` macro is not used: it
-//! is a proc-macro, and this workspace builds sqlx without its macros (rust-crates.md §4). The
+//! is a proc-macro, and this workspace builds sqlx without its macros: `macros` would compile a second bundled SQLite for the proc-macro host and need a database at build time. The
 //! files are embedded with `include_str!` (Cargo rebuilds when they change) and handed to sqlx's
 //! runtime [`Migrator`], which records applied versions and their checksums in
 //! `backline_migrations` and, on PostgreSQL, takes an advisory lock so several instances

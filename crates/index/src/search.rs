@@ -6,7 +6,7 @@
 //! it when it belongs to another store or fell too far behind. A run killed between the store
 //! commit and the search commit is therefore repaired by the next reader.
 //!
-//! Matching (rust-crates.md §5): names are split into words by us (`payments-api`,
+//! Matching: names are split into words by us (`payments-api`,
 //! `paymentsApi`, `payments_api` all give `payments` and `api`, plus the joined form), because no
 //! built-in tokenizer splits camelCase. Prefixes (`paym`) hit a field of word prefixes written at
 //! index time (cheaper than fuzzy-prefix queries by an order of magnitude). Typos (`paymnets`)

@@ -14,7 +14,7 @@
 //! - [`analysis`]: background work (scan, rebuild, diagnostics jobs, publishing).
 //! - [`schema`]: what may be written where, with prose, for completion and hover.
 //!
-//! Ordering and liveness rules (tower-lsp-server runs handlers concurrently, `rust-crates.md` §1):
+//! Ordering and liveness rules (tower-lsp-server runs handlers concurrently):
 //! edits are applied to the state before a handler's first `.await`; heavy work runs in
 //! `spawn_blocking` and checks a cancellation flag; a request overtaken by an edit is answered
 //! with `ContentModified`; no handler awaits a request to the client; a panic in a handler

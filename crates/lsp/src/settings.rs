@@ -2,7 +2,7 @@
 //!
 //! Settings are *pushed* by the client and never pulled: Neovim 0.7 advertises no
 //! `workspace/configuration`, and awaiting a client request inside a handler is how
-//! tower-lsp-server servers deadlock (`rust-crates.md` §1). The payload may be wrapped
+//! tower-lsp-server servers deadlock (the response waits behind the handler that awaits it). The payload may be wrapped
 //! (`{"settings": {"backline": {...}}}`, `{"backline": {...}}`) or bare; entries that make no
 //! sense are dropped one by one and reported, so one typo does not discard the rest.
 

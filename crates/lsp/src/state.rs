@@ -3,7 +3,7 @@
 //! One `std::sync::Mutex` guards the state and is never held across an `.await` nor during
 //! heavy work: notifications that mutate (`didOpen`, `didChange`, `didClose`) take it, apply
 //! their change and let go before their first `.await`, which is what keeps edits in order under
-//! tower-lsp-server's concurrent handlers (`rust-crates.md` §1). Requests take a [`Snapshot`]
+//! tower-lsp-server's concurrent handlers (it polls each handler's future as it arrives). Requests take a [`Snapshot`]
 //! (a few `Arc` clones) and compute without the lock.
 
 use std::collections::HashMap;

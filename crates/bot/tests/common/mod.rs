@@ -443,7 +443,8 @@ pub async fn start_server(cfg: SlackConfig, engine: SharedEngine) -> Running {
 }
 
 // ------------------------------------------------------------------------------------------
-// Block Kit limits, checked on the JSON Slack would receive (chat-platforms.md §2.7).
+// Block Kit limits (Slack's documented ones, as `slack/render.rs` keeps them), checked on the
+// JSON Slack would receive.
 
 fn text_of(v: &Value) -> &str {
     v.get("text").and_then(Value::as_str).unwrap_or("")

@@ -2,7 +2,7 @@
 //!
 //! Each applies its change to the state synchronously, before the handler's first `.await`:
 //! tower-lsp-server polls handler futures in arrival order, so this is what guarantees that an
-//! edit is applied before any later request looks at the document (`rust-crates.md` §1). The
+//! edit is applied before any later request looks at the document. The
 //! diagnostics are then computed in the background ([`crate::analysis::schedule`]).
 
 use std::sync::Arc;
