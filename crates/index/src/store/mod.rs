@@ -347,14 +347,15 @@ async fn open_sqlite(path: &Path) -> Result<(SqlitePool, bool), IndexError> {
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal);
-    let error = match connect(writable).await {
-        Ok(pool) => return Ok((pool, false)),
-        Err(e) => e,
-    };
     // Only an existing store that this process cannot write is opened read-only: any other
-    // failure is reported as it is.
-    if !path.is_file() || std::fs::OpenOptions::new().append(true).open(path).is_ok() {
-        return Err(connect_err(error));
+    // failure is reported as it is. SQLite itself may open such a file "read-write" and fail only
+    // at the first write, so the file is asked directly.
+    let cannot_write = || path.is_file() && std::fs::OpenOptions::new().append(true).open(path).is_err();
+    match connect(writable).await {
+        Ok(pool) if !cannot_write() => return Ok((pool, false)),
+        Ok(pool) => pool.close().await,
+        Err(error) if !cannot_write() => return Err(connect_err(error)),
+        Err(_) => {}
     }
     // Read-only, sharing the WAL index of processes that write it (its `-shm` file must exist);
     // else immutable: nothing can change a store on a read-only filesystem, and SQLite then
