@@ -39,7 +39,9 @@ pub trait FileSystem: Sync {
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
     /// Every file below `dir`. With `respect_ignore`, `.gitignore` and friends apply (for tree
-    /// walks); Location globs see every file, as Backstage's reader does.
+    /// walks); Location globs see every file, as Backstage's reader does. A walk never follows a
+    /// symbolic link and never yields one, so what it finds lies where its path says: Location
+    /// scope checks rely on that.
     fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf>;
     fn len(&self, path: &Path) -> io::Result<u64>;
     /// Where `path` really is (symlinks followed), to decide whether a Location may name it.
@@ -444,7 +446,10 @@ fn resolve_targets(
             ));
             continue;
         }
-        let matches: Vec<PathBuf> = expand_glob(fs, &path).into_iter().filter(|p| !outside(p)).collect();
+        // What the glob matched lies below its base, which is inside the scope, and a walk
+        // neither follows nor yields symbolic links ([`FileSystem::walk`]): the matches are
+        // inside too, without resolving each of them (a glob can match every file of the tree).
+        let matches: Vec<PathBuf> = expand_glob(fs, &path);
         if matches.is_empty() && !spec.optional {
             findings.push(Finding::new(
                 Code::LocationTarget,
