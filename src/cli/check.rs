@@ -79,14 +79,19 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     };
     let discovery = discover(&RealFs, &args.paths, &options);
     // Only files of the checked tree are quoted: an allowed directory's files are checked, but
-    // their text stays out of logs.
-    let scope = TargetScope::new(&RealFs, &args.paths, &allowed);
-    let quotable: std::collections::HashSet<Arc<str>> = discovery
-        .files
-        .iter()
-        .filter(|f| scope.reach(&RealFs, &f.path) == Reach::Source)
-        .map(|f| f.parsed.path.clone())
-        .collect();
+    // their text stays out of logs. Discovery reads nothing outside the roots and the allowed
+    // directories, so without allowed directories every file is quotable and none is resolved.
+    let unquotable: std::collections::HashSet<Arc<str>> = if allowed.is_empty() {
+        Default::default()
+    } else {
+        let scope = TargetScope::new(&RealFs, &args.paths, &allowed);
+        discovery
+            .files
+            .iter()
+            .filter(|f| scope.reach(&RealFs, &f.path) != Reach::Source)
+            .map(|f| f.parsed.path.clone())
+            .collect()
+    };
     progress.finish_and_clear();
 
     let mut findings = discovery.findings;
@@ -120,7 +125,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     });
 
     let mut report = Report::new(&discovery.files, &findings);
-    report.quotable = quotable.iter().map(|p| &**p).collect();
+    report.unquotable = unquotable.iter().map(|p| &**p).collect();
     let mut out = anstream::stdout().lock();
     let format = if args.json { Format::Json } else { args.format };
     match format {
@@ -152,8 +157,8 @@ fn progress_bar() -> indicatif::ProgressBar {
 /// Everything an output format needs, with positions resolved once.
 struct Report<'a> {
     files: &'a [SourceFile],
-    /// Files whose lines may be shown in snippets.
-    quotable: std::collections::HashSet<&'a str>,
+    /// Files whose lines must not be shown in snippets (read through `[locations] allow`).
+    unquotable: std::collections::HashSet<&'a str>,
     by_path: HashMap<&'a str, &'a SourceFile>,
     findings: &'a [Finding],
     errors: usize,
@@ -174,7 +179,7 @@ impl<'a> Report<'a> {
         let count = |s| findings.iter().filter(|f| f.severity == s).count();
         Report {
             files,
-            quotable: std::collections::HashSet::new(),
+            unquotable: std::collections::HashSet::new(),
             by_path: files.iter().map(|f| (&*f.parsed.path, f)).collect(),
             findings,
             errors: count(Severity::Error),
@@ -220,7 +225,7 @@ impl<'a> Report<'a> {
             let start = self.pos(&f.file, f.range.start);
             writeln!(out, "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}", f.severity.as_str(), f.code, f.message)?;
             writeln!(out, "  {blue}-->{blue:#} {}:{}:{}", f.file, start.line, start.column)?;
-            if let Some(source) = self.by_path.get(&*f.file).filter(|_| self.quotable.contains(&*f.file)) {
+            if let Some(source) = self.by_path.get(&*f.file).filter(|_| !self.unquotable.contains(&*f.file)) {
                 snippet(out, source, f, sev, blue)?;
             }
             for r in &f.related {
