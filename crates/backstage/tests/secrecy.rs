@@ -3,29 +3,15 @@
 
 mod fake;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use backline_test_support::logs::CapturedLog;
 
 use fake::{Fake, Fault, TOKEN, client, client_with_token};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const WRONG: &str = "WRONG-token-0123456789";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_token_in_logs_errors_or_debug_output() {
-    let captured = Captured::default();
+    let captured = CapturedLog::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -51,7 +37,7 @@ async fn no_token_in_logs_errors_or_debug_output() {
         outputs.extend([err.to_string(), format!("{err:?}")]);
     }
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("Backstage request"), "tracing was captured:\n{log}");
     assert!(log.contains("retrying"), "retries were logged:\n{log}");
     for secret in [TOKEN, WRONG] {

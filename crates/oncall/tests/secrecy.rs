@@ -4,24 +4,12 @@
 
 mod fake;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use backline_test_support::logs::CapturedLog;
+
+use std::sync::Arc;
 use std::time::Duration;
 
 use fake::{Fake, Fault, INTEGRATION_KEY, OG_KEY, PD_KEY, TestClock, annotations, client, client_with_keys};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 const WRONG_PD: &str = "u+WRONGPDKEY000";
 const WRONG_OG: &str = "WRONG-OG-KEY-000";
@@ -29,7 +17,7 @@ const UNKNOWN_INTEGRATION_KEY: &str = "9999aaaa9999aaaa9999aaaa9999aaaa";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_key_reaches_a_log_an_error_or_an_answer() {
-    let captured = Captured::default();
+    let captured = CapturedLog::default();
     let writer = captured.clone();
     tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -69,7 +57,7 @@ async fn no_key_reaches_a_log_an_error_or_an_answer() {
     }
     outputs.push(format!("{:?}", backline_oncall::targets(&entities[1])));
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(log.contains("on-call request"), "tracing was captured:\n{log}");
     assert!(log.contains("on-call provider call failed"), "failures were logged:\n{log}");
     for secret in [PD_KEY, OG_KEY, INTEGRATION_KEY, UNKNOWN_INTEGRATION_KEY, WRONG_PD, WRONG_OG] {
