@@ -320,7 +320,7 @@ fn watch(
         .iter()
         .filter_map(|s| match &s.kind {
             SourceKind::Dir { path } => Some((s.name.clone(), path.clone())),
-            SourceKind::Git { .. } => None,
+            SourceKind::Git { .. } | SourceKind::RemoteGit(_) => None,
         })
         .collect();
     if dirs.is_empty() {

@@ -186,6 +186,9 @@ struct OpenSource {
     roots: Vec<PathBuf>,
     base: PathBuf,
     revision: Option<String>,
+    /// Read, but not from the latest state: a remote whose fetch failed, read at its last good
+    /// mirror. The source is indexed and still reported stale with this reason.
+    stale: Option<String>,
 }
 
 /// Checks that a source can be read at all, before anything is written: a source that fails
@@ -196,10 +199,16 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
         SourceKind::Dir { path } => {
             let path = normalize(path);
             if path.is_dir() {
-                Ok(OpenSource { fs: Arc::new(DirFs), roots: vec![path.clone()], base: path, revision: None })
+                Ok(OpenSource {
+                    fs: Arc::new(DirFs),
+                    roots: vec![path.clone()],
+                    base: path,
+                    revision: None,
+                    stale: None,
+                })
             } else if path.is_file() {
                 let base = path.parent().map(Path::to_owned).unwrap_or_default();
-                Ok(OpenSource { fs: Arc::new(DirFs), roots: vec![path], base, revision: None })
+                Ok(OpenSource { fs: Arc::new(DirFs), roots: vec![path], base, revision: None, stale: None })
             } else {
                 Err(format!("{} does not exist", path.display()))
             }
@@ -211,29 +220,43 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
                 .map_err(|source| IndexError::Task { task: "opening the git source", source })?
             {
                 Err(e) => Err(e.to_string()),
-                Ok(git) => {
-                    let roots: Vec<PathBuf> = if paths.is_empty() {
-                        vec![PathBuf::new()]
-                    } else {
-                        paths.iter().map(|p| normalize(Path::new(p))).collect()
-                    };
-                    let missing = roots.iter().find(|r| {
-                        !backline_catalog::discover::FileSystem::is_dir(&git, r)
-                            && !backline_catalog::discover::FileSystem::is_file(&git, r)
-                    });
-                    match missing {
-                        Some(r) => {
-                            Err(format!("{} not found in {} at {}", r.display(), source.location(), git.commit()))
-                        }
-                        None => {
-                            let revision = Some(git.commit().to_owned());
-                            Ok(OpenSource { fs: Arc::new(git), roots, base: PathBuf::new(), revision })
-                        }
-                    }
-                }
+                Ok(git) => git_tree(source, git, paths, None),
+            }
+        }
+        SourceKind::RemoteGit(remote) => {
+            let remote = remote.clone();
+            let paths = remote.paths.clone();
+            match tokio::task::spawn_blocking(move || remote.sync())
+                .await
+                .map_err(|source| IndexError::Task { task: "fetching the git source", source })?
+            {
+                Err(e) => Err(e.to_string()),
+                Ok(synced) => git_tree(source, synced.fs, &paths, synced.stale),
             }
         }
     })
+}
+
+/// A git tree as a source, once every configured path is found in it.
+fn git_tree(
+    source: &SourceSettings,
+    git: GitFs,
+    paths: &[String],
+    stale: Option<String>,
+) -> Result<OpenSource, String> {
+    let roots: Vec<PathBuf> =
+        if paths.is_empty() { vec![PathBuf::new()] } else { paths.iter().map(|p| normalize(Path::new(p))).collect() };
+    let missing = roots.iter().find(|r| {
+        !backline_catalog::discover::FileSystem::is_dir(&git, r)
+            && !backline_catalog::discover::FileSystem::is_file(&git, r)
+    });
+    match missing {
+        Some(r) => Err(format!("{} not found in {} at {}", r.display(), source.location(), git.commit())),
+        None => {
+            let revision = Some(git.commit().to_owned());
+            Ok(OpenSource { fs: Arc::new(git), roots, base: PathBuf::new(), revision, stale })
+        }
+    }
 }
 
 pub(crate) async fn run(
@@ -249,15 +272,17 @@ pub(crate) async fn run(
     for (position, source) in sources.iter().enumerate() {
         let kind = match source.kind {
             SourceKind::Dir { .. } => "dir",
-            SourceKind::Git { .. } => "git",
+            SourceKind::Git { .. } | SourceKind::RemoteGit(_) => "git",
         };
         let source_id = w.upsert_source(&source.name, kind, &source.location(), position as i64).await?;
         let mut source_report = SourceReport { name: source.name.clone(), ..SourceReport::default() };
         match open_source(source).await? {
-            Ok(open) => {
+            Ok(mut open) => {
                 source_report.revision = open.revision.clone();
+                let stale = open.stale.take();
                 index_source(&mut w, source_id, source, open, options, &mut source_report).await?;
-                w.source_status(source_id, super::now(), source_report.revision.as_deref(), None).await?;
+                w.source_status(source_id, super::now(), source_report.revision.as_deref(), stale.as_deref()).await?;
+                source_report.error = stale;
             }
             Err(message) => {
                 w.source_status(source_id, super::now(), None, Some(&message)).await?;
@@ -374,8 +399,12 @@ pub(crate) async fn update(
     }
     let (fs, prior2, levels) = (open.fs.clone(), prior.clone(), options.lint_levels.clone());
     let follow = source.follow_locations;
+    let allowed = source.allowed_locations.clone();
     let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
-        existing.par_iter().map(|p| process_file(&*fs, p, &base, &prior2, follow, levels.as_ref())).collect()
+        existing
+            .par_iter()
+            .map(|p| process_file(&*fs, p, &base, &prior2, follow, &allowed, levels.as_ref()))
+            .collect()
     })
     .await
     .map_err(|source| IndexError::Task { task: "parsing changed files", source })?;
@@ -475,13 +504,18 @@ async fn index_source(
     let mut visited: HashSet<String> = HashSet::new();
     let follow = source.follow_locations;
     let levels = options.lint_levels.clone().map(Arc::new);
+    let allowed: Arc<[PathBuf]> = source.allowed_locations.clone().into();
     // Pipelined: the next chunk is read and parsed (blocking pool, rayon) while this one is
     // written (the store's connection), so both cores stay busy on a full index.
     let spawn_chunk = |queue: &mut VecDeque<PathBuf>| {
         let chunk: Vec<PathBuf> = queue.drain(..queue.len().min(CHUNK)).collect();
         let (fs2, prior2, base2, levels2) = (fs.clone(), prior.clone(), base.clone(), levels.clone());
+        let allowed2 = allowed.clone();
         tokio::task::spawn_blocking(move || -> Vec<FileOutcome> {
-            chunk.par_iter().map(|p| process_file(&*fs2, p, &base2, &prior2, follow, levels2.as_deref())).collect()
+            chunk
+                .par_iter()
+                .map(|p| process_file(&*fs2, p, &base2, &prior2, follow, &allowed2, levels2.as_deref()))
+                .collect()
         })
     };
     let mut pending = None;
@@ -600,12 +634,14 @@ fn process_file(
     base: &Path,
     prior: &HashMap<String, PriorFile>,
     follow: bool,
+    allowed: &[PathBuf],
     levels: Option<&LintLevels>,
 ) -> FileOutcome {
     let rel = relative(path, base);
     let display: Arc<str> = Arc::from(rel.as_str());
-    // Location targets stay inside the source (its directory, or its git tree).
-    let scope = TargetScope::new(fs, &[base.to_owned()], &[]);
+    // Location targets stay inside the source (its directory, or its git tree), or in the
+    // directories `[locations] allow` names, as for `check`.
+    let scope = TargetScope::new(fs, &[base.to_owned()], allowed);
     let fingerprint = fs.fingerprint(path);
     let prior_file = prior.get(&rel);
     let mut out = FileOutcome {

@@ -2,7 +2,8 @@
 //! incrementally. Everything that answers questions ([`query`], [`Index::ask`]) reads through [`Index`].
 //!
 //! - [`settings`]: `[store]` and `[[source]]` of `backline.toml`, `BACKLINE_*` overrides.
-//! - [`source`]: directory trees and git revisions as [`backline_catalog::discover::FileSystem`]s.
+//! - [`source`]: directory trees and git revisions as [`backline_catalog::discover::FileSystem`]s;
+//!   [`remote_git`]: remote repositories fetched into a bare mirror, then read as git revisions.
 //! - [`store`]: SQLite or PostgreSQL through sqlx; [`migrate`] applies the schema.
 //! - [`indexer`]: one run = one transaction; only files whose content changed are parsed.
 //! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
@@ -18,6 +19,7 @@ mod ask;
 pub mod indexer;
 pub mod migrate;
 pub mod query;
+pub mod remote_git;
 pub mod search;
 pub mod settings;
 pub mod source;

@@ -7,12 +7,16 @@
 //!
 //! Environment variables win over the file, so secrets (a PostgreSQL password in the URL) need
 //! not be written into it: `BACKLINE_STORE_URL`, `BACKLINE_STORE_SEARCH`, and per source
-//! `BACKLINE_SOURCE_<NAME>_PATH`, `_GIT`, `_REV` (name upper-cased, `-` and `.` as `_`).
+//! `BACKLINE_SOURCE_<NAME>_PATH`, `_GIT`, `_REV`, `_MIRROR` (name upper-cased, `-` and `.` as
+//! `_`). A remote git source's HTTPS token comes only from the environment
+//! (`BACKLINE_SOURCE_<NAME>_TOKEN`, with `_TOKEN_USER`), never from the file.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::remote_git::{self, GitToken, RemoteGit};
 
 /// The default SQLite file, relative to the configuration directory.
 pub const DEFAULT_SQLITE_PATH: &str = ".backline/index.db";
@@ -71,6 +75,8 @@ pub enum SourceKind {
     Dir { path: PathBuf },
     /// A local git repository read at a revision, without a checkout.
     Git { repo: PathBuf, rev: String, paths: Vec<String> },
+    /// A remote git repository, fetched into a bare mirror and read like a local one.
+    RemoteGit(RemoteGit),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +87,9 @@ pub struct SourceSettings {
     pub follow_locations: bool,
     /// A required source that fails is an error of the run; an optional one only stale.
     pub required: bool,
+    /// Directories outside a directory source that its Location targets may read (`[locations]
+    /// allow`, as `check` applies it), so the index and `check` read the same files.
+    pub allowed_locations: Vec<PathBuf>,
 }
 
 impl SourceSettings {
@@ -90,6 +99,7 @@ impl SourceSettings {
             kind: SourceKind::Dir { path: path.into() },
             follow_locations: true,
             required: true,
+            allowed_locations: Vec::new(),
         }
     }
 
@@ -99,6 +109,27 @@ impl SourceSettings {
             kind: SourceKind::Git { repo: repo.into(), rev: rev.to_owned(), paths: Vec::new() },
             follow_locations: true,
             required: true,
+            allowed_locations: Vec::new(),
+        }
+    }
+
+    /// A remote repository at `url`, mirrored into `mirror`, shallow, with no token.
+    pub fn remote_git(name: &str, url: &str, rev: &str, mirror: impl Into<PathBuf>) -> SourceSettings {
+        SourceSettings {
+            name: name.to_owned(),
+            kind: SourceKind::RemoteGit(RemoteGit {
+                url: url.to_owned(),
+                rev: rev.to_owned(),
+                paths: Vec::new(),
+                mirror: mirror.into(),
+                shallow: true,
+                token: None,
+                token_user: None,
+                timeout: remote_git::DEFAULT_TIMEOUT,
+            }),
+            follow_locations: true,
+            required: true,
+            allowed_locations: Vec::new(),
         }
     }
 
@@ -107,6 +138,7 @@ impl SourceSettings {
         match &self.kind {
             SourceKind::Dir { path } => path.display().to_string(),
             SourceKind::Git { repo, rev, .. } => format!("{}@{rev}", repo.display()),
+            SourceKind::RemoteGit(remote) => remote.location(),
         }
     }
 }
@@ -141,6 +173,13 @@ pub struct SourceSection {
     follow_locations: bool,
     /// `required` (default) or `optional`, as Backstage's Location `presence`.
     presence: Option<String>,
+    /// For remote git sources: the bare mirror's directory (default: `git/<name>` beside the
+    /// SQLite file, or under `.backline/` for PostgreSQL).
+    mirror: Option<String>,
+    /// For remote git sources: fetch only the tip (default true).
+    shallow: Option<bool>,
+    /// For remote git sources: how long one git command may take (default 120).
+    timeout_secs: Option<u64>,
 }
 
 fn yes() -> bool {
@@ -241,6 +280,14 @@ impl IndexSettings {
             let path = env.var(&format!("BACKLINE_SOURCE_{key}_PATH")).or(raw.path);
             let git = env.var(&format!("BACKLINE_SOURCE_{key}_GIT")).or(raw.git);
             let rev = env.var(&format!("BACKLINE_SOURCE_{key}_REV")).or(raw.rev);
+            let mirror = env.var(&format!("BACKLINE_SOURCE_{key}_MIRROR")).or(raw.mirror);
+            let is_remote = git.as_deref().is_some_and(remote_git::is_remote_url);
+            if !is_remote && (mirror.is_some() || raw.shallow.is_some() || raw.timeout_secs.is_some()) {
+                return Err(SettingsError::Source {
+                    index,
+                    message: "`mirror`, `shallow` and `timeout_secs` only apply to remote `git` URLs".into(),
+                });
+            }
             let kind = match (path, git) {
                 (Some(path), None) => {
                     if rev.is_some() {
@@ -250,6 +297,34 @@ impl IndexSettings {
                         });
                     }
                     SourceKind::Dir { path: resolve(base, &path) }
+                }
+                (None, Some(url)) if is_remote => {
+                    let token = env.var(&format!("BACKLINE_SOURCE_{key}_TOKEN"));
+                    let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
+                    if token.is_some() && scheme != "https" && scheme != "http" {
+                        return Err(SettingsError::Source {
+                            index,
+                            message: format!(
+                                "BACKLINE_SOURCE_{key}_TOKEN is for https:// URLs; SSH uses your agent or key"
+                            ),
+                        });
+                    }
+                    let mirror = match mirror {
+                        Some(m) => resolve(base, &m),
+                        None => default_mirror(base, &store.url, &raw.name),
+                    };
+                    SourceKind::RemoteGit(RemoteGit {
+                        url,
+                        rev: rev.unwrap_or_else(|| "HEAD".to_owned()),
+                        paths: raw.paths,
+                        mirror,
+                        shallow: raw.shallow.unwrap_or(true),
+                        token: token.map(GitToken::new),
+                        token_user: env.var(&format!("BACKLINE_SOURCE_{key}_TOKEN_USER")),
+                        timeout: raw
+                            .timeout_secs
+                            .map_or(remote_git::DEFAULT_TIMEOUT, |s| std::time::Duration::from_secs(s.max(1))),
+                    })
                 }
                 (None, Some(repo)) => SourceKind::Git {
                     repo: resolve(base, &repo),
@@ -279,10 +354,29 @@ impl IndexSettings {
                     });
                 }
             };
-            sources.push(SourceSettings { name: raw.name, kind, follow_locations: raw.follow_locations, required });
+            sources.push(SourceSettings {
+                name: raw.name,
+                kind,
+                follow_locations: raw.follow_locations,
+                required,
+                allowed_locations: Vec::new(),
+            });
         }
         Ok(IndexSettings { store, sources })
     }
+}
+
+/// Where a remote source's mirror lives by default: `git/<name>` in the SQLite file's
+/// directory, so the store directory holds everything Backline keeps; for PostgreSQL,
+/// `.backline/git/<name>` under the configuration's directory.
+fn default_mirror(base: &Path, store_url: &str, name: &str) -> PathBuf {
+    let slug: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let dir = match store_url.strip_prefix("sqlite://") {
+        Some(rest) => PathBuf::from(rest.split('?').next().unwrap_or(rest)).parent().map(Path::to_owned),
+        None => None,
+    };
+    dir.unwrap_or_else(|| resolve(base, ".backline")).join("git").join(slug)
 }
 
 /// SQLite: a directory next to the database file. PostgreSQL: a directory under
@@ -361,6 +455,41 @@ presence = "optional"
         assert_eq!(s.store.search, SearchLocation::Dir("/repo/.backline/search-pg-db-5432-cat".into()));
         assert_eq!(s.sources[0].kind, SourceKind::Dir { path: "/elsewhere".into() });
         assert!(matches!(&s.sources[1].kind, SourceKind::Git { rev, .. } if rev == "v2"));
+    }
+
+    #[test]
+    fn remote_git_sources() {
+        let toml = r#"
+[[source]]
+name = "org.catalog"
+git = "https://git.example.com/acme/catalog.git"
+rev = "v2"
+paths = ["catalog"]
+[[source]]
+name = "ssh"
+git = "git@github.com:acme/catalog.git"
+mirror = "cache/ssh"
+shallow = false
+timeout_secs = 5
+"#;
+        let s = settings(toml, &[("BACKLINE_SOURCE_ORG_CATALOG_TOKEN", "t0k")]).unwrap();
+        let SourceKind::RemoteGit(https) = &s.sources[0].kind else { panic!("{:?}", s.sources[0].kind) };
+        assert_eq!(https.mirror, PathBuf::from("/repo/.backline/git/org_catalog"));
+        assert_eq!((https.rev.as_str(), https.paths.as_slice(), https.shallow), ("v2", &["catalog".to_owned()][..], true));
+        assert_eq!(https.token, Some(GitToken::new("t0k".into())));
+        assert!(!format!("{:?}", s.sources).contains("t0k"));
+        let SourceKind::RemoteGit(ssh) = &s.sources[1].kind else { panic!("{:?}", s.sources[1].kind) };
+        assert_eq!(ssh.mirror, PathBuf::from("/repo/cache/ssh"));
+        assert_eq!((ssh.rev.as_str(), ssh.shallow, ssh.timeout.as_secs()), ("HEAD", false, 5));
+        assert_eq!(s.sources[1].location(), "git@github.com:acme/catalog.git@HEAD");
+
+        // PostgreSQL: mirrors under .backline; a token for an SSH URL is refused, not ignored.
+        let s = settings(toml, &[("BACKLINE_STORE_URL", "postgres://db/x")]).unwrap();
+        assert!(matches!(&s.sources[0].kind, SourceKind::RemoteGit(r) if r.mirror == Path::new("/repo/.backline/git/org_catalog")));
+        let err = settings(toml, &[("BACKLINE_SOURCE_SSH_TOKEN", "t0k")]).unwrap_err();
+        assert!(err.contains("SSH uses your agent") && !err.contains("t0k"), "{err}");
+        let err = settings("[[source]]\nname = \"a\"\ngit = \"../local\"\nmirror = \"m\"", &[]).unwrap_err();
+        assert!(err.contains("only apply to remote"), "{err}");
     }
 
     #[test]

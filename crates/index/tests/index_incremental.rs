@@ -380,6 +380,74 @@ async fn git_source(db: Db) {
     t.cleanup().await;
 }
 
+/// A remote repository (`file://`, the same fetch as over HTTPS or SSH) mirrored and read at a
+/// branch and at a tag; a fetch that fails reads the last good mirror and the source is stale.
+async fn remote_git_source(db: Db) {
+    let repo = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let r = repo.path();
+    git(r, &["init", "-q", "-b", "main"]);
+    write_tree(
+        r,
+        &[
+            ("catalog-info.yaml", root_location()),
+            ("org.yaml", TEAM),
+            ("services/alpha/service.yaml", &component("alpha-service", "First version.", &[])),
+        ],
+    );
+    git(r, &["add", "-A"]);
+    git(r, &["commit", "-q", "-m", "one"]);
+    git(r, &["tag", "-a", "-m", "v1", "v1"]);
+    let first = git(r, &["rev-parse", "HEAD"]);
+    let url = format!("file://{}", r.display());
+    let mirror = cache.path().join("mirror");
+    let source = SourceSettings::remote_git("remote", &url, "main", &mirror);
+    let Some(t) = TestIndex::new(db, vec![source.clone()]).await else { return };
+    let ix = t.open().await;
+    let report = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!(report.sources[0].error, None);
+    assert_eq!(report.sources[0].revision.as_deref(), Some(first.as_str()));
+    assert_eq!(report.sources[0].files_parsed, 3);
+    assert!(mirror.join("HEAD").is_file() && !mirror.join("services").exists(), "a bare mirror, no checkout");
+    assert!(mirror.join("shallow").is_file(), "fetched with --depth 1");
+
+    // A new commit is fetched on the next run; only its changed blob is parsed.
+    write_tree(r, &[("services/alpha/service.yaml", &component("alpha-service", "Second version.", &[]))]);
+    git(r, &["commit", "-q", "-am", "two"]);
+    let report = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!((report.sources[0].files_parsed, report.sources[0].error.as_deref()), (1, None));
+    let a = ix.ask("what is alpha-service").await.unwrap();
+    let AnswerBody::Entity(e) = &a.body else { panic!("{a:#?}") };
+    assert_eq!(e.entity.description.as_deref(), Some("Second version."));
+
+    // A tag, into the same mirror.
+    let tagged = SourceSettings::remote_git("remote", &url, "v1", &mirror);
+    let report = ix.index_sources(std::slice::from_ref(&tagged), &RunOptions::default()).await.unwrap();
+    assert_eq!(report.sources[0].revision.as_deref(), Some(first.as_str()));
+
+    // The remote goes away: the last good mirror is read, and the source is stale.
+    let moved = r.with_extension("moved");
+    std::fs::rename(r, &moved).unwrap();
+    let report = ix.index(&RunOptions::default()).await.unwrap();
+    let error = report.sources[0].error.as_deref().expect("stale");
+    assert!(error.contains("fetching") && error.contains("last good mirror"), "{error}");
+    let a = ix.ask("what is alpha-service").await.unwrap();
+    let AnswerBody::Entity(e) = &a.body else { panic!("{a:#?}") };
+    assert_eq!(e.entity.description.as_deref(), Some("Second version."));
+    assert_eq!(a.stale_sources.len(), 1);
+    // A revision the mirror never had: nothing to fall back on, the source keeps its rows.
+    let unknown = SourceSettings::remote_git("remote", &url, "no-such-branch", &mirror);
+    let report = ix.index_sources(&[unknown], &RunOptions::default()).await.unwrap();
+    assert!(report.sources[0].error.as_deref().unwrap().contains("failed"), "{report:?}");
+    assert!(matches!(ix.ask("what is alpha-service").await.unwrap().body, AnswerBody::Entity(_)));
+    std::fs::rename(&moved, r).unwrap();
+    let report = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!(report.sources[0].error, None);
+    assert!(ix.ask("what is alpha-service").await.unwrap().stale_sources.is_empty());
+    ix.close().await;
+    t.cleanup().await;
+}
+
 async fn one_indexer_at_a_time(db: Db) {
     let src = tempfile::tempdir().unwrap();
     write_tree(src.path(), &[("catalog-info.yaml", TEAM)]);
@@ -440,6 +508,7 @@ both_backends!(
     invalid_entities_and_yaml_errors,
     failing_source_is_stale,
     git_source,
+    remote_git_source,
     one_indexer_at_a_time,
     readers_during_a_run,
 );
