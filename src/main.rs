@@ -66,7 +66,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cli::check::run(&cli.global, args),
         Command::Explain(args) => cli::explain::run(args),
-        Command::Lsp(args) => cli::lsp::run(args),
+        Command::Lsp(args) => cli::lsp::run(&cli.global, args),
         Command::Generate(args) => cli::generate::run(args),
         Command::Serve(args) => cli::serve::run(&cli.global, args),
         Command::Discord(args) => cli::discord::run(&cli.global, args),

@@ -72,9 +72,15 @@ fn binary() -> &'static Path {
 }
 
 fn fixture_with(caps: Value, options: Value) -> Fixture {
+    fixture_in(|_| {}, caps, options)
+}
+
+/// The workspace at `<tmp>/ws`, after `prepare` wrote what it needs into `<tmp>`.
+fn fixture_in(prepare: impl FnOnce(&Path), caps: Value, options: Value) -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap().join("ws");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/workspace"), &root);
+    prepare(&root.parent().unwrap().to_owned());
     let mut server = Client::spawn(binary(), &root, &[("BACKLINE_LSP_TEST_HOOKS", "1")]);
     server.initialize(&root, caps, options);
     // The workspace scan runs in the background; the server logs when the index is ready.
@@ -169,6 +175,40 @@ fn dangling_owner_is_reported_where_it_is_written() {
     assert!(ghost["message"].as_str().unwrap().contains("team-ghost"), "{ghost}");
     // `system: payments` exists in another file: no finding for it.
     assert_eq!(codes(&diags), vec!["BL0101"], "{diags:?}");
+}
+
+/// `backline.toml` above the workspace folder (found as git finds `.git`): its `[lints]` apply
+/// and its directory sources are the org catalog; the editor's settings win where both speak.
+#[test]
+fn backline_toml_above_the_workspace_applies_under_the_editor_settings() {
+    let prepare = |parent: &Path| {
+        std::fs::write(
+            parent.join("backline.toml"),
+            "[lints]\nBL0101 = \"hint\"\n[[source]]\nname = \"org\"\npath = \"org-catalog\"\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(parent.join("org-catalog")).unwrap();
+        std::fs::write(
+            parent.join("org-catalog/catalog-info.yaml"),
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-ghost\nspec:\n  type: team\n  children: []\n",
+        )
+        .unwrap();
+    };
+    let mut f = fixture_in(prepare, capabilities(false), json!({}));
+    let uri = f.open("billing/catalog-info.yaml");
+    let diags = f.settled_diagnostics(&uri, has_code("BL0101"));
+    let dangling = diags.iter().find(|d| d["code"] == "BL0101").unwrap();
+    assert_eq!(dangling["severity"], 4, "the project's level: {dangling}");
+    // team-ghost is defined in the project's source, outside the workspace.
+    let uri = f.open("catalog-info.yaml");
+    let diags = f.settled_diagnostics(&uri, |d| !has_code("BL0101")(d));
+    assert!(!codes(&diags).contains(&"BL0101".to_owned()), "{diags:?}");
+
+    let mut f = fixture_in(prepare, capabilities(false), json!({"lints": {"BL0101": "error"}}));
+    let uri = f.open("billing/catalog-info.yaml");
+    let diags = f.settled_diagnostics(&uri, has_code("BL0101"));
+    let dangling = diags.iter().find(|d| d["code"] == "BL0101").unwrap();
+    assert_eq!(dangling["severity"], 1, "the editor's level wins: {dangling}");
 }
 
 #[test]

@@ -22,7 +22,8 @@ use clap::Args as ClapArgs;
 /// Flags every subcommand understands.
 #[derive(Debug, ClapArgs)]
 pub struct GlobalArgs {
-    /// Configuration file (default: `backline.toml` in the current directory, if present).
+    /// Configuration file (default: the nearest `backline.toml` in the current directory or
+    /// above it, if any).
     #[arg(long, global = true, env = "BACKLINE_CONFIG")]
     pub config: Option<PathBuf>,
     /// Log filter, e.g. `info` or `backline_catalog=debug` (logs go to stderr).
@@ -132,16 +133,37 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Loads the configuration: the `--config` file (which must exist), else `./backline.toml` if it
-/// exists, else defaults.
+/// The configuration file's name, looked for in the working directory and its ancestors.
+pub const CONFIG_FILE: &str = "backline.toml";
+
+/// The nearest `backline.toml` in `dir` or above it, as git finds `.git`: so `backline ask` in a
+/// sub-directory of a repository uses the repository's configuration. The walk stops at the
+/// filesystem root.
+pub fn find_config(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors().map(|d| d.join(CONFIG_FILE)).find(|p| p.is_file())
+}
+
+/// The configuration file in effect: `--config` (or `BACKLINE_CONFIG`), else the nearest
+/// `backline.toml` from the working directory up, else none. Absolute.
+pub fn config_path(global: &GlobalArgs) -> anyhow::Result<Option<PathBuf>> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    Ok(match &global.config {
+        Some(p) => Some(if p.is_absolute() { p.clone() } else { cwd.join(p) }),
+        None => find_config(&cwd),
+    })
+}
+
+/// The directory relative paths of the configuration are resolved against: the configuration
+/// file's, or the working directory without one.
+pub fn config_base(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    Ok(config_path(global)?.and_then(|p| p.parent().map(Path::to_owned)).unwrap_or(cwd))
+}
+
+/// Loads the configuration: the `--config` file (which must exist), else the nearest
+/// `backline.toml` (see [`config_path`]), else defaults.
 pub fn load_config(global: &GlobalArgs) -> anyhow::Result<Config> {
-    let (path, required) = match &global.config {
-        Some(p) => (p.clone(), true),
-        None => (PathBuf::from("backline.toml"), false),
-    };
-    if !required && !Path::new(&path).exists() {
-        return Ok(Config::default());
-    }
+    let Some(path) = config_path(global)? else { return Ok(Config::default()) };
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     Config::parse(&text).with_context(|| format!("in {}", path.display()))
 }

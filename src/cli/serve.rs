@@ -4,7 +4,7 @@
 //! Flags only; the work is `crate::serve::serve`. Secrets come from the environment or
 //! `backline.toml` and never from flags (flags end up in shell history and `ps`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::serve::{Overrides, ServeOptions};
@@ -31,10 +31,7 @@ pub struct Args {
 pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let config = super::load_config(global)?;
     // Relative paths in the configuration are relative to the file, like `backline index`.
-    let base: PathBuf = match &global.config {
-        Some(p) => p.parent().map(Path::to_path_buf).unwrap_or_default(),
-        None => PathBuf::from("."),
-    };
+    let base: PathBuf = super::config_base(global)?;
     let env = |key: &str| std::env::var(key).ok();
     let overrides =
         Overrides { listen: args.listen, refresh_secs: args.refresh, no_watch: args.no_watch, no_index: args.no_index };

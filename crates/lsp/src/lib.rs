@@ -45,11 +45,23 @@ use tower_lsp_server::LspService;
 /// so that slow requests (a workspace check waiting for the scan) never hold up edits.
 const CONCURRENCY: usize = 32;
 
+/// The project's own settings (`backline.toml`, read by the binary, which owns that file):
+/// called with the first workspace folder, it returns a payload in the editor settings' shape
+/// (`{"catalogs": [absolute paths or URLs], "lints": {...}}`), or `None` when the project has no
+/// configuration. Editor settings take precedence where both say something (see
+/// `settings::merge`).
+pub type ProjectSettings = std::sync::Arc<dyn Fn(&std::path::Path) -> Option<serde_json::Value> + Send + Sync>;
+
 /// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin).
 pub fn run_stdio() -> std::io::Result<()> {
+    run_stdio_with(None)
+}
+
+/// [`run_stdio`], with the project's settings as defaults under the editor's.
+pub fn run_stdio_with(project: Option<ProjectSettings>) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("backline-lsp").build()?;
     runtime.block_on(async {
-        let (service, socket) = LspService::new(server::Server::new);
+        let (service, socket) = LspService::new(move |client| server::Server::with_project(client, project));
         tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .concurrency_level(CONCURRENCY)
             .serve(service)

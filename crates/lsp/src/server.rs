@@ -20,8 +20,10 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) fn new(client: Client) -> Server {
-        Server { shared: Arc::new(Shared::new(client)) }
+    pub(crate) fn with_project(client: Client, project: Option<crate::ProjectSettings>) -> Server {
+        let mut shared = Shared::new(client);
+        shared.project = project;
+        Server { shared: Arc::new(shared) }
     }
 
     /// Logs a request's duration to the client when `trace` asks for it.
@@ -49,13 +51,19 @@ impl LanguageServer for Server {
         guard("initialize", || {
             let encoding = handlers::initialize::negotiate_encoding(&params.capabilities);
             let roots = handlers::initialize::roots(&params);
-            let (settings, problems) = handlers::initialize::settings(&params, roots.first().map(|p| p.as_path()));
+            let project = match (&self.shared.project, roots.first()) {
+                (Some(read), Some(root)) => read(root),
+                _ => None,
+            };
+            let (settings, problems) =
+                handlers::initialize::settings(&params, project.as_ref(), roots.first().map(|p| p.as_path()));
             {
                 let mut st = self.shared.lock();
                 st.encoding = Some(encoding);
                 st.caps = handlers::initialize::client_caps(&params.capabilities);
                 st.roots = roots;
                 st.settings = Arc::new(settings);
+                st.project_settings = project;
             }
             for p in problems {
                 tracing::warn!("settings: {p}");

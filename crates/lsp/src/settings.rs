@@ -127,6 +127,31 @@ impl Settings {
     }
 }
 
+/// The project's settings (`backline.toml`) with the editor's over them: where both say
+/// something the editor wins, key by key (`lints` code by code; `catalogs` and `trace` as a
+/// whole), since what a user sets in the editor is the more specific choice.
+pub(crate) fn merge(project: Option<&Value>, editor: &Value) -> Value {
+    let Some(Value::Object(project)) = project else { return editor.clone() };
+    let mut out = project.clone();
+    let Value::Object(editor) = unwrap_section(editor) else { return Value::Object(out) };
+    for (key, value) in editor {
+        if value.is_null() {
+            continue;
+        }
+        match (key.as_str(), out.get_mut(key), value) {
+            ("lints", Some(Value::Object(base)), Value::Object(over)) => {
+                for (code, level) in over {
+                    base.insert(code.clone(), level.clone());
+                }
+            }
+            _ => {
+                out.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    Value::Object(out)
+}
+
 fn catalog_source(entry: &str, base: Option<&Path>) -> CatalogSource {
     if entry.starts_with("postgres://") || entry.starts_with("postgresql://") {
         return CatalogSource::Postgres(entry.to_owned());
@@ -173,6 +198,23 @@ mod tests {
             assert_eq!(s.trace, Trace::Messages);
             assert!(Settings::is_ours(&payload));
         }
+    }
+
+    #[test]
+    fn editor_settings_win_over_the_project_key_by_key() {
+        let project = json!({"catalogs": ["/repo/.backline/index.db"], "lints": {"BL0101": "off", "BL0102": "hint"}});
+        let editor = json!({"backline": {"lints": {"BL0101": "error"}, "trace": "verbose"}});
+        let (s, problems) = Settings::from_json(&merge(Some(&project), &editor), None);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(s.catalogs, vec![CatalogSource::IndexFile(PathBuf::from("/repo/.backline/index.db"))]);
+        let expected = LintLevels::from_map([("BL0101", LintLevel::Error), ("BL0102", LintLevel::Hint)]).unwrap();
+        assert_eq!(format!("{:?}", s.lints), format!("{expected:?}"), "BL0101 from the editor, BL0102 from the project");
+        assert_eq!(s.trace, Trace::Verbose);
+        // Editor catalogs replace the project's.
+        let (s, _) = Settings::from_json(&merge(Some(&project), &json!({"catalogs": ["/org"]})), None);
+        assert_eq!(s.catalogs, vec![CatalogSource::Directory(PathBuf::from("/org"))]);
+        // No project file: the editor's payload as it is.
+        assert_eq!(merge(None, &editor), editor);
     }
 
     #[test]

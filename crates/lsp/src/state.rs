@@ -38,6 +38,9 @@ pub(crate) struct State {
     pub encoding: Option<Encoding>,
     pub caps: ClientCaps,
     pub settings: Arc<Settings>,
+    /// The project's settings payload, read at `initialize`: the defaults every editor
+    /// settings payload is merged over.
+    pub project_settings: Option<serde_json::Value>,
     /// Workspace folders, as local paths.
     pub roots: Vec<PathBuf>,
     pub docs: HashMap<Arc<str>, Arc<Document>>,
@@ -60,6 +63,8 @@ pub(crate) struct Shared {
     seq: AtomicU64,
     /// `true` once the first workspace scan is done (or there was nothing to scan).
     pub scanned: tokio::sync::watch::Sender<bool>,
+    /// Reads the project's settings (`backline.toml`) for a workspace folder; set by the binary.
+    pub project: Option<crate::ProjectSettings>,
 }
 
 impl Shared {
@@ -70,6 +75,7 @@ impl Shared {
             rebuild: Mutex::new(()),
             seq: AtomicU64::new(1),
             scanned: tokio::sync::watch::Sender::new(false),
+            project: None,
         }
     }
 

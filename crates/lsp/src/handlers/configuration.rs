@@ -18,7 +18,9 @@ pub(crate) fn did_change_configuration(shared: &Arc<Shared>, params: DidChangeCo
         return;
     }
     let base = shared.workspace_base();
-    let (settings, problems) = Settings::from_json(&params.settings, base.as_deref());
+    let project = shared.lock().project_settings.clone();
+    let (settings, problems) =
+        Settings::from_json(&crate::settings::merge(project.as_ref(), &params.settings), base.as_deref());
     for p in problems {
         analysis::log(shared, MessageType::WARNING, format!("Backline settings: {p}"));
     }

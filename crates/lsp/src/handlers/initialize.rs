@@ -87,10 +87,16 @@ pub(crate) fn roots(params: &InitializeParams) -> Vec<PathBuf> {
     params.root_uri.as_ref().and_then(convert::file_path).into_iter().collect()
 }
 
-pub(crate) fn settings(params: &InitializeParams, base: Option<&std::path::Path>) -> (Settings, Vec<String>) {
-    match &params.initialization_options {
-        Some(v) => Settings::from_json(v, base),
-        None => (Settings::default(), Vec::new()),
+/// The settings of `initializationOptions` over the project's (`backline.toml`).
+pub(crate) fn settings(
+    params: &InitializeParams,
+    project: Option<&serde_json::Value>,
+    base: Option<&std::path::Path>,
+) -> (Settings, Vec<String>) {
+    match (&params.initialization_options, project) {
+        (Some(v), _) => Settings::from_json(&crate::settings::merge(project, v), base),
+        (None, Some(p)) => Settings::from_json(p, base),
+        (None, None) => (Settings::default(), Vec::new()),
     }
 }
 
