@@ -9,6 +9,7 @@
 mod cli;
 mod config;
 mod oncall;
+mod org_catalog;
 mod serve;
 
 use std::process::ExitCode;

@@ -47,6 +47,11 @@ pub struct Args {
     /// Fail (exit 1) on warnings too, for CI.
     #[arg(long, value_enum)]
     deny: Option<Deny>,
+    /// The org catalog the checked files' references may point into (repeatable): an index
+    /// file (`.backline/index.db`), a PostgreSQL URL, or a directory of catalog files. Only the
+    /// checked files are reported on.
+    #[arg(long = "catalog", value_name = "SOURCE")]
+    catalogs: Vec<String>,
     /// Check exactly the given files; do not follow Location targets.
     #[arg(long)]
     no_follow: bool,
@@ -67,8 +72,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let config_dir = global.config.as_deref().and_then(std::path::Path::parent).unwrap_or(std::path::Path::new(""));
-    let allowed = config.allowed_locations(config_dir);
+    let allowed = config.allowed_locations(&super::config_base(global)?);
     let progress = progress_bar();
     let tick = progress.clone();
     let options = DiscoverOptions {
@@ -95,7 +99,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
 
     let mut findings = discovery.findings;
-    let index = (!args.no_lints).then(|| CatalogIndex::build(discovery.files.iter().map(|f| &f.parsed)));
+    let external = crate::org_catalog::entity_refs(&args.catalogs)?;
+    let index = (!args.no_lints)
+        .then(|| CatalogIndex::build_with_external(discovery.files.iter().map(|f| &f.parsed), &external));
     for f in &discovery.files {
         let mut file_findings = f.parsed.findings.clone();
         match &index {

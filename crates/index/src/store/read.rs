@@ -180,6 +180,14 @@ impl Store {
         }))
     }
 
+    /// The reference (`kind:namespace/name`) of every active entity: what an org catalog needs
+    /// to say that an entity exists (`check --catalog`), without opening search.
+    pub async fn entity_refs(&self) -> Result<Vec<String>, IndexError> {
+        Ok(on_pool!(&self.pool, c, _pg => {
+            sqlx::query_scalar::<_, String>("SELECT ref FROM entities WHERE active").fetch_all(c).await?
+        }))
+    }
+
     /// `(ref, lowercase name)` of every active entity: the fallback for "closest names".
     pub(crate) async fn all_names(&self) -> Result<Vec<(String, String)>, IndexError> {
         Ok(on_pool!(&self.pool, c, _pg => {
