@@ -14,7 +14,7 @@ use backline_bot::slack::SlackSection;
 use backline_catalog::discover::LocationsSection;
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
 use backline_index::settings::{Env, SettingsError};
-use backline_index::{IndexSettings, SourceSection, StoreSection};
+use backline_index::{IndexSettings, SourceKind, SourceSection, StoreSection};
 use backline_oncall::OnCallSection;
 use serde::Deserialize;
 
@@ -64,8 +64,17 @@ impl Config {
     }
 
     /// The index settings, relative paths resolved against `base` (the file's directory).
+    /// `[locations] allow` applies to directory sources as it does to `check`, so both read
+    /// the same files.
     pub fn index_settings(&self, base: &std::path::Path, env: &dyn Env) -> Result<IndexSettings, SettingsError> {
-        IndexSettings::from_sections(self.store.as_ref(), &self.sources, base, env)
+        let mut settings = IndexSettings::from_sections(self.store.as_ref(), &self.sources, base, env)?;
+        let allowed = self.allowed_locations(base);
+        for source in &mut settings.sources {
+            if matches!(source.kind, SourceKind::Dir { .. }) {
+                source.allowed_locations.clone_from(&allowed);
+            }
+        }
+        Ok(settings)
     }
 
     pub fn chat_sections(&self) -> ChatSections<'_> {

@@ -10,13 +10,15 @@
 //! without `--wait`).
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use backline_index::{Index, IndexReport, IndexSettings, Phase, Progress, RunOptions, SourceSettings};
+use backline_index::{
+    Index, IndexError, IndexReport, IndexSettings, Phase, Progress, RunOptions, SourceKind, SourceSettings,
+};
 
 use super::GlobalArgs;
 
@@ -36,22 +38,10 @@ pub struct Args {
     out: super::JsonFlag,
 }
 
-/// The directory relative paths in the configuration are resolved against.
-fn config_base(global: &GlobalArgs) -> anyhow::Result<PathBuf> {
-    let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    Ok(match &global.config {
-        Some(p) => {
-            let p = if p.is_absolute() { p.clone() } else { cwd.join(p) };
-            p.parent().map_or(cwd, Path::to_owned)
-        }
-        None => cwd,
-    })
-}
-
 /// The index settings: `backline.toml` (or `--config`), `BACKLINE_*` overrides.
 pub fn settings(global: &GlobalArgs) -> anyhow::Result<IndexSettings> {
     let config = super::load_config(global)?;
-    let base = config_base(global)?;
+    let base = super::config_base(global)?;
     Ok(config.index_settings(&base, &backline_index::settings::ProcessEnv)?)
 }
 
@@ -92,24 +82,99 @@ pub async fn run_with_progress(
     Ok(result?)
 }
 
-/// Opens the index; indexes configured sources that were never indexed into this store, so a
-/// first `backline ask` works with nothing else set up.
+/// Why there is nothing to answer from, and how to set a catalog up: said instead of creating
+/// an empty index and answering "nothing is called payments-api".
+fn no_catalog(global: &GlobalArgs) -> anyhow::Error {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let why = match super::config_path(global) {
+        Ok(Some(path)) => format!("{} has no [[source]], and no index was built here", path.display()),
+        _ => format!(
+            "there is no {} in {} or any directory above it, and no index was built here",
+            super::CONFIG_FILE,
+            cwd.display()
+        ),
+    };
+    anyhow::anyhow!(
+        "no catalog is configured: {why}.\n\
+         Set one up with a backline.toml at the root of your repository (or pass --config):\n\n\
+         \x20   [[source]]\n\
+         \x20   name = \"catalog\"\n\
+         \x20   path = \"catalog\"          # a directory, or git = \"https://git.example.com/org/catalog.git\"\n\n\
+         then run `backline index`; or index a directory once with `backline index <directory>`.\n\
+         See docs/configuration.md."
+    )
+}
+
+/// Opens the index, ready to answer: refuses to answer from nothing ([`no_catalog`]), indexes
+/// configured sources that were never indexed into this store (so a first `backline ask` works
+/// with nothing else set up), and brings directory sources up to date, so an answer never
+/// silently predates an edit. That run is the incremental indexer, which reads only files whose
+/// size or modification time moved; when it cannot run (another run holds the lock, the store
+/// is read-only) the answer comes with a warning that it may be stale.
 pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
+    let config = super::load_config(global)?;
     let settings = settings(global)?;
+    if settings.sources.is_empty() && settings.store.sqlite_path().is_some_and(|p| !p.exists()) {
+        return Err(no_catalog(global));
+    }
     let index = Index::open(settings).await?;
+    let known = index.sources().await?;
+    if index.settings().sources.is_empty() && known.is_empty() {
+        index.close().await;
+        return Err(no_catalog(global));
+    }
+    let options = RunOptions {
+        wait_for_lock: true,
+        lint_levels: Some(config.lint_levels()?),
+        ..RunOptions::default()
+    };
     let missing = index.unindexed_sources().await?;
     if !missing.is_empty() {
         let sources: Vec<SourceSettings> =
             index.settings().sources.iter().filter(|s| missing.contains(&s.name)).cloned().collect();
-        let report =
-            run_with_progress(&index, Some(&sources), RunOptions { wait_for_lock: true, ..RunOptions::default() })
-                .await?;
+        let report = run_with_progress(&index, Some(&sources), options.clone()).await?;
         for s in report.failed_sources() {
             anstream::eprintln!(
                 "warning: source {} could not be indexed: {}",
                 s.name,
                 s.error.as_deref().unwrap_or("")
             );
+        }
+    }
+    // Directory sources: the configured ones, and those indexed by `backline index <directory>`.
+    let mut dirs: Vec<SourceSettings> = index
+        .settings()
+        .sources
+        .iter()
+        .filter(|s| matches!(s.kind, SourceKind::Dir { .. }) && !missing.contains(&s.name))
+        .cloned()
+        .collect();
+    if index.settings().sources.is_empty() {
+        let allowed = config.allowed_locations(&super::config_base(global)?);
+        dirs.extend(known.iter().filter(|k| k.kind == "dir").map(|k| {
+            let mut source = SourceSettings::dir(&k.name, &k.location);
+            source.allowed_locations.clone_from(&allowed);
+            source
+        }));
+    }
+    if !dirs.is_empty() {
+        let names = || dirs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ");
+        if index.store().is_read_only() {
+            anstream::eprintln!(
+                "warning: the index is read-only, so changes to {} since it was built are not in this answer",
+                names()
+            );
+        } else {
+            match run_with_progress(&index, Some(&dirs), RunOptions { wait_for_lock: false, ..options }).await {
+                Ok(_) => {}
+                Err(e) if e.downcast_ref::<IndexError>().is_some_and(|e| matches!(e, IndexError::Busy)) => {
+                    anstream::eprintln!(
+                        "warning: another `backline index` is updating the index; changes to {} since the last run may not be in this answer",
+                        names()
+                    );
+                }
+                Err(e) => return Err(e.context("bringing the index up to date")),
+            }
         }
     }
     Ok(index)
@@ -123,12 +188,15 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         let adhoc = !args.paths.is_empty();
         if adhoc {
             let cwd = std::env::current_dir()?;
+            let allowed = config.allowed_locations(&super::config_base(global)?);
             settings.sources = args
                 .paths
                 .iter()
                 .map(|p| {
                     let abs = if p.is_absolute() { p.clone() } else { cwd.join(p) };
-                    SourceSettings::dir(&p.display().to_string(), abs)
+                    let mut source = SourceSettings::dir(&p.display().to_string(), abs);
+                    source.allowed_locations.clone_from(&allowed);
+                    source
                 })
                 .collect();
         }
