@@ -36,7 +36,8 @@ impl OrgCatalog {
         }
         let raw = value.strip_prefix("sqlite://").unwrap_or(value);
         let path = backline_catalog::discover::normalize(&cwd.join(raw));
-        if value.starts_with("sqlite://") || path.extension().is_some_and(|e| e == "db" || e == "sqlite" || e == "sqlite3")
+        if value.starts_with("sqlite://")
+            || path.extension().is_some_and(|e| e == "db" || e == "sqlite" || e == "sqlite3")
         {
             OrgCatalog::IndexFile(path)
         } else {
@@ -82,8 +83,10 @@ impl OrgCatalog {
             }
             OrgCatalog::Postgres(url) => StoreSettings { url: url.clone(), search: SearchLocation::Memory },
         };
-        let runtime =
-            tokio::runtime::Builder::new_current_thread().enable_all().build().context("cannot start the async runtime")?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
         let refs = runtime.block_on(async {
             // The store alone: existence is all a check needs, so no search index is opened.
             let store = Store::open(&store)
@@ -114,7 +117,10 @@ mod tests {
     #[test]
     fn catalog_kinds() {
         let cwd = Path::new("/repo");
-        assert_eq!(OrgCatalog::parse(".backline/index.db", cwd), OrgCatalog::IndexFile("/repo/.backline/index.db".into()));
+        assert_eq!(
+            OrgCatalog::parse(".backline/index.db", cwd),
+            OrgCatalog::IndexFile("/repo/.backline/index.db".into())
+        );
         assert_eq!(OrgCatalog::parse("sqlite:///srv/org", cwd), OrgCatalog::IndexFile("/srv/org".into()));
         assert_eq!(OrgCatalog::parse("postgres://u:p@db/x", cwd), OrgCatalog::Postgres("postgres://u:p@db/x".into()));
         assert_eq!(OrgCatalog::parse("../org", cwd), OrgCatalog::Files("/org".into()));

@@ -80,7 +80,7 @@ fn fixture_in(prepare: impl FnOnce(&Path), caps: Value, options: Value) -> Fixtu
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().canonicalize().unwrap().join("ws");
     copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/lsp/workspace"), &root);
-    prepare(&root.parent().unwrap().to_owned());
+    prepare(root.parent().unwrap());
     let mut server = Client::spawn(binary(), &root, &[("BACKLINE_LSP_TEST_HOOKS", "1")]);
     server.initialize(&root, caps, options);
     // The workspace scan runs in the background; the server logs when the index is ready.

@@ -123,11 +123,7 @@ pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
         index.close().await;
         return Err(no_catalog(global));
     }
-    let options = RunOptions {
-        wait_for_lock: true,
-        lint_levels: Some(config.lint_levels()?),
-        ..RunOptions::default()
-    };
+    let options = RunOptions { wait_for_lock: true, lint_levels: Some(config.lint_levels()?), ..RunOptions::default() };
     let missing = index.unindexed_sources().await?;
     if !missing.is_empty() {
         let sources: Vec<SourceSettings> =

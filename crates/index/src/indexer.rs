@@ -401,10 +401,7 @@ pub(crate) async fn update(
     let follow = source.follow_locations;
     let allowed = source.allowed_locations.clone();
     let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
-        existing
-            .par_iter()
-            .map(|p| process_file(&*fs, p, &base, &prior2, follow, &allowed, levels.as_ref()))
-            .collect()
+        existing.par_iter().map(|p| process_file(&*fs, p, &base, &prior2, follow, &allowed, levels.as_ref())).collect()
     })
     .await
     .map_err(|source| IndexError::Task { task: "parsing changed files", source })?;

@@ -305,10 +305,7 @@ fn kill_group(child: &mut std::process::Child) {
     #[cfg(unix)]
     {
         // `kill -- -<pgid>`: the whole group; git has no signal API of its own to call instead.
-        let _ = Command::new("kill")
-            .args(["-KILL", "--", &format!("-{}", child.id())])
-            .stderr(Stdio::null())
-            .status();
+        let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).stderr(Stdio::null()).status();
     }
     let _ = child.kill();
     let _ = child.wait();

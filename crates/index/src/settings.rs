@@ -475,7 +475,10 @@ timeout_secs = 5
         let s = settings(toml, &[("BACKLINE_SOURCE_ORG_CATALOG_TOKEN", "t0k")]).unwrap();
         let SourceKind::RemoteGit(https) = &s.sources[0].kind else { panic!("{:?}", s.sources[0].kind) };
         assert_eq!(https.mirror, PathBuf::from("/repo/.backline/git/org_catalog"));
-        assert_eq!((https.rev.as_str(), https.paths.as_slice(), https.shallow), ("v2", &["catalog".to_owned()][..], true));
+        assert_eq!(
+            (https.rev.as_str(), https.paths.as_slice(), https.shallow),
+            ("v2", &["catalog".to_owned()][..], true)
+        );
         assert_eq!(https.token, Some(GitToken::new("t0k".into())));
         assert!(!format!("{:?}", s.sources).contains("t0k"));
         let SourceKind::RemoteGit(ssh) = &s.sources[1].kind else { panic!("{:?}", s.sources[1].kind) };
@@ -485,7 +488,9 @@ timeout_secs = 5
 
         // PostgreSQL: mirrors under .backline; a token for an SSH URL is refused, not ignored.
         let s = settings(toml, &[("BACKLINE_STORE_URL", "postgres://db/x")]).unwrap();
-        assert!(matches!(&s.sources[0].kind, SourceKind::RemoteGit(r) if r.mirror == Path::new("/repo/.backline/git/org_catalog")));
+        assert!(
+            matches!(&s.sources[0].kind, SourceKind::RemoteGit(r) if r.mirror == Path::new("/repo/.backline/git/org_catalog"))
+        );
         let err = settings(toml, &[("BACKLINE_SOURCE_SSH_TOKEN", "t0k")]).unwrap_err();
         assert!(err.contains("SSH uses your agent") && !err.contains("t0k"), "{err}");
         let err = settings("[[source]]\nname = \"a\"\ngit = \"../local\"\nmirror = \"m\"", &[]).unwrap_err();

@@ -208,7 +208,11 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(s.catalogs, vec![CatalogSource::IndexFile(PathBuf::from("/repo/.backline/index.db"))]);
         let expected = LintLevels::from_map([("BL0101", LintLevel::Error), ("BL0102", LintLevel::Hint)]).unwrap();
-        assert_eq!(format!("{:?}", s.lints), format!("{expected:?}"), "BL0101 from the editor, BL0102 from the project");
+        assert_eq!(
+            format!("{:?}", s.lints),
+            format!("{expected:?}"),
+            "BL0101 from the editor, BL0102 from the project"
+        );
         assert_eq!(s.trace, Trace::Verbose);
         // Editor catalogs replace the project's.
         let (s, _) = Settings::from_json(&merge(Some(&project), &json!({"catalogs": ["/org"]})), None);
