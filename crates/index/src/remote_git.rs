@@ -353,6 +353,33 @@ mod tests {
         assert!(!format!("{remote:?}").contains("tok123"));
     }
 
+    /// A server that accepts and never answers: the fetch stops at the timeout, and with no
+    /// mirror to fall back on the source cannot be read.
+    #[test]
+    fn a_hanging_server_times_out() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let mut held = Vec::new();
+            for stream in listener.incoming() {
+                held.push(stream);
+            }
+        });
+        let cache = tempfile::tempdir().unwrap();
+        let remote = RemoteGit {
+            url: format!("http://127.0.0.1:{port}/catalog.git"),
+            rev: "main".into(),
+            paths: vec![],
+            mirror: cache.path().join("m"),
+            shallow: true,
+            token: None,
+            token_user: None,
+            timeout: Duration::from_secs(1),
+        };
+        let err = remote.sync().err().expect("no mirror to fall back on");
+        assert!(err.to_string().contains("timed out after 1 s"), "{err}");
+    }
+
     #[test]
     fn base64_matches_rfc4648() {
         for (input, expected) in
