@@ -181,7 +181,9 @@ fn the_connection_cap_refuses_with_503_and_says_so() {
         let mut out = Vec::new();
         match s.read_to_end(&mut out) {
             Ok(_) => Some(String::from_utf8_lossy(&out).into_owned()),
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => Some(String::from_utf8_lossy(&out).into_owned()),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {
+                Some(String::from_utf8_lossy(&out).into_owned())
+            }
             Err(_) => {
                 idle.push(s);
                 None

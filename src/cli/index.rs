@@ -142,6 +142,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             wait_for_lock: args.wait,
             prune: !adhoc && !args.keep_unconfigured,
             lint_levels: Some(config.lint_levels()?),
+            kinds: Arc::new(config.custom_kinds(&config_base(global)?)?),
             progress: None,
         };
         let report = match run_with_progress(&index, None, options).await {

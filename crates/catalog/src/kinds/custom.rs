@@ -184,6 +184,8 @@ impl SpecSchema {
 #[derive(Debug, Default)]
 pub struct CustomKinds {
     kinds: Vec<CustomKind>,
+    /// A hash of the declarations and schemas; `None` without custom kinds.
+    fingerprint: Option<u64>,
 }
 
 /// Relations Backstage itself emits, with their reverses: a declaration that uses one need not
@@ -250,6 +252,7 @@ impl CustomKinds {
                 })
         };
         let mut kinds = Vec::with_capacity(sections.len());
+        let mut schemas = String::new();
         for s in sections {
             if s.api_versions.is_empty() {
                 return Err(CustomKindError::NoApiVersion(s.name.clone()));
@@ -305,6 +308,7 @@ impl CustomKinds {
                     let schema_error = |message: String| CustomKindError::Schema { kind: s.name.clone(), message };
                     let text = schema_text(path)
                         .map_err(|message| CustomKindError::SchemaFile { kind: s.name.clone(), message })?;
+                    schemas.push_str(&text);
                     let json: serde_json::Value = serde_json::from_str(&text)
                         .map_err(|e| schema_error(format!("{} is not JSON: {e}", path.display())))?;
                     let validator = jsonschema::validator_for(&json)
@@ -320,7 +324,14 @@ impl CustomKinds {
                 schema,
             });
         }
-        Ok(CustomKinds { kinds })
+        Ok(CustomKinds { kinds, fingerprint: (!sections.is_empty()).then(|| fnv1a(&format!("{sections:?}{schemas}"))) })
+    }
+
+    /// Changes whenever the declarations (or a schema they name) change, so that stores which
+    /// keep parse results can tell that files must be parsed again; `None` without custom kinds,
+    /// so declaring none leaves every stored result valid.
+    pub fn fingerprint(&self) -> Option<u64> {
+        self.fingerprint
     }
 
     pub fn is_empty(&self) -> bool {
@@ -340,6 +351,12 @@ impl CustomKinds {
     pub fn from_ref_kind(&self, kind: &str) -> Option<&CustomKind> {
         self.kinds.iter().find(|k| k.name.eq_ignore_ascii_case(kind))
     }
+}
+
+/// FNV-1a: stable across builds and platforms, unlike `std`'s hasher, since fingerprints are
+/// stored.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Interns a name for the life of the process (see the module documentation). The same name is
@@ -476,6 +493,7 @@ mod tests {
         ])
         .unwrap();
         let env = kinds.get("Environment").unwrap();
+        assert!(kinds.fingerprint().is_some() && CustomKinds::default().fingerprint().is_none());
         assert!(kinds.get("environment").is_none(), "kinds are case-sensitive");
         assert!(kinds.from_ref_kind("environment").is_some(), "references are not");
         assert!(env.recognizes("example.com/v1") && !env.recognizes("example.com/v2"));
