@@ -1,7 +1,8 @@
 //! `backline.toml`, the whole file: the binary owns its model and hands each library crate its
 //! own section, typed by that crate (`[lints]` to the catalog's lint levels, `[store]` and
 //! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
-//! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups).
+//! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups, `[[kind]]` to the
+//! catalog's custom kinds).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
@@ -11,7 +12,9 @@ use std::collections::BTreeMap;
 use backline_bot::discord::DiscordSection;
 use backline_bot::platforms::ChatSections;
 use backline_bot::slack::SlackSection;
+use backline_catalog::CustomKinds;
 use backline_catalog::discover::LocationsSection;
+use backline_catalog::kinds::custom::{CustomKindError, KindSection};
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
 use backline_index::settings::{Env, SettingsError};
 use backline_index::{IndexSettings, SourceKind, SourceSection, StoreSection};
@@ -46,6 +49,9 @@ pub struct Config {
     /// PagerDuty and Opsgenie accounts: who is on call now, in ownership and contact answers.
     #[serde(default)]
     pub oncall: Option<OnCallSection>,
+    /// Custom kinds the organisation's Backstage recognises (`[[kind]]`).
+    #[serde(default, rename = "kind")]
+    pub kinds: Vec<KindSection>,
 }
 
 impl Config {
@@ -61,6 +67,12 @@ impl Config {
     /// resolved against `base` (the file's directory).
     pub fn allowed_locations(&self, base: &std::path::Path) -> Vec<std::path::PathBuf> {
         self.locations.allow.iter().map(|p| base.join(p)).collect()
+    }
+
+    /// The custom kinds of `[[kind]]`, their schema files read relative to `base` (the file's
+    /// directory).
+    pub fn custom_kinds(&self, base: &std::path::Path) -> Result<CustomKinds, CustomKindError> {
+        CustomKinds::from_sections(&self.kinds, |path| read_schema(&base.join(path)))
     }
 
     /// The index settings, relative paths resolved against `base` (the file's directory).
@@ -80,6 +92,21 @@ impl Config {
     pub fn chat_sections(&self) -> ChatSections<'_> {
         ChatSections { slack: self.slack.as_ref(), discord: self.discord.as_ref() }
     }
+}
+
+/// Largest schema file read for a custom kind: schemas are a few KiB; anything far larger is a
+/// mistake (a wrong path), not a schema.
+const MAX_SCHEMA_BYTES: u64 = 4 * 1024 * 1024;
+
+fn read_schema(path: &std::path::Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut text = String::new();
+    file.take(MAX_SCHEMA_BYTES + 1).read_to_string(&mut text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if text.len() as u64 > MAX_SCHEMA_BYTES {
+        return Err(format!("{} is over {} MiB; is it the right file?", path.display(), MAX_SCHEMA_BYTES >> 20));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]

@@ -72,7 +72,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let allowed = config.allowed_locations(&super::config_base(global)?);
+    let config_dir = super::config_base(global)?;
+    let allowed = config.allowed_locations(&config_dir);
     let progress = progress_bar();
     let tick = progress.clone();
     let options = DiscoverOptions {
@@ -80,6 +81,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         keep_trees: false,
         on_file: Some(Arc::new(move || tick.inc(1))),
         allowed: allowed.clone(),
+        kinds: Arc::new(config.custom_kinds(&config_dir)?),
     };
     let discovery = discover(&RealFs, &args.paths, &options);
     // Only files of the checked tree are quoted: an allowed directory's files are checked, but

@@ -123,7 +123,14 @@ pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
         index.close().await;
         return Err(no_catalog(global));
     }
-    let options = RunOptions { wait_for_lock: true, lint_levels: Some(config.lint_levels()?), ..RunOptions::default() };
+    // The same lint levels and custom kinds as `backline index`, so a run from here never
+    // re-parses what an index run just wrote.
+    let options = RunOptions {
+        wait_for_lock: true,
+        lint_levels: Some(config.lint_levels()?),
+        kinds: Arc::new(config.custom_kinds(&super::config_base(global)?)?),
+        ..RunOptions::default()
+    };
     let missing = index.unindexed_sources().await?;
     if !missing.is_empty() {
         let sources: Vec<SourceSettings> =
@@ -206,6 +213,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             wait_for_lock: args.wait,
             prune: !adhoc && !args.keep_unconfigured,
             lint_levels: Some(config.lint_levels()?),
+            kinds: Arc::new(config.custom_kinds(&super::config_base(global)?)?),
             progress: None,
         };
         let report = match run_with_progress(&index, None, options).await {

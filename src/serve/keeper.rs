@@ -24,6 +24,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use backline_answer::Answer;
+use backline_catalog::CustomKinds;
 use backline_catalog::lint_level::LintLevels;
 use backline_index::{Index, IndexError, IndexReport, IndexSettings, RunOptions, SourceKind, SourceSettings};
 use backline_oncall::OnCall;
@@ -210,6 +211,8 @@ pub struct KeeperOptions {
     /// Quiet time after a file change before re-indexing (editors save in bursts).
     pub debounce: Duration,
     pub lint_levels: Option<LintLevels>,
+    /// Custom kinds from `[[kind]]`.
+    pub kinds: Arc<CustomKinds>,
 }
 
 impl Default for KeeperOptions {
@@ -220,13 +223,20 @@ impl Default for KeeperOptions {
             refresh: Duration::from_secs(60),
             debounce: Duration::from_millis(500),
             lint_levels: None,
+            kinds: CustomKinds::none(),
         }
     }
 }
 
 /// Indexes `sources`; `Ok(false)` when another instance holds the lock.
 async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) -> Result<bool, IndexError> {
-    let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None };
+    let run = RunOptions {
+        wait_for_lock: false,
+        prune: false,
+        lint_levels: opts.lint_levels.clone(),
+        kinds: opts.kinds.clone(),
+        progress: None,
+    };
     let started = Instant::now();
     let result = index.index_sources(sources, &run).await;
     let outcome = match &result {
@@ -278,7 +288,13 @@ async fn update(
         run(index, std::slice::from_ref(source), opts).await?;
         return Ok(());
     }
-    let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None };
+    let run = RunOptions {
+        wait_for_lock: false,
+        prune: false,
+        lint_levels: opts.lint_levels.clone(),
+        kinds: opts.kinds.clone(),
+        progress: None,
+    };
     let result = index.update_files(&source.name, &paths, &run).await;
     record_freshness(index).await;
     match result {

@@ -84,6 +84,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("{0}")]
     OnCall(String),
+    #[error(transparent)]
+    Kinds(#[from] backline_catalog::kinds::custom::CustomKindError),
 }
 
 /// Overrides from the command line; `None` keeps the file's value or the default.
@@ -199,6 +201,7 @@ pub async fn serve(
         watch: opts.watch,
         refresh: opts.refresh,
         lint_levels: config.lint_levels().ok(),
+        kinds: Arc::new(config.custom_kinds(base)?),
         ..KeeperOptions::default()
     };
     let keeper_task = {

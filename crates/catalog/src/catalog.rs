@@ -198,10 +198,9 @@ impl CatalogIndex {
                     out.push(self.dangling(path, r, &target_canonical));
                     continue;
                 }
-                let allowed = r.field.allowed_kinds;
                 let target_kind = Kind::from_ref_kind(&target.kind);
-                if !allowed.is_empty() && !target_kind.is_some_and(|k| allowed.contains(&k)) {
-                    let expected: Vec<&str> = allowed.iter().map(|k| k.name()).collect();
+                if !r.field.allows(&target.kind) {
+                    let expected: Vec<&str> = r.field.allowed_kinds.iter().map(|k| k.name()).collect();
                     out.push(Finding::new(
                         Code::UnexpectedTargetKind,
                         path,

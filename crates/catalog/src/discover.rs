@@ -23,9 +23,10 @@ use serde::Deserialize;
 
 use crate::codes::Code;
 use crate::finding::Finding;
+use crate::kinds::custom::CustomKinds;
 use crate::model::{LocationSpec, ParsedFile};
 use crate::text::TextRange;
-use crate::validate::parse_file;
+use crate::validate::parse_file_with;
 
 /// Files larger than this are reported, not parsed: no hand-written catalog file comes close,
 /// and it bounds the memory one bad file can take.
@@ -200,6 +201,8 @@ pub struct DiscoverOptions {
     /// Directories outside the roots that Location targets may name (`[locations] allow`);
     /// targets anywhere else outside the roots are refused with a finding.
     pub allowed: Vec<PathBuf>,
+    /// The configuration's custom kinds (`[[kind]]`), recognised like built-in ones.
+    pub kinds: Arc<CustomKinds>,
 }
 
 /// A file that was read and parsed.
@@ -249,7 +252,7 @@ pub fn normalize(path: &Path) -> PathBuf {
 
 /// Reads and parses one file. Unreadable, oversized or non-UTF-8 files become findings; a file
 /// that cannot be read at all yields `None` and a finding.
-pub fn load_file(fs: &dyn FileSystem, path: &Path) -> (Option<SourceFile>, Vec<Finding>) {
+pub fn load_file(fs: &dyn FileSystem, path: &Path, kinds: &CustomKinds) -> (Option<SourceFile>, Vec<Finding>) {
     let display = display_path(path);
     let mut findings = Vec::new();
     match fs.len(path) {
@@ -303,7 +306,7 @@ pub fn load_file(fs: &dyn FileSystem, path: &Path) -> (Option<SourceFile>, Vec<F
             Arc::from(String::from_utf8_lossy(err.as_bytes()).into_owned())
         }
     };
-    let parsed = parse_file(display, &text);
+    let parsed = parse_file_with(display, &text, kinds);
     (Some(SourceFile { path: path.to_owned(), text, parsed }), findings)
 }
 
@@ -344,7 +347,7 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
         let loaded: Vec<(Option<SourceFile>, Vec<Finding>)> = wave
             .par_iter()
             .map(|p| {
-                let mut result = load_file(fs, p);
+                let mut result = load_file(fs, p, &options.kinds);
                 if !options.keep_trees
                     && let Some(file) = result.0.as_mut()
                 {

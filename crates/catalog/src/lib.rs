@@ -32,6 +32,7 @@ pub use codes::{Code, Stage};
 pub use entity_ref::{EntityRef, parse_entity_ref};
 pub use finding::{Finding, Fix, Related, Severity, TextEdit};
 pub use kinds::Kind;
+pub use kinds::custom::CustomKinds;
 pub use model::{CatalogDocument, Entity, ParsedFile};
 pub use text::{Encoding, LineCol, LineIndex, TextRange};
-pub use validate::parse_file;
+pub use validate::{parse_file, parse_file_with};

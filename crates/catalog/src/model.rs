@@ -137,7 +137,7 @@ impl Entity {
 
     /// The owner reference, if the entity has a parseable one.
     pub fn owner(&self) -> Option<&EntityRef> {
-        self.references.iter().find(|r| r.field.field == "owner").and_then(|r| r.target.as_ref())
+        self.references.iter().find(|r| r.field.forward == "ownedBy").and_then(|r| r.target.as_ref())
     }
 }
 

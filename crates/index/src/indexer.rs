@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
+use backline_catalog::CustomKinds;
 use backline_catalog::codes::{Code, Stage};
 use backline_catalog::discover::{
     MAX_FILE_BYTES, TargetScope, is_catalog_file_name, normalize, resolve_location_targets_within,
@@ -35,7 +36,7 @@ use backline_catalog::finding::{Finding, Severity};
 use backline_catalog::lint_level::LintLevels;
 use backline_catalog::model::{LocationSpec, ParsedFile};
 use backline_catalog::text::{LineIndex, TextRange};
-use backline_catalog::validate::parse_file;
+use backline_catalog::validate::parse_file_with;
 
 /// Files handed to the parser at once.
 const CHUNK: usize = 512;
@@ -73,6 +74,8 @@ pub struct RunOptions {
     pub prune: bool,
     /// Lint levels from `[lints]`, applied to stored findings.
     pub lint_levels: Option<LintLevels>,
+    /// Custom kinds from `[[kind]]`. A change to them re-parses every file once.
+    pub kinds: Arc<CustomKinds>,
     pub progress: Option<ProgressFn>,
 }
 
@@ -397,11 +400,15 @@ pub(crate) async fn update(
             ..IndexReport::default()
         });
     }
-    let (fs, prior2, levels) = (open.fs.clone(), prior.clone(), options.lint_levels.clone());
+    let (fs, prior2, levels, kinds) =
+        (open.fs.clone(), prior.clone(), options.lint_levels.clone(), options.kinds.clone());
     let follow = source.follow_locations;
     let allowed = source.allowed_locations.clone();
     let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
-        existing.par_iter().map(|p| process_file(&*fs, p, &base, &prior2, follow, &allowed, levels.as_ref())).collect()
+        existing
+            .par_iter()
+            .map(|p| process_file(&*fs, p, &base, &prior2, follow, &allowed, levels.as_ref(), &kinds))
+            .collect()
     })
     .await
     .map_err(|source| IndexError::Task { task: "parsing changed files", source })?;
@@ -502,16 +509,18 @@ async fn index_source(
     let follow = source.follow_locations;
     let levels = options.lint_levels.clone().map(Arc::new);
     let allowed: Arc<[PathBuf]> = source.allowed_locations.clone().into();
+    let kinds = options.kinds.clone();
     // Pipelined: the next chunk is read and parsed (blocking pool, rayon) while this one is
     // written (the store's connection), so both cores stay busy on a full index.
     let spawn_chunk = |queue: &mut VecDeque<PathBuf>| {
         let chunk: Vec<PathBuf> = queue.drain(..queue.len().min(CHUNK)).collect();
-        let (fs2, prior2, base2, levels2) = (fs.clone(), prior.clone(), base.clone(), levels.clone());
+        let (fs2, prior2, base2, levels2, kinds2) =
+            (fs.clone(), prior.clone(), base.clone(), levels.clone(), kinds.clone());
         let allowed2 = allowed.clone();
         tokio::task::spawn_blocking(move || -> Vec<FileOutcome> {
             chunk
                 .par_iter()
-                .map(|p| process_file(&*fs2, p, &base2, &prior2, follow, &allowed2, levels2.as_deref()))
+                .map(|p| process_file(&*fs2, p, &base2, &prior2, follow, &allowed2, levels2.as_deref(), &kinds2))
                 .collect()
         })
     };
@@ -624,6 +633,16 @@ fn file_finding(code: Code, message: String, origin: &'static str) -> FindingRow
     }
 }
 
+/// A stored fingerprint or hash that also names the custom kinds the file was parsed with, so a
+/// change to `[[kind]]` re-parses files whose bytes did not change. Unchanged without custom
+/// kinds.
+fn with_kinds(stamp: String, kinds: &CustomKinds) -> String {
+    match kinds.fingerprint() {
+        None => stamp,
+        Some(k) => format!("{stamp}+kinds:{k:016x}"),
+    }
+}
+
 /// Reads, compares and (when changed) parses one file. Runs on a rayon thread.
 fn process_file(
     fs: &dyn SourceFs,
@@ -633,13 +652,14 @@ fn process_file(
     follow: bool,
     allowed: &[PathBuf],
     levels: Option<&LintLevels>,
+    kinds: &CustomKinds,
 ) -> FileOutcome {
     let rel = relative(path, base);
     let display: Arc<str> = Arc::from(rel.as_str());
     // Location targets stay inside the source (its directory, or its git tree), or in the
     // directories `[locations] allow` names, as for `check`.
     let scope = TargetScope::new(fs, &[base.to_owned()], allowed);
-    let fingerprint = fs.fingerprint(path);
+    let fingerprint = fs.fingerprint(path).map(|f| with_kinds(f, kinds));
     let prior_file = prior.get(&rel);
     let mut out = FileOutcome {
         rel,
@@ -709,7 +729,7 @@ fn process_file(
             return out;
         }
     };
-    let hash = fs.content_hash(path, &bytes);
+    let hash = with_kinds(fs.content_hash(path, &bytes), kinds);
     if let Some(p) = prior_file
         && p.hash == hash
     {
@@ -732,7 +752,7 @@ fn process_file(
             String::from_utf8_lossy(e.as_bytes()).into_owned()
         }
     };
-    let parsed = parse_file(display.clone(), &text);
+    let parsed = parse_file_with(display.clone(), &text, kinds);
     let mut findings: Vec<Finding> = extra.into_iter().chain(parsed.findings.iter().cloned()).collect();
     if let Some(levels) = levels {
         levels.apply(&mut findings);

@@ -1,6 +1,6 @@
 //! `Group`: a team or other organisational unit (`Group.v1alpha1.schema.json`).
 
-use super::{BACKSTAGE_API_VERSIONS, Field, FieldType, Kind, KindSpec};
+use super::{BACKSTAGE_API_VERSIONS, Field, FieldType, Kind, KindName, KindSpec};
 
 pub(super) const SPEC: KindSpec = KindSpec {
     kind: Kind::Group,
@@ -16,19 +16,19 @@ pub(super) const SPEC: KindSpec = KindSpec {
             "childOf",
             "parentOf",
             Some(Kind::Group),
-            &[Kind::Group],
+            &[KindName::Builtin(Kind::Group)],
         ),
         Field::new("children", FieldType::StringList, "Sub-groups. Required, but may be `[]`.").required("[]").emits(
             "parentOf",
             "childOf",
             Some(Kind::Group),
-            &[Kind::Group],
+            &[KindName::Builtin(Kind::Group)],
         ),
         Field::new("members", FieldType::StringList, "Users who are direct members (bare names mean Users).").emits(
             "hasMember",
             "memberOf",
             Some(Kind::User),
-            &[Kind::User],
+            &[KindName::Builtin(Kind::User)],
         ),
     ],
 };

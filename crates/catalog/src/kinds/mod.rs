@@ -18,6 +18,7 @@ use serde::{Serialize, Serializer};
 
 mod api;
 mod component;
+pub mod custom;
 mod domain;
 mod group;
 mod location;
@@ -226,7 +227,7 @@ pub struct Emits {
     /// The kind a bare name means (`None`: the kind must be written).
     pub default_kind: Option<Kind>,
     /// Kinds Backstage's newer model allows as targets (empty: any).
-    pub allowed_kinds: &'static [Kind],
+    pub allowed_kinds: &'static [KindName],
 }
 
 /// One field of a kind's `spec`.
@@ -279,7 +280,7 @@ impl Field {
         forward: &'static str,
         reverse: &'static str,
         default_kind: Option<Kind>,
-        allowed_kinds: &'static [Kind],
+        allowed_kinds: &'static [KindName],
     ) -> Field {
         self.relation = Some(Emits { forward, reverse, default_kind, allowed_kinds });
         self
@@ -291,7 +292,7 @@ impl Field {
         Some(RelationField {
             field: self.name,
             many: self.ty.shape() == Shape::List,
-            default_kind: emits.default_kind,
+            default_kind: emits.default_kind.map(KindName::Builtin),
             forward: emits.forward,
             reverse: emits.reverse,
             allowed_kinds: emits.allowed_kinds,
@@ -308,13 +309,69 @@ pub struct RelationField {
     /// Whether the field holds one reference or a list.
     pub many: bool,
     /// The kind a bare name means (`None`: the kind must be written).
-    pub default_kind: Option<Kind>,
+    pub default_kind: Option<KindName>,
     /// The relation emitted from this entity to the target.
     pub forward: &'static str,
     /// The relation emitted from the target back to this entity.
     pub reverse: &'static str,
-    /// Kinds Backstage's newer model allows as targets (empty: any).
-    pub allowed_kinds: &'static [Kind],
+    /// Kinds the field may point at (empty: any): for built-in kinds, what Backstage's newer
+    /// model allows; for custom kinds, what their declaration says.
+    pub allowed_kinds: &'static [KindName],
+}
+
+impl RelationField {
+    /// Whether a reference whose kind part is `ref_kind` may be written in this field.
+    pub fn allows(&self, ref_kind: &str) -> bool {
+        self.allowed_kinds.is_empty() || self.allowed_kinds.iter().any(|k| k.is_ref_kind(ref_kind))
+    }
+}
+
+/// A kind a reference field may name: a built-in one or a custom kind declared in the
+/// configuration ([`custom`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KindName {
+    Builtin(Kind),
+    /// A custom kind, as its declaration spells it (`Environment`).
+    Custom(&'static str),
+}
+
+impl KindName {
+    /// The kind as written in `kind:`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KindName::Builtin(k) => k.name(),
+            KindName::Custom(name) => name,
+        }
+    }
+
+    /// The lowercase form references use.
+    pub fn ref_name(self) -> String {
+        self.name().to_ascii_lowercase()
+    }
+
+    /// Whether a reference's kind part names this kind (case-insensitive, as Backstage compares).
+    pub fn is_ref_kind(self, ref_kind: &str) -> bool {
+        self.name().eq_ignore_ascii_case(ref_kind)
+    }
+
+    pub fn builtin(self) -> Option<Kind> {
+        match self {
+            KindName::Builtin(k) => Some(k),
+            KindName::Custom(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for KindName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for KindName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
 }
 
 /// The keys of `spec.profile` (Users and Groups): each a non-empty string when written.
@@ -331,7 +388,7 @@ const fn owner() -> Field {
         FieldType::String,
         "Who owns the entity: a Group (a bare name means a Group) or a User (`user:name`). Backline reports owners defined nowhere.",
     )
-    .emits("ownedBy", "ownerOf", Some(Kind::Group), &[Kind::Group, Kind::User])
+    .emits("ownedBy", "ownerOf", Some(Kind::Group), &[KindName::Builtin(Kind::Group), KindName::Builtin(Kind::User)])
 }
 
 /// `spec.system` of Components, APIs and Resources.
@@ -389,7 +446,7 @@ mod tests {
                     assert!(matches!(f.ty, FieldType::String | FieldType::StringList), "{kind}.{}", f.name);
                     if let Some(default) = emits.default_kind {
                         assert!(
-                            emits.allowed_kinds.is_empty() || emits.allowed_kinds.contains(&default),
+                            emits.allowed_kinds.is_empty() || emits.allowed_kinds.contains(&KindName::Builtin(default)),
                             "{kind}.{}: a bare name must mean an allowed kind",
                             f.name
                         );

@@ -1,6 +1,6 @@
 //! `User`: a person (`User.v1alpha1.schema.json`).
 
-use super::{BACKSTAGE_API_VERSIONS, Field, FieldType, Kind, KindSpec};
+use super::{BACKSTAGE_API_VERSIONS, Field, FieldType, Kind, KindName, KindSpec};
 
 pub(super) const SPEC: KindSpec = KindSpec {
     kind: Kind::User,
@@ -11,6 +11,6 @@ pub(super) const SPEC: KindSpec = KindSpec {
         Field::new("profile", FieldType::Profile, "`displayName`, `email` and `picture` of the person."),
         Field::new("memberOf", FieldType::StringList, "Groups the user belongs to. Required, but may be `[]`.")
             .required("[]")
-            .emits("memberOf", "hasMember", Some(Kind::Group), &[Kind::Group]),
+            .emits("memberOf", "hasMember", Some(Kind::Group), &[KindName::Builtin(Kind::Group)]),
     ],
 };

@@ -132,7 +132,7 @@ impl Checker<'_> {
 
     /// A fix that inserts `key:` + `body` (or only `body` when `key` is empty) as children of
     /// `map`, indented like its existing children.
-    fn insert_block_fix(&self, map: &Node, key: &str, body: &str) -> Option<Fix> {
+    pub(super) fn insert_block_fix(&self, map: &Node, key: &str, body: &str) -> Option<Fix> {
         let entries = map.as_map()?;
         let (first_key, _) = entries.first()?;
         let (last_key, last_value) = entries.last()?;

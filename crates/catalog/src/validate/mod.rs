@@ -14,12 +14,14 @@
 //! 4. [`foreign_root_fields`], `NoForeignRootFieldsEntityPolicy`;
 //! 5. [`field_format`], `FieldFormatEntityPolicy` (and the namespace default);
 //! 6. [`kind_recognition`], does a built-in kind validator claim the entity?
-//! 7. [`kind_schema`] (with [`template_schema`]): that kind's JSON schema;
+//! 7. [`kind_schema`] (with [`template_schema`]): that kind's JSON schema; for a custom kind
+//!    declared in the configuration, [`custom_schema`];
 //! 8. [`relations`], `BuiltinKindsEntityProcessor`'s relation emission;
 //! 9. [`lints`], Backline's per-file lints on what Backstage accepts.
 //!
 //! Pure: text in, [`ParsedFile`] out. No I/O, no async.
 
+mod custom_schema;
 mod envelope;
 mod field_format;
 mod foreign_root_fields;
@@ -37,12 +39,19 @@ use crate::codes::Code;
 use crate::entity_ref::EntityRef;
 use crate::finding::{Finding, Severity};
 use crate::kinds::Kind;
+use crate::kinds::custom::{CustomKind, CustomKinds};
 use crate::model::{CatalogDocument, Entity, Link, LocationSpec, ParsedFile, Profile, Spanned};
 use crate::text::{LineIndex, TextRange};
 use crate::yaml::{self, Node, Value, YamlErrorKind};
 
-/// Parses and validates one file. Never fails: problems are findings.
+/// Parses and validates one file with the built-in kinds only. Never fails: problems are findings.
 pub fn parse_file(path: Arc<str>, text: &str) -> ParsedFile {
+    parse_file_with(path, text, &CustomKinds::default())
+}
+
+/// Parses and validates one file, recognising the configuration's custom kinds as well. Never
+/// fails: problems are findings.
+pub fn parse_file_with(path: Arc<str>, text: &str, kinds: &CustomKinds) -> ParsedFile {
     let line_index = LineIndex::new(text);
     let mut findings = Vec::new();
     let mut documents = Vec::new();
@@ -67,7 +76,7 @@ pub fn parse_file(path: Arc<str>, text: &str) -> ParsedFile {
         let mut entity = None;
         match &doc.root {
             Some(root) if root.as_map().is_some() => {
-                let mut checker = Checker { path: &path, text, findings: Vec::new() };
+                let mut checker = Checker { path: &path, text, kinds, findings: Vec::new() };
                 entity = checker.entity(root);
                 // After a YAML error the tree may be partial: keep the entity for editors, but do
                 // not report findings that may only be artefacts of the broken syntax.
@@ -112,7 +121,15 @@ fn yaml_message(kind: &YamlErrorKind, message: &str) -> String {
 struct Checker<'a> {
     path: &'a Arc<str>,
     text: &'a str,
+    kinds: &'a CustomKinds,
     findings: Vec<Finding>,
+}
+
+/// The kind validator that claims an entity (stage 6).
+#[derive(Clone, Copy)]
+enum Recognized<'k> {
+    Builtin(Kind),
+    Custom(&'k CustomKind),
 }
 
 fn quote(s: &str) -> String {
@@ -169,10 +186,17 @@ impl Checker<'_> {
         let recognized = self.recognize(root, api_version, kind, &entity_ref);
         let spec = root.get("spec").filter(|s| s.as_map().is_some());
         let mut references = Vec::new();
-        if let Some(kind) = recognized {
-            self.kind_schema(root, kind, spec);
-            references = self.references(kind, spec, &namespace);
-            self.value_lints(kind, spec);
+        match recognized {
+            Some(Recognized::Builtin(kind)) => {
+                self.kind_schema(root, kind, spec);
+                references = self.references(kind.relation_fields(), spec, &namespace);
+                self.value_lints(kind, spec);
+            }
+            Some(Recognized::Custom(kind)) => {
+                self.custom_kind_schema(root, kind, spec);
+                references = self.references(kind.relation_fields(), spec, &namespace);
+            }
+            None => {}
         }
 
         let metadata = metadata.expect("name implies metadata");

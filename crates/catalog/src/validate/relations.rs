@@ -1,22 +1,27 @@
 //! Stage 8: relation emission, as `BuiltinKindsEntityProcessor` does it: every reference in a
-//! relation field of the kind table is parsed with the field's default kind and the entity's
+//! relation field of the kind table (or of a custom kind's declaration) is parsed with the field's default kind and the entity's
 //! namespace; one that does not parse refuses the entity.
 
 use super::{Checker, is_falsy};
 use crate::codes::Code;
 use crate::entity_ref::parse_entity_ref;
 use crate::finding::Fix;
-use crate::kinds::Kind;
+use crate::kinds::{KindName, RelationField};
 use crate::model::Reference;
 use crate::yaml::{Node, Value};
 
 impl Checker<'_> {
     /// Relation emission: parse every reference with its field's default kind and the entity's
     /// namespace.
-    pub(super) fn references(&mut self, kind: Kind, spec: Option<&Node>, namespace: &str) -> Vec<Reference> {
+    pub(super) fn references(
+        &mut self,
+        fields: impl Iterator<Item = RelationField>,
+        spec: Option<&Node>,
+        namespace: &str,
+    ) -> Vec<Reference> {
         let mut out = Vec::new();
         let Some(spec) = spec else { return out };
-        for field in kind.relation_fields() {
+        for field in fields {
             let Some(value) = spec.get(field.field) else { continue };
             // Backstage skips falsy values (`doEmit` returns on `!targets`).
             if is_falsy(value) {
@@ -39,7 +44,7 @@ impl Checker<'_> {
                     );
                     continue;
                 };
-                let target = match parse_entity_ref(raw, field.default_kind.map(Kind::name), Some(namespace)) {
+                let target = match parse_entity_ref(raw, field.default_kind.map(KindName::name), Some(namespace)) {
                     Ok(t) => Some(t),
                     Err(err) => {
                         let mut message = format!("{err}.");

@@ -7,7 +7,7 @@
 //! as in a small one, so completion never waits for a re-parse.
 
 use backline_catalog::cursor::{self, LineContext, Slot};
-use backline_catalog::kinds::{Kind, RelationField, WELL_KNOWN_LIFECYCLES};
+use backline_catalog::kinds::{Kind, KindName, RelationField, WELL_KNOWN_LIFECYCLES};
 use backline_catalog::model::Entity;
 use backline_catalog::{EntityRef, ParsedFile, TextRange};
 use tower_lsp_server::ls_types::{
@@ -275,20 +275,20 @@ fn value_items(path: &[&str], kind: Option<Kind>, space: &str, range: Range, out
 
 /// The kinds offered for a field: what it accepts, or for `dependsOn`-like fields (any kind,
 /// written out) the kinds people depend on.
-fn offered_kinds(field: &RelationField) -> Vec<Kind> {
+fn offered_kinds(field: &RelationField) -> Vec<KindName> {
     if !field.allowed_kinds.is_empty() {
         return field.allowed_kinds.to_vec();
     }
     match field.default_kind {
         Some(k) => vec![k],
-        None => vec![Kind::Component, Kind::Resource, Kind::Api],
+        None => [Kind::Component, Kind::Resource, Kind::Api].map(KindName::Builtin).to_vec(),
     }
 }
 
 /// How a reference to `target` is written from an entity in namespace `own_ns`: the shortest form
 /// that means it (the bare name when it has the field's default kind and our namespace).
 pub(crate) fn reference_text(r: &EntityRef, field: &RelationField, own_ns: &str) -> String {
-    let default_kind = field.default_kind.is_some_and(|k| Kind::from_ref_kind(&r.kind) == Some(k));
+    let default_kind = field.default_kind.is_some_and(|k| k.is_ref_kind(&r.kind));
     let same_ns = r.namespace.eq_ignore_ascii_case(own_ns);
     match (default_kind, same_ns) {
         (true, true) => r.name.clone(),
