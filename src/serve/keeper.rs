@@ -228,7 +228,21 @@ impl Default for KeeperOptions {
 async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) -> Result<bool, IndexError> {
     let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None };
     let started = Instant::now();
-    let result = index.index_sources(sources, &run).await;
+    let mut result = index.index_sources(sources, &run).await;
+    // Backstage sources: a refresh that asks Backstage only for what changed since the store's
+    // snapshot; a failure marks the source stale, the other sources keep their run.
+    if let Ok(report) = &mut result {
+        match crate::backstage::sync_all(index, sources, &run).await {
+            Ok(remote) => {
+                for r in remote {
+                    report.sources.extend(r.sources);
+                    report.changed_entities += r.changed_entities;
+                    report.generation = report.generation.max(r.generation);
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+    }
     let outcome = match &result {
         Ok(_) => RunOutcome::Ok,
         Err(IndexError::Busy) => RunOutcome::Busy,
@@ -320,7 +334,7 @@ fn watch(
         .iter()
         .filter_map(|s| match &s.kind {
             SourceKind::Dir { path } => Some((s.name.clone(), path.clone())),
-            SourceKind::Git { .. } => None,
+            SourceKind::Git { .. } | SourceKind::Backstage(_) => None,
         })
         .collect();
     if dirs.is_empty() {

@@ -7,7 +7,8 @@
 //!
 //! Environment variables win over the file, so secrets (a PostgreSQL password in the URL) need
 //! not be written into it: `BACKLINE_STORE_URL`, `BACKLINE_STORE_SEARCH`, and per source
-//! `BACKLINE_SOURCE_<NAME>_PATH`, `_GIT`, `_REV` (name upper-cased, `-` and `.` as `_`).
+//! `BACKLINE_SOURCE_<NAME>_PATH`, `_GIT`, `_REV`, `_BACKSTAGE` (name upper-cased, `-` and `.` as
+//! `_`). A Backstage source's token is never in the file: `token_env` names the variable.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -71,6 +72,27 @@ pub enum SourceKind {
     Dir { path: PathBuf },
     /// A local git repository read at a revision, without a checkout.
     Git { repo: PathBuf, rev: String, paths: Vec<String> },
+    /// A running Backstage's catalog. The index does no HTTP: the binary fetches it and hands
+    /// the entities over with [`crate::Index::apply_remote`].
+    Backstage(BackstageSource),
+}
+
+/// Where a Backstage source is and how to read it: plain settings, turned into a client by the
+/// binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackstageSource {
+    /// The backend's base URL (`backend.baseUrl`).
+    pub url: String,
+    /// The frontend's base URL (`app.baseUrl`), for links to entity pages.
+    pub frontend_url: Option<String>,
+    /// The variable holding the static token (the client's default when `None`).
+    pub token_env: Option<String>,
+    /// Backstage filter sets (`kind=user,metadata.namespace=default`); empty: everything.
+    pub filter: Vec<String>,
+    /// Entities per page of a full sync.
+    pub page_size: Option<u32>,
+    /// Per request, connection to last byte.
+    pub timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +129,7 @@ impl SourceSettings {
         match &self.kind {
             SourceKind::Dir { path } => path.display().to_string(),
             SourceKind::Git { repo, rev, .. } => format!("{}@{rev}", repo.display()),
+            SourceKind::Backstage(b) => b.url.clone(),
         }
     }
 }
@@ -137,6 +160,19 @@ pub struct SourceSection {
     /// For git sources: where in the tree to start (default: the whole tree).
     #[serde(default)]
     paths: Vec<String>,
+    /// A running Backstage backend's base URL.
+    backstage: Option<String>,
+    /// For Backstage sources: the frontend's base URL, for entity page links.
+    frontend_url: Option<String>,
+    /// For Backstage sources: the environment variable holding the static token.
+    token_env: Option<String>,
+    /// For Backstage sources: filter sets, each `key=value[,key=value…]`.
+    #[serde(default)]
+    filter: Vec<String>,
+    /// For Backstage sources: entities per page of a full sync.
+    page_size: Option<u32>,
+    /// For Backstage sources: per request timeout in milliseconds.
+    timeout_ms: Option<u64>,
     #[serde(default = "yes")]
     follow_locations: bool,
     /// `required` (default) or `optional`, as Backstage's Location `presence`.
@@ -241,33 +277,42 @@ impl IndexSettings {
             let path = env.var(&format!("BACKLINE_SOURCE_{key}_PATH")).or(raw.path);
             let git = env.var(&format!("BACKLINE_SOURCE_{key}_GIT")).or(raw.git);
             let rev = env.var(&format!("BACKLINE_SOURCE_{key}_REV")).or(raw.rev);
-            let kind = match (path, git) {
-                (Some(path), None) => {
-                    if rev.is_some() {
-                        return Err(SettingsError::Source {
-                            index,
-                            message: "`rev` only applies to `git` sources".into(),
-                        });
-                    }
-                    SourceKind::Dir { path: resolve(base, &path) }
-                }
-                (None, Some(repo)) => SourceKind::Git {
+            let backstage = env.var(&format!("BACKLINE_SOURCE_{key}_BACKSTAGE")).or(raw.backstage);
+            let fail = |message: &str| SettingsError::Source { index, message: message.to_owned() };
+            let backstage_only = raw.frontend_url.is_some()
+                || raw.token_env.is_some()
+                || !raw.filter.is_empty()
+                || raw.page_size.is_some()
+                || raw.timeout_ms.is_some();
+            if backstage.is_none() && backstage_only {
+                return Err(fail(
+                    "`frontend_url`, `token_env`, `filter`, `page_size` and `timeout_ms` only apply to `backstage` sources",
+                ));
+            }
+            if (rev.is_some() || !raw.paths.is_empty()) && git.is_none() {
+                return Err(fail("`rev` and `paths` only apply to `git` sources"));
+            }
+            let kind = match (path, git, backstage) {
+                (Some(path), None, None) => SourceKind::Dir { path: resolve(base, &path) },
+                (None, Some(repo), None) => SourceKind::Git {
                     repo: resolve(base, &repo),
                     rev: rev.unwrap_or_else(|| "HEAD".to_owned()),
                     paths: raw.paths,
                 },
-                (Some(_), Some(_)) => {
-                    return Err(SettingsError::Source {
-                        index,
-                        message: "give either `path` or `git`, not both".into(),
-                    });
+                (None, None, Some(url)) => SourceKind::Backstage(BackstageSource {
+                    url,
+                    frontend_url: raw.frontend_url,
+                    token_env: raw.token_env,
+                    filter: raw.filter,
+                    page_size: raw.page_size,
+                    timeout_ms: raw.timeout_ms,
+                }),
+                (None, None, None) => {
+                    return Err(fail(
+                        "a source needs `path = \"<directory>\"`, `git = \"<repository>\"` or `backstage = \"<backend URL>\"`",
+                    ));
                 }
-                (None, None) => {
-                    return Err(SettingsError::Source {
-                        index,
-                        message: "a source needs `path = \"<directory>\"` or `git = \"<repository>\"`".into(),
-                    });
-                }
+                _ => return Err(fail("give one of `path`, `git` or `backstage`, not several")),
             };
             let required = match raw.presence.as_deref() {
                 None | Some("required") => true,
@@ -364,6 +409,29 @@ presence = "optional"
     }
 
     #[test]
+    fn backstage_sources() {
+        let toml = r#"
+[[source]]
+name = "portal"
+backstage = "https://backstage.example.com"
+frontend_url = "https://portal.example.com"
+token_env = "PORTAL_TOKEN"
+filter = ["kind=user"]
+presence = "optional"
+"#;
+        let s = settings(toml, &[]).unwrap();
+        let SourceKind::Backstage(b) = &s.sources[0].kind else { panic!("{:?}", s.sources[0].kind) };
+        assert_eq!(b.url, "https://backstage.example.com");
+        assert_eq!(b.frontend_url.as_deref(), Some("https://portal.example.com"));
+        assert_eq!(b.token_env.as_deref(), Some("PORTAL_TOKEN"));
+        assert_eq!(b.filter, ["kind=user"]);
+        assert_eq!(s.sources[0].location(), "https://backstage.example.com");
+        assert!(!s.sources[0].required);
+        let s = settings(toml, &[("BACKLINE_SOURCE_PORTAL_BACKSTAGE", "http://127.0.0.1:7007")]).unwrap();
+        assert!(matches!(&s.sources[0].kind, SourceKind::Backstage(b) if b.url == "http://127.0.0.1:7007"));
+    }
+
+    #[test]
     fn errors() {
         let bad = [
             "[[source]]\nname = \"a\"",
@@ -372,6 +440,9 @@ presence = "optional"
             "[[source]]\nname = \"a\"\npath = \"x\"\nrev = \"main\"",
             "[[source]]\nname = \"a\"\npath = \"x\"\npresence = \"maybe\"",
             "[[source]]\nname = \"a\"\npath = \"x\"\ncolour = 1",
+            "[[source]]\nname = \"a\"\npath = \"x\"\nbackstage = \"http://bs\"",
+            "[[source]]\nname = \"a\"\npath = \"x\"\ntoken_env = \"T\"",
+            "[[source]]\nname = \"a\"\nbackstage = \"http://bs\"\nrev = \"main\"",
             "[store]\nurl = \"mysql://x\"",
         ];
         for toml in bad {

@@ -116,7 +116,7 @@ pub(super) fn health(c: &mut Card, a: &HealthAnswer) {
             .iter()
             .map(|f| {
                 Text::new()
-                    .code(cut(&format!("{}:{}", f.location.file, f.location.line), 120))
+                    .code(cut(&f.location.display(), 120))
                     .plain(" ")
                     .code(cut(&f.code, 12))
             })
