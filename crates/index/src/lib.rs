@@ -31,7 +31,8 @@ use std::time::{Duration, Instant};
 pub use indexer::{IndexReport, Phase, Progress, ProgressFn, RunOptions, SourceReport};
 pub use search::SearchIndex;
 pub use settings::{
-    BackstageSource, IndexSettings, SearchLocation, SourceKind, SourceSection, SourceSettings, StoreSection, StoreSettings,
+    BackstageSource, IndexSettings, SearchLocation, SourceKind, SourceSection, SourceSettings, StoreSection,
+    StoreSettings,
 };
 pub use store::{Backend, SourceRecord, Store};
 

@@ -148,7 +148,8 @@ impl Index {
             RemoteChanges::Delta { upserts, removed } => (upserts, removed),
         };
         report.files_seen = upserts.len();
-        let mut deleted: HashSet<i64> = removed.iter().filter_map(|uid| by_uid.get(uid.as_str())).map(|p| p.0).collect();
+        let mut deleted: HashSet<i64> =
+            removed.iter().filter_map(|uid| by_uid.get(uid.as_str())).map(|p| p.0).collect();
         let mut ids: Vec<i64> = deleted.iter().copied().collect();
         ids.sort_unstable();
         w.delete_files(&ids).await?;
