@@ -10,7 +10,8 @@
 //! only for what changed.
 //!
 //! What Backstage says is kept: the document is validated like a file's document (JSON is
-//! YAML), but its relations are the ones Backstage served (both directions, targets as served),
+//! YAML; without `relations` and `status`, which Backstage computes and a file may not carry),
+//! but its relations are the ones Backstage served (both directions, targets as served),
 //! its `status.items` become findings (`BS0801`), and its page is added to its links. A source
 //! that fails keeps its last good entities and is marked stale ([`Index::remote_failed`]).
 
@@ -298,11 +299,25 @@ fn path_of(e: &RemoteEntity, base: &str) -> String {
     }
 }
 
+/// The document without `relations` and `status`: Backstage computes them and serves them on
+/// every entity, but refuses them in a file (`BS0301`), and they are kept apart (relation rows,
+/// findings). A document that is not a JSON object is validated as it is (and fails).
+fn without_computed_fields(document: &str) -> Cow<'_, str> {
+    match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(document) {
+        Ok(mut map) if map.contains_key("relations") || map.contains_key("status") => {
+            map.remove("relations");
+            map.remove("status");
+            serde_json::to_string(&map).map_or(Cow::Borrowed(document), Cow::Owned)
+        }
+        Ok(_) | Err(_) => Cow::Borrowed(document),
+    }
+}
+
 /// Validates a served document like a file's and turns it into rows, keeping what Backstage
 /// said: its relations, its status, its page. Runs on a rayon thread.
 fn parse_remote(e: RemoteEntity, base: &str, levels: Option<&LintLevels>) -> Parsed {
     let path = path_of(&e, base);
-    let parsed = parse_file(Arc::from(path.as_str()), &e.document);
+    let parsed = parse_file(Arc::from(path.as_str()), &without_computed_fields(&e.document));
     let mut findings = parsed.findings.clone();
     if let Some(levels) = levels {
         levels.apply(&mut findings);
