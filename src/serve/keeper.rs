@@ -13,7 +13,8 @@
 //! [`keep_current`] re-indexes: once at start, the changed paths whenever a watched directory
 //! source changes (debounced; `Index::update_files` walks nothing, so a one-file edit costs
 //! milliseconds even at 100,000 entities), and every `refresh` for all sources (git sources have nothing to watch; the
-//! incremental indexer makes a run with no changes cheap). Core's indexer takes the store's
+//! incremental indexer makes a run with no changes cheap; Backstage sources are refreshed by
+//! etag after the file sources, see `crate::backstage`). Core's indexer takes the store's
 //! indexing lock (a lock file beside SQLite, an advisory lock on PostgreSQL) without waiting:
 //! when another replica is indexing, this one skips the run and reads the result from the shared
 //! store like any reader.
