@@ -116,12 +116,13 @@ fn prerequisites(backend_dir: &Path) -> bool {
 /// Component `n`: owned by a group (every seventh by a user), depending on earlier components;
 /// one depends on a resource no file defines (Backstage serves the relation anyway).
 fn component(n: usize, description: &str) -> String {
-    let owner = if n % 7 == 0 { format!("user:user-{}", n % USERS) } else { format!("group:team-{}", n % GROUPS) };
+    let owner =
+        if n.is_multiple_of(7) { format!("user:user-{}", n % USERS) } else { format!("group:team-{}", n % GROUPS) };
     let mut deps = Vec::new();
-    if n % 5 != 0 {
+    if !n.is_multiple_of(5) {
         deps.push(format!("component:svc-{}", n - 1));
     }
-    if n % 3 == 0 && n > 0 {
+    if n.is_multiple_of(3) && n > 0 {
         deps.push(format!("component:svc-{}", n / 2));
     }
     if n == 17 {
