@@ -133,7 +133,10 @@ impl Index {
         let mut w = self.store().begin().await?;
         w.defer_indexes_if_empty().await?;
         let source_id = w.upsert_source(&settings.name, KIND, &settings.location(), position).await?;
-        let prior = w.prior_files(source_id).await?;
+        // A refresh that found nothing changed only marks the source fresh: no file rows read.
+        let nothing =
+            matches!(&changes, RemoteChanges::Delta { upserts, removed } if upserts.is_empty() && removed.is_empty());
+        let prior = if nothing { HashMap::new() } else { w.prior_files(source_id).await? };
         // uid → (file id, etag, path).
         let by_uid: HashMap<&str, (i64, &str, &str)> = prior
             .iter()
