@@ -39,8 +39,12 @@ if ! postgres_up; then
 fi
 if postgres_up; then echo "PostgreSQL is up"; else echo "PostgreSQL is NOT reachable (tests fail when CI is set)"; fi
 
-step "npm packages (Backstage's reference implementation; the VS Code extension)"
+step "npm packages (Backstage's reference implementation, a real Backstage backend; the VS Code extension)"
 npm ci --prefix tests/differential --no-audit --no-fund --loglevel=error
+# tests/backstage_source.rs runs this backend (catalog plugin, on the PostgreSQL above); psql
+# drops the database each run creates.
+npm ci --prefix tests/backstage --no-audit --no-fund --loglevel=error
+command -v psql >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql-client >/dev/null; }
 npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
 
 step "Rust: the workspace's tests (tests/image.rs builds and runs the container image)"

@@ -6,6 +6,7 @@
 
 #![allow(unreachable_pub, reason = "a binary has no public API; `pub` marks what sibling modules use")]
 
+mod backstage;
 mod cli;
 mod config;
 mod oncall;

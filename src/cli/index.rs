@@ -74,9 +74,14 @@ pub async fn run_with_progress(
         Phase::Reading => tick.set_message(format!("{}: {} files, {} parsed", p.source, p.files_seen, p.files_parsed)),
         Phase::Search => tick.set_message("committed; updating search"),
     }));
+    let all = sources.unwrap_or(&index.settings().sources);
     let result = match sources {
         Some(s) => index.index_sources(s, &options).await,
         None => index.index(&options).await,
+    };
+    let result = match result {
+        Ok(report) => crate::backstage::sync_all(index, all, &options).await.map(|remote| merge(report, remote)),
+        Err(e) => Err(e),
     };
     bar.finish_and_clear();
     Ok(result?)
@@ -103,6 +108,18 @@ fn no_catalog(global: &GlobalArgs) -> anyhow::Error {
          then run `backline index`; or index a directory once with `backline index <directory>`.\n\
          See docs/configuration.md."
     )
+}
+
+/// One report for a run of the file sources followed by the Backstage sources' own runs.
+fn merge(mut report: IndexReport, remote: Vec<IndexReport>) -> IndexReport {
+    for r in remote {
+        report.sources.extend(r.sources);
+        report.changed_entities += r.changed_entities;
+        report.generation = report.generation.max(r.generation);
+        report.store_time += r.store_time;
+        report.search_time += r.search_time;
+    }
+    report
 }
 
 /// Opens the index, ready to answer: refuses to answer from nothing ([`no_catalog`]), indexes

@@ -62,7 +62,7 @@ pub fn project_settings(path: &Path) -> anyhow::Result<Value> {
     } else {
         catalogs.extend(settings.sources.iter().filter_map(|s| match &s.kind {
             SourceKind::Dir { path } => Some(path.display().to_string()),
-            SourceKind::Git { .. } | SourceKind::RemoteGit(_) => None,
+            SourceKind::Git { .. } | SourceKind::RemoteGit(_) | SourceKind::Backstage(_) => None,
         }));
     }
     let lints: serde_json::Map<String, Value> = config

@@ -13,7 +13,8 @@
 //! [`keep_current`] re-indexes: once at start, the changed paths whenever a watched directory
 //! source changes (debounced; `Index::update_files` walks nothing, so a one-file edit costs
 //! milliseconds even at 100,000 entities), and every `refresh` for all sources (git sources have nothing to watch; the
-//! incremental indexer makes a run with no changes cheap). Core's indexer takes the store's
+//! incremental indexer makes a run with no changes cheap; Backstage sources are refreshed by
+//! etag after the file sources, see `crate::backstage`). Core's indexer takes the store's
 //! indexing lock (a lock file beside SQLite, an advisory lock on PostgreSQL) without waiting:
 //! when another replica is indexing, this one skips the run and reads the result from the shared
 //! store like any reader.
@@ -238,7 +239,21 @@ async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) ->
         progress: None,
     };
     let started = Instant::now();
-    let result = index.index_sources(sources, &run).await;
+    let mut result = index.index_sources(sources, &run).await;
+    // Backstage sources: a refresh that asks Backstage only for what changed since the store's
+    // snapshot; a failure marks the source stale, the other sources keep their run.
+    if let Ok(report) = &mut result {
+        match crate::backstage::sync_all(index, sources, &run).await {
+            Ok(remote) => {
+                for r in remote {
+                    report.sources.extend(r.sources);
+                    report.changed_entities += r.changed_entities;
+                    report.generation = report.generation.max(r.generation);
+                }
+            }
+            Err(e) => result = Err(e),
+        }
+    }
     let outcome = match &result {
         Ok(_) => RunOutcome::Ok,
         Err(IndexError::Busy) => RunOutcome::Busy,
@@ -336,7 +351,7 @@ fn watch(
         .iter()
         .filter_map(|s| match &s.kind {
             SourceKind::Dir { path } => Some((s.name.clone(), path.clone())),
-            SourceKind::Git { .. } | SourceKind::RemoteGit(_) => None,
+            SourceKind::Git { .. } | SourceKind::RemoteGit(_) | SourceKind::Backstage(_) => None,
         })
         .collect();
     if dirs.is_empty() {

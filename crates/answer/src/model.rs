@@ -127,7 +127,8 @@ pub enum AnswerBody {
 pub struct SourceLocation {
     /// The `[[source]]` name from `backline.toml`.
     pub source: String,
-    /// Path relative to the source root (for git sources: the path in the tree).
+    /// Path relative to the source root (for git sources: the path in the tree; for Backstage
+    /// sources: the entity's page in the Backstage frontend, or the catalog API URL serving it).
     pub file: String,
     /// 1-based line of the entity's `metadata.name` (or of the finding).
     pub line: u32,
@@ -136,6 +137,18 @@ pub struct SourceLocation {
     /// True when the source's latest index run failed and this is its last good state.
     #[serde(default)]
     pub stale: bool,
+}
+
+impl SourceLocation {
+    /// `file:line`, or the URL alone when the file is a web page (an entity a running Backstage
+    /// serves is "defined" at its entity page, where a line number means nothing).
+    pub fn display(&self) -> String {
+        if self.file.starts_with("https://") || self.file.starts_with("http://") {
+            self.file.clone()
+        } else {
+            format!("{}:{}", self.file, self.line)
+        }
+    }
 }
 
 /// A source whose latest index run failed.

@@ -28,7 +28,7 @@ fn kind_phrase(e: &EntitySummary) -> String {
 }
 
 fn at(loc: &SourceLocation) -> String {
-    format!("{}:{}", loc.file, loc.line)
+    loc.display()
 }
 
 /// " (its file has an error at x.yaml:12: ...)" for invalid entities.

@@ -1,8 +1,9 @@
-//! The `[backstage]` configuration section and its token variable, resolved into what a
-//! [`crate::Backstage`] client needs.
+//! The settings of one Backstage backend and its token variable, resolved into what a
+//! [`crate::Backstage`] client needs. In `backline.toml` a `[[source]]` with `backstage = …`
+//! carries the connection settings; the binary builds a [`BackstageSection`] from it. All the
+//! settings, as this type reads them:
 //!
 //! ```toml
-//! [backstage]
 //! base_url = "https://backstage.example.com"      # the backend (`backend.baseUrl`)
 //! frontend_url = "https://backstage.example.com"  # the app (`app.baseUrl`), for entity page links
 //! token_env = "BACKLINE_BACKSTAGE_TOKEN"          # the default
@@ -37,7 +38,7 @@ const DEFAULT_MAX_RETRIES: u32 = 4;
 const DEFAULT_RETRY_BASE_MS: u64 = 500;
 const DEFAULT_MAX_RETRY_AFTER_SECS: u64 = 120;
 
-/// The `[backstage]` section as written; the binary owns the file and hands this over.
+/// One backend's settings as written; the binary builds it from a `[[source]]` with `backstage = …`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BackstageSection {
@@ -89,11 +90,11 @@ pub enum ConfigError {
     /// not quoted, it may be a real token pasted with a stray character.
     #[error("the Backstage token in {env_var} is not one Backstage accepts ({why})")]
     BadToken { env_var: String, why: &'static str },
-    #[error("[backstage] {what} `{url}` is not an http(s) URL")]
+    #[error("the Backstage {what} `{url}` is not an http(s) URL")]
     BadUrl { what: &'static str, url: String },
-    #[error("[backstage] {what} must be at least 1")]
+    #[error("the Backstage setting {what} must be at least 1")]
     Zero { what: &'static str },
-    #[error("[backstage] filter `{filter}` is not `key=value[,key=value…]`")]
+    #[error("the Backstage filter `{filter}` is not `key=value[,key=value…]`")]
     BadFilter { filter: String },
 }
 

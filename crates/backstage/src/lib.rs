@@ -1,8 +1,8 @@
 //! A running Backstage's catalog as a source for Backline: users and groups from org providers,
 //! components from discovery, everything Backstage knows beyond the files.
 //!
-//! - [`BackstageSection`] is the `[backstage]` configuration, resolved with the environment into
-//!   a [`BackstageConfig`] (the static token held in a [`Token`] that never prints);
+//! - [`BackstageSection`] is one backend's settings (a `[[source]]` with `backstage = …`),
+//!   resolved with the environment into a [`BackstageConfig`] (the static token held in a [`Token`] that never prints);
 //! - [`Backstage::full_sync`] reads the whole catalog by cursor paging, gzip on the wire,
 //!   `Location` entities left out;
 //! - [`Backstage::refresh`] lists only uids and etags, diffs them against the previous

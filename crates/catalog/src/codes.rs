@@ -458,6 +458,24 @@ spec:
 ## Fix
 Correct the path, or set `presence: optional` if the target may legitimately be absent.";
 
+    BackstageProcessing = "BS0801", "backstage-processing-error", Error, None,
+        "A running Backstage reports a processing error for this entity",
+"## What it checks
+Nothing in a file: this is what a running Backstage (a `backstage` source) says about an entity
+it serves, from the entity's `status.items`.
+
+## Why
+Backstage keeps serving the last good version of an entity whose processing now fails (a
+Location target that disappeared, a file that no longer parses), and says so only in its status.
+Answers built on that entity may be out of date.
+
+## Example
+`NotFoundError: file /srv/catalog/extra.yaml does not exist` on a component whose file was moved.
+
+## Fix
+Fix what Backstage names (usually the entity's file or its Location), then let Backstage
+re-process it (`POST /api/catalog/refresh`, or wait for its processing interval).";
+
     UnknownReference = "BL0101", "unknown-reference", Warning, None,
         "A reference points at an entity that exists nowhere in the catalog",
 "## What it checks

@@ -39,7 +39,7 @@ use backline_catalog::text::{LineIndex, TextRange};
 use backline_catalog::validate::parse_file_with;
 
 /// Files handed to the parser at once.
-const CHUNK: usize = 512;
+pub(crate) const CHUNK: usize = 512;
 /// Runs that change at least this many entities refresh the planner's statistics.
 const ANALYZE_AFTER: usize = 1_000;
 
@@ -216,6 +216,7 @@ async fn open_source(source: &SourceSettings) -> Result<Result<OpenSource, Strin
                 Err(format!("{} does not exist", path.display()))
             }
         }
+        SourceKind::Backstage(b) => Err(format!("{} is a Backstage backend, read with Index::apply_remote", b.url)),
         SourceKind::Git { repo, rev, paths } => {
             let (repo, rev) = (repo.clone(), rev.clone());
             match tokio::task::spawn_blocking(move || GitFs::open(&repo, &rev))
@@ -276,6 +277,9 @@ pub(crate) async fn run(
         let kind = match source.kind {
             SourceKind::Dir { .. } => "dir",
             SourceKind::Git { .. } | SourceKind::RemoteGit(_) => "git",
+            // Fetched by the binary and applied with `Index::apply_remote`; a file run leaves
+            // its rows and status alone.
+            SourceKind::Backstage(_) => continue,
         };
         let source_id = w.upsert_source(&source.name, kind, &source.location(), position as i64).await?;
         let mut source_report = SourceReport { name: source.name.clone(), ..SourceReport::default() };
@@ -832,7 +836,7 @@ fn doc_of(parsed: &ParsedFile, offset: u32) -> Option<i64> {
 }
 
 /// Rows for the entities of a parsed file, and its findings placed on their documents.
-fn rows_of(parsed: &ParsedFile, findings: &[Finding]) -> (Vec<EntityRow>, Vec<FindingRow>) {
+pub(crate) fn rows_of(parsed: &ParsedFile, findings: &[Finding]) -> (Vec<EntityRow>, Vec<FindingRow>) {
     let li: &LineIndex = &parsed.line_index;
     let mut finding_rows = Vec::with_capacity(findings.len());
     // Per document: (errors, warnings, first error).
@@ -908,7 +912,11 @@ fn rows_of(parsed: &ParsedFile, findings: &[Finding]) -> (Vec<EntityRow>, Vec<Fi
             warning_count: warnings,
             first_error,
             document,
-            relations: e.relations().iter().map(|r| (r.source.canonical(), r.kind, r.target.canonical())).collect(),
+            relations: e
+                .relations()
+                .iter()
+                .map(|r| (r.source.canonical(), std::borrow::Cow::Borrowed(r.kind), r.target.canonical()))
+                .collect(),
         });
     }
     (rows, finding_rows)

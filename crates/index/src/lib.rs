@@ -19,6 +19,7 @@ mod ask;
 pub mod indexer;
 pub mod migrate;
 pub mod query;
+pub mod remote;
 pub mod remote_git;
 pub mod search;
 pub mod settings;
@@ -32,7 +33,8 @@ use std::time::{Duration, Instant};
 pub use indexer::{IndexReport, Phase, Progress, ProgressFn, RunOptions, SourceReport};
 pub use search::SearchIndex;
 pub use settings::{
-    IndexSettings, SearchLocation, SourceKind, SourceSection, SourceSettings, StoreSection, StoreSettings,
+    BackstageSource, IndexSettings, SearchLocation, SourceKind, SourceSection, SourceSettings, StoreSection,
+    StoreSettings,
 };
 pub use store::{Backend, SourceRecord, Store};
 

@@ -7,9 +7,10 @@
 //!
 //! Environment variables win over the file, so secrets (a PostgreSQL password in the URL) need
 //! not be written into it: `BACKLINE_STORE_URL`, `BACKLINE_STORE_SEARCH`, and per source
-//! `BACKLINE_SOURCE_<NAME>_PATH`, `_GIT`, `_REV`, `_MIRROR` (name upper-cased, `-` and `.` as
-//! `_`). A remote git source's HTTPS token comes only from the environment
-//! (`BACKLINE_SOURCE_<NAME>_TOKEN`, with `_TOKEN_USER`), never from the file.
+//! `BACKLINE_SOURCE_<NAME>_PATH`, `_GIT`, `_REV`, `_MIRROR`, `_BACKSTAGE` (name upper-cased, `-`
+//! and `.` as `_`). A remote git source's HTTPS token comes only from the environment
+//! (`BACKLINE_SOURCE_<NAME>_TOKEN`, with `_TOKEN_USER`), never from the file; a Backstage
+//! source's token neither: `token_env` names the variable.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -77,6 +78,27 @@ pub enum SourceKind {
     Git { repo: PathBuf, rev: String, paths: Vec<String> },
     /// A remote git repository, fetched into a bare mirror and read like a local one.
     RemoteGit(RemoteGit),
+    /// A running Backstage's catalog. The index does no HTTP: the binary fetches it and hands
+    /// the entities over with [`crate::Index::apply_remote`].
+    Backstage(BackstageSource),
+}
+
+/// Where a Backstage source is and how to read it: plain settings, turned into a client by the
+/// binary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackstageSource {
+    /// The backend's base URL (`backend.baseUrl`).
+    pub url: String,
+    /// The frontend's base URL (`app.baseUrl`), for links to entity pages.
+    pub frontend_url: Option<String>,
+    /// The variable holding the static token (the client's default when `None`).
+    pub token_env: Option<String>,
+    /// Backstage filter sets (`kind=user,metadata.namespace=default`); empty: everything.
+    pub filter: Vec<String>,
+    /// Entities per page of a full sync.
+    pub page_size: Option<u32>,
+    /// Per request, connection to last byte.
+    pub timeout_ms: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,6 +161,7 @@ impl SourceSettings {
             SourceKind::Dir { path } => path.display().to_string(),
             SourceKind::Git { repo, rev, .. } => format!("{}@{rev}", repo.display()),
             SourceKind::RemoteGit(remote) => remote.location(),
+            SourceKind::Backstage(b) => b.url.clone(),
         }
     }
 }
@@ -169,6 +192,19 @@ pub struct SourceSection {
     /// For git sources: where in the tree to start (default: the whole tree).
     #[serde(default)]
     paths: Vec<String>,
+    /// A running Backstage backend's base URL.
+    backstage: Option<String>,
+    /// For Backstage sources: the frontend's base URL, for entity page links.
+    frontend_url: Option<String>,
+    /// For Backstage sources: the environment variable holding the static token.
+    token_env: Option<String>,
+    /// For Backstage sources: filter sets, each `key=value[,key=value…]`.
+    #[serde(default)]
+    filter: Vec<String>,
+    /// For Backstage sources: entities per page of a full sync.
+    page_size: Option<u32>,
+    /// For Backstage sources: per request timeout in milliseconds.
+    timeout_ms: Option<u64>,
     #[serde(default = "yes")]
     follow_locations: bool,
     /// `required` (default) or `optional`, as Backstage's Location `presence`.
@@ -281,24 +317,28 @@ impl IndexSettings {
             let git = env.var(&format!("BACKLINE_SOURCE_{key}_GIT")).or(raw.git);
             let rev = env.var(&format!("BACKLINE_SOURCE_{key}_REV")).or(raw.rev);
             let mirror = env.var(&format!("BACKLINE_SOURCE_{key}_MIRROR")).or(raw.mirror);
+            let backstage = env.var(&format!("BACKLINE_SOURCE_{key}_BACKSTAGE")).or(raw.backstage);
+            let fail = |message: &str| SettingsError::Source { index, message: message.to_owned() };
             let is_remote = git.as_deref().is_some_and(remote_git::is_remote_url);
             if !is_remote && (mirror.is_some() || raw.shallow.is_some() || raw.timeout_secs.is_some()) {
-                return Err(SettingsError::Source {
-                    index,
-                    message: "`mirror`, `shallow` and `timeout_secs` only apply to remote `git` URLs".into(),
-                });
+                return Err(fail("`mirror`, `shallow` and `timeout_secs` only apply to remote `git` URLs"));
             }
-            let kind = match (path, git) {
-                (Some(path), None) => {
-                    if rev.is_some() {
-                        return Err(SettingsError::Source {
-                            index,
-                            message: "`rev` only applies to `git` sources".into(),
-                        });
-                    }
-                    SourceKind::Dir { path: resolve(base, &path) }
-                }
-                (None, Some(url)) if is_remote => {
+            let backstage_only = raw.frontend_url.is_some()
+                || raw.token_env.is_some()
+                || !raw.filter.is_empty()
+                || raw.page_size.is_some()
+                || raw.timeout_ms.is_some();
+            if backstage.is_none() && backstage_only {
+                return Err(fail(
+                    "`frontend_url`, `token_env`, `filter`, `page_size` and `timeout_ms` only apply to `backstage` sources",
+                ));
+            }
+            if (rev.is_some() || !raw.paths.is_empty()) && git.is_none() {
+                return Err(fail("`rev` and `paths` only apply to `git` sources"));
+            }
+            let kind = match (path, git, backstage) {
+                (Some(path), None, None) => SourceKind::Dir { path: resolve(base, &path) },
+                (None, Some(url), None) if is_remote => {
                     let token = env.var(&format!("BACKLINE_SOURCE_{key}_TOKEN"));
                     let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
                     if token.is_some() && scheme != "https" && scheme != "http" {
@@ -326,23 +366,25 @@ impl IndexSettings {
                             .map_or(remote_git::DEFAULT_TIMEOUT, |s| std::time::Duration::from_secs(s.max(1))),
                     })
                 }
-                (None, Some(repo)) => SourceKind::Git {
+                (None, Some(repo), None) => SourceKind::Git {
                     repo: resolve(base, &repo),
                     rev: rev.unwrap_or_else(|| "HEAD".to_owned()),
                     paths: raw.paths,
                 },
-                (Some(_), Some(_)) => {
-                    return Err(SettingsError::Source {
-                        index,
-                        message: "give either `path` or `git`, not both".into(),
-                    });
+                (None, None, Some(url)) => SourceKind::Backstage(BackstageSource {
+                    url,
+                    frontend_url: raw.frontend_url,
+                    token_env: raw.token_env,
+                    filter: raw.filter,
+                    page_size: raw.page_size,
+                    timeout_ms: raw.timeout_ms,
+                }),
+                (None, None, None) => {
+                    return Err(fail(
+                        "a source needs `path = \"<directory>\"`, `git = \"<repository>\"` or `backstage = \"<backend URL>\"`",
+                    ));
                 }
-                (None, None) => {
-                    return Err(SettingsError::Source {
-                        index,
-                        message: "a source needs `path = \"<directory>\"` or `git = \"<repository>\"`".into(),
-                    });
-                }
+                _ => return Err(fail("give one of `path`, `git` or `backstage`, not several")),
             };
             let required = match raw.presence.as_deref() {
                 None | Some("required") => true,
@@ -498,6 +540,29 @@ timeout_secs = 5
     }
 
     #[test]
+    fn backstage_sources() {
+        let toml = r#"
+[[source]]
+name = "portal"
+backstage = "https://backstage.example.com"
+frontend_url = "https://portal.example.com"
+token_env = "PORTAL_TOKEN"
+filter = ["kind=user"]
+presence = "optional"
+"#;
+        let s = settings(toml, &[]).unwrap();
+        let SourceKind::Backstage(b) = &s.sources[0].kind else { panic!("{:?}", s.sources[0].kind) };
+        assert_eq!(b.url, "https://backstage.example.com");
+        assert_eq!(b.frontend_url.as_deref(), Some("https://portal.example.com"));
+        assert_eq!(b.token_env.as_deref(), Some("PORTAL_TOKEN"));
+        assert_eq!(b.filter, ["kind=user"]);
+        assert_eq!(s.sources[0].location(), "https://backstage.example.com");
+        assert!(!s.sources[0].required);
+        let s = settings(toml, &[("BACKLINE_SOURCE_PORTAL_BACKSTAGE", "http://127.0.0.1:7007")]).unwrap();
+        assert!(matches!(&s.sources[0].kind, SourceKind::Backstage(b) if b.url == "http://127.0.0.1:7007"));
+    }
+
+    #[test]
     fn errors() {
         let bad = [
             "[[source]]\nname = \"a\"",
@@ -506,6 +571,9 @@ timeout_secs = 5
             "[[source]]\nname = \"a\"\npath = \"x\"\nrev = \"main\"",
             "[[source]]\nname = \"a\"\npath = \"x\"\npresence = \"maybe\"",
             "[[source]]\nname = \"a\"\npath = \"x\"\ncolour = 1",
+            "[[source]]\nname = \"a\"\npath = \"x\"\nbackstage = \"http://bs\"",
+            "[[source]]\nname = \"a\"\npath = \"x\"\ntoken_env = \"T\"",
+            "[[source]]\nname = \"a\"\nbackstage = \"http://bs\"\nrev = \"main\"",
             "[store]\nurl = \"mysql://x\"",
         ];
         for toml in bad {

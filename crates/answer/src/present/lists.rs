@@ -114,12 +114,7 @@ pub(super) fn health(c: &mut Card, a: &HealthAnswer) {
         "Files with errors",
         a.file_findings
             .iter()
-            .map(|f| {
-                Text::new()
-                    .code(cut(&format!("{}:{}", f.location.file, f.location.line), 120))
-                    .plain(" ")
-                    .code(cut(&f.code, 12))
-            })
+            .map(|f| Text::new().code(cut(&f.location.display(), 120)).plain(" ").code(cut(&f.code, 12)))
             .collect(),
     );
 }

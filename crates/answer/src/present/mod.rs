@@ -154,7 +154,7 @@ pub fn facts(e: &EntitySummary) -> String {
 pub fn where_defined(e: &EntitySummary) -> String {
     e.defined_at
         .as_ref()
-        .map(|at| format!("defined in {}:{} ({})", cut(&at.file, 200), at.line, cut(&at.source, 60)))
+        .map(|at| format!("defined in {} ({})", cut(&at.display(), 200), cut(&at.source, 60)))
         .unwrap_or_default()
 }
 
@@ -182,7 +182,7 @@ fn findings(c: &mut Card, findings: &[FindingSummary]) {
                 .plain(format!("{} error{}: ", errors.len(), plural(errors.len(), "", "s")))
                 .code(cut(&first.code, 20))
                 .plain(format!(" {} at ", cut(first.message.trim(), 300)))
-                .code(cut(&format!("{}:{}", first.location.file, first.location.line), 200)),
+                .code(cut(&first.location.display(), 200)),
         });
     }
 }

@@ -198,8 +198,9 @@ pub(crate) struct EntityRow {
     pub warning_count: i64,
     pub first_error: Option<StoredFinding>,
     pub document: String,
-    /// `(source, type, target)`, canonical refs.
-    pub relations: Vec<(String, &'static str, String)>,
+    /// `(source, type, target)`, canonical refs. The type is the catalog's static name for
+    /// relations emitted from files, and owned for those a running Backstage served.
+    pub relations: Vec<(String, std::borrow::Cow<'static, str>, String)>,
 }
 
 /// An entity's rows, encoded for the store but for their `file_id` (known only when written):
@@ -221,7 +222,7 @@ impl EntityRow {
         let d = e.doc_index;
         let mut relations = Vec::with_capacity(e.relations.len() * 5);
         for (source, kind, target) in e.relations {
-            relations.extend([Val::I(d), source.into(), kind.into(), target.into(), Val::B(true)]);
+            relations.extend([Val::I(d), source.into(), Val::S(kind.into_owned()), target.into(), Val::B(true)]);
         }
         let mut tags = Vec::with_capacity(e.tags.len() * 2);
         for t in &e.tags {

@@ -90,6 +90,7 @@ mod batch;
 mod filter;
 mod health;
 mod read;
+mod remote;
 mod sync;
 mod write;
 
