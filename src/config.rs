@@ -1,7 +1,7 @@
 //! `backline.toml`, the whole file: the binary owns its model and hands each library crate its
 //! own section, typed by that crate (`[lints]` to the catalog's lint levels, `[store]` and
 //! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
-//! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups).
+//! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups, `[[migration]]` to the index).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
@@ -13,6 +13,7 @@ use backline_bot::platforms::ChatSections;
 use backline_bot::slack::SlackSection;
 use backline_catalog::discover::LocationsSection;
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
+use backline_index::migration::{Migration, MigrationSection};
 use backline_index::settings::{Env, SettingsError};
 use backline_index::{IndexSettings, SourceSection, StoreSection};
 use backline_oncall::OnCallSection;
@@ -46,6 +47,9 @@ pub struct Config {
     /// PagerDuty and Opsgenie accounts: who is on call now, in ownership and contact answers.
     #[serde(default)]
     pub oncall: Option<OnCallSection>,
+    /// Migrations whose progress the index records and answers report.
+    #[serde(default, rename = "migration")]
+    pub migrations: Vec<MigrationSection>,
 }
 
 impl Config {
@@ -65,7 +69,9 @@ impl Config {
 
     /// The index settings, relative paths resolved against `base` (the file's directory).
     pub fn index_settings(&self, base: &std::path::Path, env: &dyn Env) -> Result<IndexSettings, SettingsError> {
-        IndexSettings::from_sections(self.store.as_ref(), &self.sources, base, env)
+        let mut settings = IndexSettings::from_sections(self.store.as_ref(), &self.sources, base, env)?;
+        settings.migrations = Migration::from_sections(&self.migrations)?;
+        Ok(settings)
     }
 
     pub fn chat_sections(&self) -> ChatSections<'_> {

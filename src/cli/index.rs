@@ -143,6 +143,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             prune: !adhoc && !args.keep_unconfigured,
             lint_levels: Some(config.lint_levels()?),
             progress: None,
+            migration_day: None,
         };
         let report = match run_with_progress(&index, None, options).await {
             Ok(r) => r,

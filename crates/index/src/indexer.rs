@@ -74,6 +74,9 @@ pub struct RunOptions {
     /// Lint levels from `[lints]`, applied to stored findings.
     pub lint_levels: Option<LintLevels>,
     pub progress: Option<ProgressFn>,
+    /// The day (since the Unix epoch, UTC) the run records migration progress under; today
+    /// when `None`. Set to replay history (tests, back-filling from old revisions).
+    pub migration_day: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -275,6 +278,7 @@ pub(crate) async fn run(
             }
         }
     }
+    w.record_migrations(index.migrations(), options.migration_day.unwrap_or_else(crate::migration::today), super::now());
     let (generation, touched) = w.commit().await?;
     index.invalidate();
     if touched.len() >= ANALYZE_AFTER {
@@ -405,6 +409,7 @@ pub(crate) async fn update(
     report.files_deleted = gone.len();
     w.delete_files(&gone).await?;
     w.source_status(source_id, super::now(), None, None).await?;
+    w.record_migrations(index.migrations(), options.migration_day.unwrap_or_else(crate::migration::today), super::now());
     let (generation, touched) = w.commit().await?;
     index.invalidate();
     let mut out = IndexReport {

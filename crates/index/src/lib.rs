@@ -6,6 +6,7 @@
 //! - [`store`]: SQLite or PostgreSQL through sqlx; [`migrate`] applies the schema.
 //! - [`indexer`]: one run = one transaction; only files whose content changed are parsed.
 //! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
+//! - [`migration`]: `[[migration]]`, whose progress every run records and answers report.
 //!
 //! Concurrency: one indexer at a time per store ([`IndexLock`]: a lock file next to a SQLite
 //! database, an advisory lock on PostgreSQL, so several instances can share one catalog); a
@@ -17,6 +18,7 @@
 mod ask;
 pub mod indexer;
 pub mod migrate;
+pub mod migration;
 pub mod query;
 pub mod search;
 pub mod settings;
@@ -155,7 +157,14 @@ impl Index {
         };
         let store_id = store.store_id().await?;
         let mut index =
-            Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
+            Index {
+            store,
+            search,
+            settings,
+            store_id,
+            last_sync: Mutex::new(None),
+            stale: Mutex::new(None),
+        };
         if index.store.is_read_only() && !index.search_is_current().await? {
             // It could never be caught up: its directory cannot be written either.
             index.search = SearchIndex::open(&SearchLocation::Memory)?;
@@ -191,6 +200,11 @@ impl Index {
 
     pub fn settings(&self) -> &IndexSettings {
         &self.settings
+    }
+
+    /// `[[migration]]`s: recorded by every run, answered by `migration` questions.
+    pub fn migrations(&self) -> &[migration::Migration] {
+        &self.settings.migrations
     }
 
     /// Closes the store's connections.

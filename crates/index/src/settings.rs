@@ -25,6 +25,8 @@ pub enum SettingsError {
     Source { index: usize, message: String },
     #[error("two sources are named `{0}`; source names must be unique")]
     DuplicateSource(String),
+    #[error(transparent)]
+    Migration(#[from] crate::migration::MigrationError),
 }
 
 /// Where the search index lives.
@@ -115,6 +117,8 @@ impl SourceSettings {
 pub struct IndexSettings {
     pub store: StoreSettings,
     pub sources: Vec<SourceSettings>,
+    /// `[[migration]]`s, whose progress every run records.
+    pub migrations: Vec<crate::migration::Migration>,
 }
 
 /// `[store]` as written.
@@ -281,7 +285,7 @@ impl IndexSettings {
             };
             sources.push(SourceSettings { name: raw.name, kind, follow_locations: raw.follow_locations, required });
         }
-        Ok(IndexSettings { store, sources })
+        Ok(IndexSettings { store, sources, migrations: Vec::new() })
     }
 }
 
