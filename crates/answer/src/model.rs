@@ -910,8 +910,8 @@ pub struct MigrationAnswer {
     pub progress: MigrationProgress,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<MigrationBaseline>,
-    /// Teams with something in scope, furthest behind first: most remaining, then the lowest
-    /// share done, then by ref.
+    /// Teams with something done or remaining, furthest behind first: most remaining, then the
+    /// lowest share done, then by ref.
     pub teams: Vec<TeamProgress>,
 }
 
@@ -930,4 +930,43 @@ pub struct MigrationLine {
     pub baseline: Option<MigrationBaseline>,
     /// Teams with something remaining.
     pub teams_behind: u32,
+}
+
+/// What a migration's nudges post in one period: each team with work left, to its own channel,
+/// and a summary to the configured channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NudgePlan {
+    pub migration: String,
+    /// The period posts are counted in: the day, or the Monday of the week (`YYYY-MM-DD`).
+    pub period: String,
+    /// False when the migration has no `[migration.nudge]` (nothing is posted on a schedule).
+    pub scheduled: bool,
+    pub posts: Vec<NudgePost>,
+    /// Teams with work left and no Slack or Discord channel in the catalog.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<EntitySummary>,
+    /// Teams (refs) already nudged in this period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_nudged: Vec<String>,
+}
+
+/// One post of a [`NudgePlan`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NudgePost {
+    pub platform: NudgePlatform,
+    /// A Slack channel (`#payments`, `C0123ABCD`) or Discord channel id.
+    pub channel: String,
+    /// The team nudged; `None` for the summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// What is posted: the team's part of the migration, or the whole of it for the summary.
+    pub answer: Answer,
+}
+
+/// Where a nudge goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NudgePlatform {
+    Slack,
+    Discord,
 }

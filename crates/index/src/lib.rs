@@ -78,6 +78,8 @@ pub enum IndexError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no migration is called `{0}`")]
+    UnknownMigration(String),
     #[error("another `backline index` is running on this store")]
     Busy,
     #[error("the store {store} is read-only: cannot {doing}")]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use super::reach::{contact_group, merge_contacts};
 use super::{PresentOptions, code_name, lines_block, named, plural, short_name, short_ref};
 use crate::card::{Block, Card, Field, List, Sep, Text, Title, cut};
-use crate::model::{MigrationAnswer, MigrationBaseline, MigrationInfo, MigrationList, MigrationProgress, TeamProgress};
+use crate::model::{NudgePlan, NudgePlatform, MigrationAnswer, MigrationBaseline, MigrationInfo, MigrationList, MigrationProgress, TeamProgress};
 use crate::question::filter_text;
 
 /// Cells of a progress bar.
@@ -252,4 +252,36 @@ pub fn list_text(out: &mut String, l: &MigrationList) {
             let _ = writeln!(out, "  {}", change_text(&m.progress, b));
         }
     }
+}
+
+/// A nudge plan as text: each post's destination, then exactly the text it carries.
+pub fn nudge_text(plan: &NudgePlan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Nudges for migration {}, period {}{}: {} post{}.",
+        plan.migration,
+        plan.period,
+        if plan.scheduled { "" } else { " (no [migration.nudge]: not scheduled)" },
+        plan.posts.len(),
+        plural(plan.posts.len(), "", "s")
+    );
+    for p in &plan.posts {
+        let platform = match p.platform {
+            NudgePlatform::Slack => "Slack",
+            NudgePlatform::Discord => "Discord",
+        };
+        let to = p.team.as_deref().map_or_else(|| "summary".to_owned(), short_ref);
+        let _ = writeln!(out, "\n--- {platform} {} ({to}) ---", p.channel);
+        out.push_str(&crate::render::render_text(&p.answer));
+    }
+    if !plan.unreachable.is_empty() {
+        let names: Vec<String> = plan.unreachable.iter().map(|e| short_ref(&e.entity_ref)).collect();
+        let _ = writeln!(out, "\nNo channel in the catalog (not nudged): {}", names.join(", "));
+    }
+    if !plan.already_nudged.is_empty() {
+        let names: Vec<String> = plan.already_nudged.iter().map(|r| short_ref(r)).collect();
+        let _ = writeln!(out, "\nAlready nudged in this period: {}", names.join(", "));
+    }
+    out
 }

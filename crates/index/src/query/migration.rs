@@ -12,7 +12,7 @@ use backline_answer::*;
 use super::Resolved;
 use super::reach::reach_of;
 use super::summary::{missing, summary};
-use crate::migration::{Migration, day_string, today};
+use crate::migration::{Migration, NudgeEvery, day_string, today};
 use crate::store::{EntityRecord, OwnerCounts};
 use crate::{Index, IndexError};
 
@@ -195,7 +195,8 @@ impl Index {
             .unwrap_or_default();
         let mut teams: Vec<TeamProgress> = counts
             .iter()
-            .filter(|c| c.in_scope > 0)
+            // Teams whose entities match neither `todo` nor `done` have no part in it.
+            .filter(|c| c.done + c.remaining > 0)
             .map(|c| {
                 let rec = owners.get(&c.owner_ref);
                 let mut reach = Reach::default();
@@ -230,5 +231,92 @@ impl Index {
             baseline: baseline.map(|(d, c)| MigrationBaseline { day: day_string(d), progress: total(&c) }),
             teams,
         })
+    }
+}
+
+/// The nudge key of the summary post (no team ref looks like it).
+const SUMMARY_KEY: &str = "#summary";
+
+/// Where a team is nudged: its Slack channel, else its Slack notify target, else its Discord
+/// channel.
+fn nudge_channel(contacts: &[Contact]) -> Option<(NudgePlatform, String)> {
+    let find = |ch: ContactChannel| contacts.iter().find(|c| c.channel == ch).map(|c| c.value.trim().to_owned());
+    find(ContactChannel::SlackChannel)
+        .or_else(|| find(ContactChannel::SlackNotify))
+        .map(|c| (NudgePlatform::Slack, c))
+        .or_else(|| find(ContactChannel::DiscordChannel).map(|c| (NudgePlatform::Discord, c)))
+}
+
+impl Index {
+    /// What `name`'s nudges would post on `day`: one post per team with work left and a
+    /// channel, not yet nudged in the period, and the summary (when a channel is configured
+    /// and it was not posted in the period). Posts nothing: see [`Self::mark_nudged`].
+    pub async fn nudge_plan(&self, name: &str, day: i64) -> Result<NudgePlan, IndexError> {
+        let m = self.migration(name).ok_or_else(|| IndexError::UnknownMigration(name.to_owned()))?;
+        let every = m.nudge.as_ref().map_or(NudgeEvery::Weekly, |n| n.every);
+        let period = every.period(day);
+        let whole = self.migration_progress(m, None, day).await?;
+        let already = self.store().nudged(m, &period).await?;
+        let mut plan = NudgePlan {
+            migration: m.name.clone(),
+            period,
+            scheduled: m.nudge.is_some(),
+            posts: Vec::new(),
+            unreachable: Vec::new(),
+            already_nudged: Vec::new(),
+        };
+        for t in whole.teams.iter().filter(|t| t.progress.remaining > 0) {
+            let Some(owner) = &t.owner else { continue };
+            if already.contains(&owner.entity_ref) {
+                plan.already_nudged.push(owner.entity_ref.clone());
+                continue;
+            }
+            let Some((platform, channel)) = nudge_channel(&t.contacts) else {
+                plan.unreachable.push(owner.clone());
+                continue;
+            };
+            let Some(rec) = self.store().entity(&owner.entity_ref).await? else { continue };
+            let body = AnswerBody::Migration(self.migration_progress(m, Some(&rec), day).await?);
+            let query = Query::Migration { name: Some(m.name.clone()), team: Some(owner.entity_ref.clone()) };
+            let answer = self.wrap(String::new(), Some(query), body).await?;
+            plan.posts.push(NudgePost { platform, channel, team: Some(owner.entity_ref.clone()), answer });
+        }
+        let summary_channel = m.nudge.as_ref().and_then(|n| n.summary_channel.clone());
+        if let Some(channel) = summary_channel {
+            if already.contains(SUMMARY_KEY) {
+                plan.already_nudged.push(SUMMARY_KEY.to_owned());
+            } else if whole.progress.remaining > 0 {
+                // Discord channel ids are numbers; anything else names a Slack channel.
+                let platform = if channel.chars().all(|c| c.is_ascii_digit()) {
+                    NudgePlatform::Discord
+                } else {
+                    NudgePlatform::Slack
+                };
+                let query = Query::Migration { name: Some(m.name.clone()), team: None };
+                let answer = self.wrap(String::new(), Some(query), AnswerBody::Migration(whole)).await?;
+                plan.posts.push(NudgePost { platform, channel, team: None, answer });
+            }
+        }
+        Ok(plan)
+    }
+
+    /// Remembers that `post` of `plan` was posted; false when it already was in the period
+    /// (another instance posted first: do not post again).
+    pub async fn mark_nudged(&self, plan: &NudgePlan, post: &NudgePost, at: i64) -> Result<bool, IndexError> {
+        let m = self.migration(&plan.migration).ok_or_else(|| IndexError::UnknownMigration(plan.migration.clone()))?;
+        self.store().mark_nudged(m, post.team.as_deref().unwrap_or(SUMMARY_KEY), &plan.period, at).await
+    }
+
+    /// `name`'s recorded history: `(day, owner ref or "", remaining)` by day then owner, for
+    /// burn-down charts.
+    pub async fn migration_history(&self, name: &str) -> Result<Vec<(i64, String, u32)>, IndexError> {
+        let m = self.migration(name).ok_or_else(|| IndexError::UnknownMigration(name.to_owned()))?;
+        Ok(self
+            .store()
+            .migration_history(m, None, None)
+            .await?
+            .into_iter()
+            .map(|r| (r.day, r.counts.owner_ref, r.counts.remaining as u32))
+            .collect())
     }
 }
