@@ -24,6 +24,8 @@ pub async fn burn_down(index: &Index, m: &Migration) -> anyhow::Result<BurnDown>
     // A team without a row on a recorded day had nothing in scope that day: zero, not a gap.
     let teams = teams
         .into_iter()
+        // A team that never had anything left draws a line on the axis: left out.
+        .filter(|(_, points)| points.iter().any(|p| p.1 > 0))
         .map(|(owner, points)| {
             let known: BTreeMap<i64, u32> = points.into_iter().collect();
             Series {

@@ -742,6 +742,30 @@ mod tests {
     }
 
     #[test]
+    fn migration_phrasings() {
+        let m = |name: Option<&str>, team: Option<&str>| Query::Migration {
+            name: name.map(str::to_owned),
+            team: team.map(str::to_owned),
+        };
+        let cases = [
+            ("how is the python3 migration going", m(Some("python3"), None)),
+            ("how's the python3 migration doing?", m(Some("python3"), None)),
+            ("python3 migration progress", m(Some("python3"), None)),
+            ("migration python3", m(Some("python3"), None)),
+            ("migration python3 team-payments", m(Some("python3"), Some("team-payments"))),
+            ("what does team-payments still have to migrate", m(None, Some("team-payments"))),
+            ("what does team-payments still need to migrate", m(None, Some("team-payments"))),
+            ("migrations", m(None, None)),
+            ("list migrations", m(None, None)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(q(text), expected, "{text}");
+            // What buttons send back means the same.
+            assert_eq!(q(&question_for(&expected)), expected, "{text}");
+        }
+    }
+
+    #[test]
     fn phrasings() {
         let cases: Vec<(&str, Query)> = vec![
             ("who owns payments-api", owner("payments-api")),

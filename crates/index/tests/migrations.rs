@@ -43,9 +43,9 @@ fn service(name: &str, owner: &str, tag: &str) -> String {
 
 /// The services and their Python, as a list of (name, owner, tag).
 fn write_services(root: &std::path::Path, services: &[(&str, &str, &str)]) {
-    let mut files = vec![("groups.yaml".to_owned(), GROUPS.to_owned())];
+    let mut files = vec![("groups/catalog-info.yaml".to_owned(), GROUPS.to_owned())];
     for (name, owner, tag) in services {
-        files.push((format!("{name}.yaml"), service(name, owner, tag)));
+        files.push((format!("{name}/catalog-info.yaml"), service(name, owner, tag)));
     }
     let refs: Vec<(&str, &str)> = files.iter().map(|(p, c)| (p.as_str(), c.as_str())).collect();
     write_tree(root, &refs);
@@ -180,20 +180,21 @@ async fn nudges_once_per_period_to_teams_with_work_left(db: Db) {
         plan.posts.iter().map(|p| (p.platform, p.channel.as_str(), p.team.as_deref())).collect();
     assert_eq!(
         posts,
+        // Furthest behind first: team-b has done nothing yet, team-a half.
         [
-            (NudgePlatform::Slack, "#team-a", Some("group:default/team-a")),
             (NudgePlatform::Discord, "123456789012345678", Some("group:default/team-b")),
+            (NudgePlatform::Slack, "#team-a", Some("group:default/team-a")),
             (NudgePlatform::Slack, "#platform", None),
         ]
     );
     assert_eq!(plan.unreachable.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["team-c"]);
     // The team post carries the team's part only.
-    let AnswerBody::Migration(a) = &plan.posts[0].answer.body else { panic!() };
+    let AnswerBody::Migration(a) = &plan.posts[1].answer.body else { panic!() };
     assert_eq!((a.progress.remaining, a.progress.done), (1, 1));
 
     // Posted: not again in the same week, again the next week.
-    assert!(index.mark_nudged(&plan, &plan.posts[0], 1).await.unwrap());
-    assert!(!index.mark_nudged(&plan, &plan.posts[0], 2).await.unwrap());
+    assert!(index.mark_nudged(&plan, &plan.posts[1], 1).await.unwrap());
+    assert!(!index.mark_nudged(&plan, &plan.posts[1], 2).await.unwrap());
     let again = index.nudge_plan("python3", day + 2).await.unwrap();
     assert_eq!(again.already_nudged, ["group:default/team-a"]);
     assert_eq!(again.posts.len(), 2);
