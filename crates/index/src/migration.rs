@@ -283,7 +283,7 @@ mod tests {
             (&[("todo", "tag:x")], "invalid [[migration]] `#1`: name: missing"),
             (&[("name", "a"), ("scope", "python2")], "invalid [[migration]] `a`: scope: `python2` is not a filter"),
             (&[("name", "a")], "invalid [[migration]] `a`: todo: give `todo`, `done` or both"),
-            (&[("name", "a"), ("done", "tag:x"), ("due", "next week")], "invalid [[migration]] `a`: due: `next`"),
+            (&[("name", "a"), ("done", "tag:x"), ("due", "next week")], "invalid [[migration]] `a`: due: `next week` is not a date"),
         ];
         for (fields, expected) in cases {
             let e = Migration::from_sections(&[section(fields)]).unwrap_err().to_string();
