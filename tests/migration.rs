@@ -73,7 +73,10 @@ fn migration_answers_nudges_and_charts() {
     let list = json(cwd, &["migration", "--json"]);
     validate("answer.schema.json", &list);
     assert_eq!(list["body"]["type"], "migrations");
-    assert_eq!(list["body"]["migrations"][0]["progress"], serde_json::json!({"in_scope": 29, "done": 4, "remaining": 5}));
+    assert_eq!(
+        list["body"]["migrations"][0]["progress"],
+        serde_json::json!({"in_scope": 29, "done": 4, "remaining": 5})
+    );
 
     let one = json(cwd, &["migration", "python3", "--json"]);
     validate("answer.schema.json", &one);

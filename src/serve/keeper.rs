@@ -226,7 +226,13 @@ impl Default for KeeperOptions {
 
 /// Indexes `sources`; `Ok(false)` when another instance holds the lock.
 async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) -> Result<bool, IndexError> {
-    let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None, migration_day: None };
+    let run = RunOptions {
+        wait_for_lock: false,
+        prune: false,
+        lint_levels: opts.lint_levels.clone(),
+        progress: None,
+        migration_day: None,
+    };
     let started = Instant::now();
     let result = index.index_sources(sources, &run).await;
     let outcome = match &result {
@@ -278,7 +284,13 @@ async fn update(
         run(index, std::slice::from_ref(source), opts).await?;
         return Ok(());
     }
-    let run = RunOptions { wait_for_lock: false, prune: false, lint_levels: opts.lint_levels.clone(), progress: None, migration_day: None };
+    let run = RunOptions {
+        wait_for_lock: false,
+        prune: false,
+        lint_levels: opts.lint_levels.clone(),
+        progress: None,
+        migration_day: None,
+    };
     let result = index.update_files(&source.name, &paths, &run).await;
     record_freshness(index).await;
     match result {

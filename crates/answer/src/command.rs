@@ -297,7 +297,10 @@ mod tests {
         assert_eq!(q("migrations", "", None), Some(Invocation::Query(Query::Migration { name: None, team: None })));
         assert_eq!(
             q("migration", "python3  team-payments", None),
-            Some(Invocation::Query(Query::Migration { name: Some("python3".into()), team: Some("team-payments".into()) }))
+            Some(Invocation::Query(Query::Migration {
+                name: Some("python3".into()),
+                team: Some("team-payments".into())
+            }))
         );
         assert_eq!(q("WHAT-IS", "x", None), Some(Invocation::Query(Query::Describe { name: "x".into() })));
     }

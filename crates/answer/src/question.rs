@@ -594,9 +594,7 @@ fn migration_query(toks: &[Tok], i: usize) -> Query {
     let words = |ts: &[Tok]| -> Vec<String> {
         ts.iter()
             .filter(|t| {
-                t.kw.is_none()
-                    && !STOPWORDS.contains(&t.lc.as_str())
-                    && !MIGRATION_WORDS.contains(&t.lc.as_str())
+                t.kw.is_none() && !STOPWORDS.contains(&t.lc.as_str()) && !MIGRATION_WORDS.contains(&t.lc.as_str())
             })
             .map(|t| t.text.clone())
             .collect()

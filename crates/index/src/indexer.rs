@@ -278,7 +278,11 @@ pub(crate) async fn run(
             }
         }
     }
-    w.record_migrations(index.migrations(), options.migration_day.unwrap_or_else(crate::migration::today), super::now());
+    w.record_migrations(
+        index.migrations(),
+        options.migration_day.unwrap_or_else(crate::migration::today),
+        super::now(),
+    );
     let (generation, touched) = w.commit().await?;
     index.invalidate();
     if touched.len() >= ANALYZE_AFTER {
@@ -409,7 +413,11 @@ pub(crate) async fn update(
     report.files_deleted = gone.len();
     w.delete_files(&gone).await?;
     w.source_status(source_id, super::now(), None, None).await?;
-    w.record_migrations(index.migrations(), options.migration_day.unwrap_or_else(crate::migration::today), super::now());
+    w.record_migrations(
+        index.migrations(),
+        options.migration_day.unwrap_or_else(crate::migration::today),
+        super::now(),
+    );
     let (generation, touched) = w.commit().await?;
     index.invalidate();
     let mut out = IndexReport {

@@ -159,14 +159,7 @@ impl Index {
         };
         let store_id = store.store_id().await?;
         let mut index =
-            Index {
-            store,
-            search,
-            settings,
-            store_id,
-            last_sync: Mutex::new(None),
-            stale: Mutex::new(None),
-        };
+            Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
         if index.store.is_read_only() && !index.search_is_current().await? {
             // It could never be caught up: its directory cannot be written either.
             index.search = SearchIndex::open(&SearchLocation::Memory)?;

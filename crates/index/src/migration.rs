@@ -131,7 +131,9 @@ impl Migration {
         }
         let due = match s.due.as_deref() {
             None => None,
-            Some(d) => Some(parse_day(d).ok_or_else(|| err(&name, "due", &format!("`{d}` is not a date (YYYY-MM-DD)")))?),
+            Some(d) => {
+                Some(parse_day(d).ok_or_else(|| err(&name, "due", &format!("`{d}` is not a date (YYYY-MM-DD)")))?)
+            }
         };
         let nudge = match &s.nudge {
             None => None,
@@ -283,7 +285,10 @@ mod tests {
             (&[("todo", "tag:x")], "invalid [[migration]] `#1`: name: missing"),
             (&[("name", "a"), ("scope", "python2")], "invalid [[migration]] `a`: scope: `python2` is not a filter"),
             (&[("name", "a")], "invalid [[migration]] `a`: todo: give `todo`, `done` or both"),
-            (&[("name", "a"), ("done", "tag:x"), ("due", "next week")], "invalid [[migration]] `a`: due: `next week` is not a date"),
+            (
+                &[("name", "a"), ("done", "tag:x"), ("due", "next week")],
+                "invalid [[migration]] `a`: due: `next week` is not a date",
+            ),
         ];
         for (fields, expected) in cases {
             let e = Migration::from_sections(&[section(fields)]).unwrap_err().to_string();

@@ -138,11 +138,7 @@ async fn history_over_index_runs(db: Db) {
     // Furthest behind first; a team with nothing left last.
     assert_eq!(
         teams(&now),
-        [
-            ("team-a".into(), 2, 2, Some(3)),
-            ("team-b".into(), 1, 2, Some(2)),
-            ("team-c".into(), 0, 1, Some(1)),
-        ]
+        [("team-a".into(), 2, 2, Some(3)), ("team-b".into(), 1, 2, Some(2)), ("team-c".into(), 0, 1, Some(1)),]
     );
     let a = &now.teams[0];
     assert_eq!(a.remaining.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["a3", "a4"]);
@@ -169,7 +165,12 @@ async fn nudges_once_per_period_to_teams_with_work_left(db: Db) {
     t.settings.migrations = python3();
     write_services(
         &root,
-        &[("a1", "team-a", "python2"), ("b1", "team-b", "python2"), ("c1", "team-c", "python2"), ("a2", "team-a", "python3")],
+        &[
+            ("a1", "team-a", "python2"),
+            ("b1", "team-b", "python2"),
+            ("c1", "team-c", "python2"),
+            ("a2", "team-a", "python3"),
+        ],
     );
     let index = t.open().await;
     let day = parse_day("2026-11-04").unwrap();
@@ -203,7 +204,12 @@ async fn nudges_once_per_period_to_teams_with_work_left(db: Db) {
     // Team b done: never nudged again.
     write_services(
         &root,
-        &[("a1", "team-a", "python2"), ("b1", "team-b", "python3"), ("c1", "team-c", "python2"), ("a2", "team-a", "python3")],
+        &[
+            ("a1", "team-a", "python2"),
+            ("b1", "team-b", "python3"),
+            ("c1", "team-c", "python2"),
+            ("a2", "team-a", "python3"),
+        ],
     );
     run(&index, day + 7).await;
     let later = index.nudge_plan("python3", day + 7).await.unwrap();

@@ -8,7 +8,10 @@ use std::fmt::Write as _;
 use super::reach::{contact_group, merge_contacts};
 use super::{PresentOptions, code_name, lines_block, named, plural, short_name, short_ref};
 use crate::card::{Block, Card, Field, List, Sep, Text, Title, cut};
-use crate::model::{NudgePlan, NudgePlatform, MigrationAnswer, MigrationBaseline, MigrationInfo, MigrationList, MigrationProgress, TeamProgress};
+use crate::model::{
+    MigrationAnswer, MigrationBaseline, MigrationInfo, MigrationList, MigrationProgress, NudgePlan, NudgePlatform,
+    TeamProgress,
+};
 use crate::question::filter_text;
 
 /// Cells of a progress bar.
@@ -80,13 +83,9 @@ pub fn summary(a: &MigrationAnswer) -> String {
         return format!("Migration {}{who}: done ({} of {} in scope).", a.migration.name, p.done, p.in_scope);
     }
     let teams = a.teams.iter().filter(|t| t.progress.remaining > 0).count();
-    let teams = if a.team.is_some() { String::new() } else { format!(" across {teams} team{}", plural(teams, "", "s")) };
-    format!(
-        "Migration {}{who}: {}% done, {} remaining{teams}.",
-        a.migration.name,
-        p.percent(),
-        p.remaining
-    )
+    let teams =
+        if a.team.is_some() { String::new() } else { format!(" across {teams} team{}", plural(teams, "", "s")) };
+    format!("Migration {}{who}: {}% done, {} remaining{teams}.", a.migration.name, p.percent(), p.remaining)
 }
 
 /// The one-sentence summary of the list of migrations.
@@ -149,9 +148,10 @@ pub(super) fn migration(c: &mut Card, a: &MigrationAnswer, opts: &PresentOptions
             if !t.remaining.is_empty() {
                 let items: Vec<Text> = t.remaining.iter().map(code_name).collect();
                 let shown = if one_team { 50 } else { ENTITIES_PER_TEAM };
-                line = line.br().plain("   ").list(
-                    List::new(items, Sep::Comma, shown).total(t.progress.remaining as usize).max_chars(600),
-                );
+                line = line
+                    .br()
+                    .plain("   ")
+                    .list(List::new(items, Sep::Comma, shown).total(t.progress.remaining as usize).max_chars(600));
             }
             line
         })
@@ -170,18 +170,17 @@ pub(super) fn migration(c: &mut Card, a: &MigrationAnswer, opts: &PresentOptions
 pub(super) fn migrations(c: &mut Card, l: &MigrationList) {
     c.title = Some(Title { text: "Migrations".into(), url: None });
     if l.migrations.is_empty() {
-        c.blocks.push(Block::Paragraph(Text::new().plain("No migrations are configured ([[migration]] in backline.toml).")));
+        c.blocks.push(Block::Paragraph(
+            Text::new().plain("No migrations are configured ([[migration]] in backline.toml)."),
+        ));
         return;
     }
     let lines: Vec<Text> = l
         .migrations
         .iter()
         .map(|m| {
-            let mut line = Text::new()
-                .code(progress_bar(&m.progress))
-                .plain(" ")
-                .bold(cut(&m.migration.name, 80))
-                .plain(format!(
+            let mut line =
+                Text::new().code(progress_bar(&m.progress)).plain(" ").bold(cut(&m.migration.name, 80)).plain(format!(
                     " — {} remaining, {} team{} behind",
                     m.progress.remaining,
                     m.teams_behind,
@@ -212,7 +211,13 @@ pub fn text(out: &mut String, a: &MigrationAnswer) {
     if let Some(d) = &m.description {
         let _ = writeln!(out, "  {d}");
     }
-    let _ = writeln!(out, "\n  {}  {} of {} done", progress_bar(&a.progress), a.progress.done, a.progress.done + a.progress.remaining);
+    let _ = writeln!(
+        out,
+        "\n  {}  {} of {} done",
+        progress_bar(&a.progress),
+        a.progress.done,
+        a.progress.done + a.progress.remaining
+    );
     if let Some(b) = &a.baseline {
         let _ = writeln!(out, "  {}", change_text(&a.progress, b));
     }
@@ -243,7 +248,14 @@ pub fn text(out: &mut String, a: &MigrationAnswer) {
 /// The plain text of the list of migrations.
 pub fn list_text(out: &mut String, l: &MigrationList) {
     for m in &l.migrations {
-        let _ = write!(out, "\n{}  {}  {} remaining, {} teams behind", progress_bar(&m.progress), m.migration.name, m.progress.remaining, m.teams_behind);
+        let _ = write!(
+            out,
+            "\n{}  {}  {} remaining, {} teams behind",
+            progress_bar(&m.progress),
+            m.migration.name,
+            m.progress.remaining,
+            m.teams_behind
+        );
         if let Some(due) = due_text(&m.migration) {
             let _ = write!(out, ", {due}");
         }

@@ -204,8 +204,7 @@ impl Index {
                     reach_of(rec, &mut reach);
                 }
                 TeamProgress {
-                    owner: (!c.owner_ref.is_empty())
-                        .then(|| rec.map_or_else(|| missing(&c.owner_ref), summary)),
+                    owner: (!c.owner_ref.is_empty()).then(|| rec.map_or_else(|| missing(&c.owner_ref), summary)),
                     progress: progress(c),
                     remaining_before: before.get(c.owner_ref.as_str()).map(|r| *r as u32),
                     contacts: reach.contacts,
