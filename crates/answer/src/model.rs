@@ -869,7 +869,7 @@ impl MigrationProgress {
     /// Share done of what is done or remaining, in whole percent (100 when nothing is left).
     pub fn percent(&self) -> u32 {
         let total = u64::from(self.done) + u64::from(self.remaining);
-        if total == 0 { 100 } else { (u64::from(self.done) * 100 / total) as u32 }
+        (u64::from(self.done) * 100).checked_div(total).map_or(100, |p| p as u32)
     }
 }
 

@@ -24,7 +24,7 @@ const ENTITIES_PER_TEAM: usize = 6;
 /// `███████░░░ 70%`: done of done + remaining, rounded down so 100% means nothing is left.
 pub fn progress_bar(p: &MigrationProgress) -> String {
     let total = u64::from(p.done) + u64::from(p.remaining);
-    let filled = if total == 0 { BAR_WIDTH } else { (u64::from(p.done) * BAR_WIDTH as u64 / total) as usize };
+    let filled = (u64::from(p.done) * BAR_WIDTH as u64).checked_div(total).map_or(BAR_WIDTH, |f| f as usize);
     format!("{}{} {}%", "█".repeat(filled), "░".repeat(BAR_WIDTH - filled), p.percent())
 }
 
