@@ -27,7 +27,7 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "name")]
     chart: Option<PathBuf>,
     /// The nudges of the migration's `[migration.nudge]`: what each team still has to do, to its
-    /// channel, and a summary. Needs `--dry-run` (posting is done by `backline serve`).
+    /// channel, and a summary. Needs `--dry-run`: the command line posts nothing.
     #[arg(long, requires = "name")]
     nudge: bool,
     /// With `--nudge`: print what would be posted, post nothing.
@@ -39,7 +39,7 @@ pub struct Args {
 
 pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     if args.nudge && !args.dry_run {
-        anyhow::bail!("--nudge posts only from `backline serve`; add --dry-run to see what it would post");
+        anyhow::bail!("--nudge needs --dry-run: the command line posts nothing; it shows what would be posted");
     }
     let rt = super::index::runtime()?;
     rt.block_on(async {
