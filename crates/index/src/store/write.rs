@@ -648,7 +648,7 @@ impl Writer {
             }
         });
         if let Some((migrations, day, at)) = self.history.take() {
-            super::history::record(&mut self.tx, &migrations, day, at).await?;
+            super::history::record(&mut self.tx, &migrations, day, at, !touched.is_empty()).await?;
         }
         match self.tx {
             Tx::Sqlite(mut t) => {
