@@ -2,7 +2,7 @@
 //! own section, typed by that crate (`[lints]` to the catalog's lint levels, `[store]` and
 //! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
 //! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups, `[[kind]]` to the
-//! catalog's custom kinds).
+//! catalog's custom kinds, `[[migration]]` to the index).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
@@ -16,6 +16,7 @@ use backline_catalog::CustomKinds;
 use backline_catalog::discover::LocationsSection;
 use backline_catalog::kinds::custom::{CustomKindError, KindSection};
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
+use backline_index::migration::{Migration, MigrationSection};
 use backline_index::settings::{Env, SettingsError};
 use backline_index::{IndexSettings, SourceKind, SourceSection, StoreSection};
 use backline_oncall::OnCallSection;
@@ -52,6 +53,9 @@ pub struct Config {
     /// Custom kinds the organisation's Backstage recognises (`[[kind]]`).
     #[serde(default, rename = "kind")]
     pub kinds: Vec<KindSection>,
+    /// Migrations whose progress the index records and answers report.
+    #[serde(default, rename = "migration")]
+    pub migrations: Vec<MigrationSection>,
 }
 
 impl Config {
@@ -86,6 +90,7 @@ impl Config {
                 source.allowed_locations.clone_from(&allowed);
             }
         }
+        settings.migrations = Migration::from_sections(&self.migrations)?;
         Ok(settings)
     }
 

@@ -7,6 +7,7 @@
 #![allow(unreachable_pub, reason = "a binary has no public API; `pub` marks what sibling modules use")]
 
 mod backstage;
+mod chart;
 mod cli;
 mod config;
 mod oncall;
@@ -46,6 +47,9 @@ enum Command {
     Ask(cli::ask::Args),
     #[command(flatten)]
     Query(cli::query::QueryCommand),
+    /// How a migration is going per team, what is left, its burn-down chart and nudges.
+    #[command(aliases = ["migrations"])]
+    Migration(cli::migration::Args),
     /// Run the chat bots (Slack, Discord) with /healthz, /readyz and /metrics, keeping the index current.
     Serve(cli::serve::Args),
     /// Discord set-up: `backline discord register` registers the /backline command.
@@ -75,6 +79,7 @@ fn main() -> ExitCode {
         Command::Index(args) => cli::index::run(&cli.global, args),
         Command::Ask(args) => cli::ask::run(&cli.global, args),
         Command::Query(command) => cli::query::run(&cli.global, command),
+        Command::Migration(args) => cli::migration::run(&cli.global, args),
         Command::Completions(args) => cli::completions::completions(Cli::command(), args),
         Command::Man(args) => cli::completions::man(Cli::command(), args),
     };

@@ -60,6 +60,8 @@ pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer)
         | AnswerBody::Search(_)
         | AnswerBody::Find(_)
         | AnswerBody::Health(_)
+        | AnswerBody::Migration(_)
+        | AnswerBody::Migrations(_)
         | AnswerBody::Ambiguous(_)
         | AnswerBody::NotFound(_)
         | AnswerBody::Help(_) => return,

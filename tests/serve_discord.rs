@@ -281,7 +281,10 @@ fn discord_register_puts_the_command_for_a_guild_and_globally() {
         assert_eq!(cmd["integration_types"], json!([0]), "guild install only");
         assert_eq!(cmd["contexts"], json!([0]), "guilds only unless allow_dms");
         let subs: Vec<&str> = cmd["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-        assert_eq!(subs, ["owner", "oncall", "impact", "deps", "team", "search", "find", "health", "what-is", "help"]);
+        assert_eq!(
+            subs,
+            ["owner", "oncall", "impact", "deps", "team", "search", "find", "health", "migration", "what-is", "help"]
+        );
         assert_eq!(cmd["options"][0]["options"][0]["autocomplete"], true);
     }
 }

@@ -232,6 +232,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             lint_levels: Some(config.lint_levels()?),
             kinds: Arc::new(config.custom_kinds(&super::config_base(global)?)?),
             progress: None,
+            migration_day: None,
         };
         let report = match run_with_progress(&index, None, options).await {
             Ok(r) => r,

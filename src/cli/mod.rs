@@ -10,6 +10,7 @@ pub mod explain;
 pub mod generate;
 pub mod index;
 pub mod lsp;
+pub mod migration;
 pub mod query;
 pub mod serve;
 

@@ -237,6 +237,7 @@ async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) ->
         lint_levels: opts.lint_levels.clone(),
         kinds: opts.kinds.clone(),
         progress: None,
+        migration_day: None,
     };
     let started = Instant::now();
     let mut result = index.index_sources(sources, &run).await;
@@ -309,6 +310,7 @@ async fn update(
         lint_levels: opts.lint_levels.clone(),
         kinds: opts.kinds.clone(),
         progress: None,
+        migration_day: None,
     };
     let result = index.update_files(&source.name, &paths, &run).await;
     record_freshness(index).await;

@@ -25,6 +25,7 @@ pub enum CommandKind {
     Search,
     Find,
     Health,
+    Migration,
     WhatIs,
     Help,
 }
@@ -39,6 +40,11 @@ pub enum Arg {
     },
     /// Free text: `name` is the option's name where options are named (Discord).
     Text {
+        name: &'static str,
+        description: &'static str,
+    },
+    /// Free text that may be left out.
+    OptionalText {
         name: &'static str,
         description: &'static str,
     },
@@ -145,6 +151,16 @@ pub const HEALTH: Command = Command {
     limit: None,
     about: "What needs attention in the catalog",
 };
+pub const MIGRATION: Command = Command {
+    kind: CommandKind::Migration,
+    name: "migration",
+    aliases: &["migrations", "migrate"],
+    arg: Arg::OptionalText { name: "migration", description: "A migration's name, then a team (optional)" },
+    usage: "[name] [team]",
+    depth: None,
+    limit: None,
+    about: "How a migration is going, per team, and what is left",
+};
 pub const WHAT_IS: Command = Command {
     kind: CommandKind::WhatIs,
     name: "what-is",
@@ -167,7 +183,7 @@ pub const HELP: Command = Command {
 };
 
 /// Every command, in the order help lists them.
-pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, WHAT_IS, HELP];
+pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, MIGRATION, WHAT_IS, HELP];
 
 /// The command called `name` (canonical or alias, any case).
 pub fn lookup(name: &str) -> Option<&'static Command> {
@@ -186,8 +202,9 @@ pub fn command(kind: CommandKind) -> &'static Command {
         CommandKind::Search => &COMMANDS[5],
         CommandKind::Find => &COMMANDS[6],
         CommandKind::Health => &COMMANDS[7],
-        CommandKind::WhatIs => &COMMANDS[8],
-        CommandKind::Help => &COMMANDS[9],
+        CommandKind::Migration => &COMMANDS[8],
+        CommandKind::WhatIs => &COMMANDS[9],
+        CommandKind::Help => &COMMANDS[10],
     }
 }
 
@@ -206,7 +223,7 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
     let arg = arg.trim();
     let name = arg.to_owned();
     let depth = |default: u32| depth.map_or(default, |d| d.clamp(1, MAX_DEPTH));
-    if arg.is_empty() && cmd.arg != Arg::None {
+    if arg.is_empty() && matches!(cmd.arg, Arg::Entity { .. } | Arg::Text { .. }) {
         return None;
     }
     let query = match cmd.kind {
@@ -218,6 +235,12 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
         CommandKind::Search => Query::Search { text: name, limit: cmd.limit.unwrap_or(SEARCH_LIMIT) },
         CommandKind::Find => return Some(Invocation::Question(format!("find {arg}"))),
         CommandKind::Health => Query::Health,
+        CommandKind::Migration => {
+            let mut words = arg.split_whitespace();
+            let name = words.next().map(str::to_owned);
+            let team = words.collect::<Vec<_>>().join(" ");
+            Query::Migration { name, team: (!team.is_empty()).then_some(team) }
+        }
         CommandKind::WhatIs => Query::Describe { name },
         CommandKind::Help => Query::Help,
     };
@@ -271,6 +294,14 @@ mod tests {
         assert_eq!(q("find", "tag:x", None), Some(Invocation::Question("find tag:x".into())));
         assert_eq!(q("owner", " ", None), None);
         assert_eq!(q("health", "", None), Some(Invocation::Query(Query::Health)));
+        assert_eq!(q("migrations", "", None), Some(Invocation::Query(Query::Migration { name: None, team: None })));
+        assert_eq!(
+            q("migration", "python3  team-payments", None),
+            Some(Invocation::Query(Query::Migration {
+                name: Some("python3".into()),
+                team: Some("team-payments".into())
+            }))
+        );
         assert_eq!(q("WHAT-IS", "x", None), Some(Invocation::Query(Query::Describe { name: "x".into() })));
     }
 }

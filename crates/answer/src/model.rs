@@ -68,6 +68,15 @@ pub enum Query {
     Find { filters: Vec<Filter> },
     /// "health": problems in the catalog.
     Health,
+    /// "how is the python3 migration going", "what does team-payments still have to migrate":
+    /// a `[[migration]]`'s progress (`name`: which one; `None` lists them all, or picks the
+    /// only one), for one team when `team` is given.
+    Migration {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+    },
     /// "help".
     Help,
 }
@@ -115,6 +124,10 @@ pub enum AnswerBody {
     Search(SearchAnswer),
     Find(FindAnswer),
     Health(HealthAnswer),
+    /// One migration's progress.
+    Migration(MigrationAnswer),
+    /// Every configured migration with its progress.
+    Migrations(MigrationList),
     /// The name matches several entities equally well: ask back.
     Ambiguous(Ambiguous),
     /// Nothing matches the name; the closest names are offered.
@@ -829,4 +842,144 @@ mod tests {
         assert_eq!(serde_json::to_value(&other).unwrap(), serde_json::json!("ownedByPlugin"));
         assert_eq!(format!("{:<9}|", RelationType::PartOf), "partOf   |");
     }
+}
+
+/// What a `[[migration]]` is, as configured.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationInfo {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Which entities it concerns (all when empty).
+    pub scope: Vec<Filter>,
+    /// What "not done yet" means (anything in scope not done when empty).
+    pub todo: Vec<Filter>,
+    /// What "done" means (no longer matching `todo` when empty).
+    pub done: Vec<Filter>,
+    /// `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<String>,
+    /// Days from today to `due` (negative when overdue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    /// The first day its progress was recorded (`YYYY-MM-DD`); `None` before the first index run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+}
+
+/// Counts of entities in a migration's scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MigrationProgress {
+    pub in_scope: u32,
+    pub done: u32,
+    /// Not done yet (entities in scope matching neither `todo` nor `done` are in neither count).
+    pub remaining: u32,
+}
+
+impl MigrationProgress {
+    /// Share done of what is done or remaining, in whole percent (100 when nothing is left).
+    pub fn percent(&self) -> u32 {
+        let total = u64::from(self.done) + u64::from(self.remaining);
+        (u64::from(self.done) * 100).checked_div(total).map_or(100, |p| p as u32)
+    }
+}
+
+/// The progress compared with: a week before today, or the migration's first recorded day when
+/// it is younger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationBaseline {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub progress: MigrationProgress,
+}
+
+/// One owning team's part of a migration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamProgress {
+    /// `None`: entities without an owner.
+    pub owner: Option<EntitySummary>,
+    pub progress: MigrationProgress,
+    /// Its remaining count at the baseline (`None`: the team had nothing in scope then, or
+    /// there is no baseline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_before: Option<u32>,
+    /// How to reach the team (its own channels and e-mail).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<Contact>,
+    /// Its entities still to migrate, by ref (the first ones: `progress.remaining` counts all).
+    pub remaining: Vec<EntitySummary>,
+}
+
+/// "how is the python3 migration going".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationAnswer {
+    pub migration: MigrationInfo,
+    /// The team asked about ("what does team-payments still have to migrate").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<EntitySummary>,
+    /// Now, over every team (or the one asked about).
+    pub progress: MigrationProgress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<MigrationBaseline>,
+    /// Teams with something done or remaining, furthest behind first: most remaining, then the
+    /// lowest share done, then by ref.
+    pub teams: Vec<TeamProgress>,
+}
+
+/// Every configured migration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationList {
+    pub migrations: Vec<MigrationLine>,
+}
+
+/// One migration in [`MigrationList`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MigrationLine {
+    pub migration: MigrationInfo,
+    pub progress: MigrationProgress,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<MigrationBaseline>,
+    /// Teams with something remaining.
+    pub teams_behind: u32,
+}
+
+/// What a migration's nudges post in one period: each team with work left, to its own channel,
+/// and a summary to the configured channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NudgePlan {
+    pub migration: String,
+    /// The period posts are counted in: the day, or the Monday of the week (`YYYY-MM-DD`).
+    pub period: String,
+    /// False when the migration has no `[migration.nudge]` (nothing is posted on a schedule).
+    pub scheduled: bool,
+    pub posts: Vec<NudgePost>,
+    /// Teams with work left and no Slack or Discord channel in the catalog.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<EntitySummary>,
+    /// Teams (refs) already nudged in this period.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_nudged: Vec<String>,
+}
+
+/// One post of a [`NudgePlan`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NudgePost {
+    pub platform: NudgePlatform,
+    /// A Slack channel (`#payments`, `C0123ABCD`) or Discord channel id.
+    pub channel: String,
+    /// The team nudged; `None` for the summary.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// What is posted: the team's part of the migration, or the whole of it for the summary.
+    pub answer: Answer,
+}
+
+/// Where a nudge goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NudgePlatform {
+    Slack,
+    Discord,
 }

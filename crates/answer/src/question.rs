@@ -92,6 +92,8 @@ enum Kw {
     Health,
     Help,
     Describe,
+    /// "migration", "migrate".
+    Migrate,
 }
 
 const VOCABULARY: &[(&str, Kw)] = &[
@@ -166,7 +168,15 @@ const VOCABULARY: &[(&str, Kw)] = &[
     ("info", Kw::Describe),
     ("about", Kw::Describe),
     ("details", Kw::Describe),
+    ("migration", Kw::Migrate),
+    ("migrations", Kw::Migrate),
+    ("migrate", Kw::Migrate),
+    ("migrated", Kw::Migrate),
+    ("migrating", Kw::Migrate),
 ];
+
+/// Words around a migration question that name neither the migration nor the team.
+const MIGRATION_WORDS: &[&str] = &["have", "has", "left", "progress", "doing", "status", "team's", "need", "needs"];
 
 /// Words that carry no name: removed when taking the name out of a question.
 const STOPWORDS: &[&str] = &[
@@ -455,6 +465,12 @@ pub fn parse_question(question: &str) -> Parsed {
         return Parsed::Help(None);
     }
 
+    // migrations: "how is the python3 migration going", "what does team-payments still have to
+    // migrate", "migration python3 team-payments"
+    if let Some(i) = has(&toks, Kw::Migrate) {
+        return Parsed::Query(migration_query(&toks, i));
+    }
+
     // find with filters
     let filters: Vec<Filter> = toks.iter().filter_map(|t| filter_of(&t.text)).collect();
     if !filters.is_empty() {
@@ -571,6 +587,34 @@ pub fn parse_question(question: &str) -> Parsed {
     Parsed::Help(Some(not_understood(question)))
 }
 
+/// The migration question around the keyword at `i`: the verb ("still have to migrate") asks
+/// about a team; the noun takes the word before it ("the python3 migration") or the words after
+/// it ("migration python3 team-payments") as the migration's name, and what is left as the team.
+fn migration_query(toks: &[Tok], i: usize) -> Query {
+    let words = |ts: &[Tok]| -> Vec<String> {
+        ts.iter()
+            .filter(|t| {
+                t.kw.is_none() && !STOPWORDS.contains(&t.lc.as_str()) && !MIGRATION_WORDS.contains(&t.lc.as_str())
+            })
+            .map(|t| t.text.clone())
+            .collect()
+    };
+    let joined = |w: &[String]| (!w.is_empty()).then(|| w.join(" "));
+    if matches!(toks[i].lc.as_str(), "migrate" | "migrated" | "migrating") {
+        return Query::Migration { name: None, team: joined(&words(toks)) };
+    }
+    let before = words(&toks[..i]);
+    let after = words(&toks[i + 1..]);
+    match before.split_last() {
+        Some((name, team)) => {
+            let mut team = team.to_vec();
+            team.extend(after);
+            Query::Migration { name: Some(name.clone()), team: joined(&team) }
+        }
+        None => Query::Migration { name: after.first().cloned(), team: joined(after.get(1..).unwrap_or_default()) },
+    }
+}
+
 /// Filters from words: lifecycles, kinds, types, "tagged X", "owned by X", "in system X".
 fn natural_filters(toks: &[Tok]) -> Option<Vec<Filter>> {
     let mut filters = Vec::new();
@@ -627,6 +671,10 @@ pub fn question_for(query: &Query) -> String {
             format!("find {}", parts.join(" "))
         }
         Query::Health => "health".to_owned(),
+        Query::Migration { name: None, team: None } => "migrations".to_owned(),
+        Query::Migration { name: Some(name), team: None } => format!("how is the {name} migration going"),
+        Query::Migration { name: None, team: Some(team) } => format!("what does {team} still have to migrate"),
+        Query::Migration { name: Some(name), team: Some(team) } => format!("migration {name} {team}"),
         Query::Help => "help".to_owned(),
     }
 }
@@ -689,6 +737,30 @@ mod tests {
     }
     fn lifecycle(v: &str) -> Filter {
         Filter { field: FilterField::Lifecycle, key: None, value: Some(v.into()) }
+    }
+
+    #[test]
+    fn migration_phrasings() {
+        let m = |name: Option<&str>, team: Option<&str>| Query::Migration {
+            name: name.map(str::to_owned),
+            team: team.map(str::to_owned),
+        };
+        let cases = [
+            ("how is the python3 migration going", m(Some("python3"), None)),
+            ("how's the python3 migration doing?", m(Some("python3"), None)),
+            ("python3 migration progress", m(Some("python3"), None)),
+            ("migration python3", m(Some("python3"), None)),
+            ("migration python3 team-payments", m(Some("python3"), Some("team-payments"))),
+            ("what does team-payments still have to migrate", m(None, Some("team-payments"))),
+            ("what does team-payments still need to migrate", m(None, Some("team-payments"))),
+            ("migrations", m(None, None)),
+            ("list migrations", m(None, None)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(q(text), expected, "{text}");
+            // What buttons send back means the same.
+            assert_eq!(q(&question_for(&expected)), expected, "{text}");
+        }
     }
 
     #[test]

@@ -149,6 +149,8 @@ pub fn summary_line(body: &AnswerBody) -> String {
                 )
             }
         }
+        AnswerBody::Migration(a) => crate::present::migration::summary(a),
+        AnswerBody::Migrations(l) => crate::present::migration::list_summary(l),
         AnswerBody::Ambiguous(a) => {
             let names: Vec<String> =
                 a.candidates.iter().map(|c| format!("{} ({})", c.entity.name, c.entity.kind)).collect();
@@ -449,6 +451,8 @@ pub fn render_text(answer: &Answer) -> String {
                     .collect(),
             );
         }
+        AnswerBody::Migration(a) => crate::present::migration::text(&mut out, a),
+        AnswerBody::Migrations(l) => crate::present::migration::list_text(&mut out, l),
         AnswerBody::Ambiguous(a) => candidates(&mut out, &a.candidates),
         AnswerBody::NotFound(a) => candidates(&mut out, &a.closest),
         AnswerBody::Help(h) => {

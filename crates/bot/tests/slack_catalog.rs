@@ -41,6 +41,7 @@ async fn every_answer_about_the_example_catalog_fits_slack() {
     let settings = IndexSettings {
         store: StoreSettings::sqlite(&dir.path().join("index.db")),
         sources: vec![SourceSettings::dir("northwind", catalog)],
+        migrations: Vec::new(),
     };
     let index = Arc::new(Index::open(settings).await.unwrap());
     index.index(&RunOptions::default()).await.unwrap();

@@ -117,6 +117,7 @@ fn settings(url: String, search: PathBuf, catalog: &Path) -> IndexSettings {
     IndexSettings {
         store: StoreSettings { url, search: SearchLocation::Dir(search) },
         sources: vec![SourceSettings::dir("bench", catalog)],
+        migrations: Vec::new(),
     }
 }
 

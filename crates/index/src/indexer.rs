@@ -77,6 +77,9 @@ pub struct RunOptions {
     /// Custom kinds from `[[kind]]`. A change to them re-parses every file once.
     pub kinds: Arc<CustomKinds>,
     pub progress: Option<ProgressFn>,
+    /// The day (since the Unix epoch, UTC) the run records migration progress under; today
+    /// when `None`. Set to replay history (tests, back-filling from old revisions).
+    pub migration_day: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -307,6 +310,11 @@ pub(crate) async fn run(
             }
         }
     }
+    w.record_migrations(
+        index.migrations(),
+        options.migration_day.unwrap_or_else(crate::migration::today),
+        super::now(),
+    );
     let (generation, touched) = w.commit().await?;
     index.invalidate();
     if touched.len() >= ANALYZE_AFTER {
@@ -442,6 +450,11 @@ pub(crate) async fn update(
     report.files_deleted = gone.len();
     w.delete_files(&gone).await?;
     w.source_status(source_id, super::now(), None, None).await?;
+    w.record_migrations(
+        index.migrations(),
+        options.migration_day.unwrap_or_else(crate::migration::today),
+        super::now(),
+    );
     let (generation, touched) = w.commit().await?;
     index.invalidate();
     let mut out = IndexReport {

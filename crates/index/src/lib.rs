@@ -7,6 +7,7 @@
 //! - [`store`]: SQLite or PostgreSQL through sqlx; [`migrate`] applies the schema.
 //! - [`indexer`]: one run = one transaction; only files whose content changed are parsed.
 //! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
+//! - [`migration`]: `[[migration]]`, whose progress every run records and answers report.
 //!
 //! Concurrency: one indexer at a time per store ([`IndexLock`]: a lock file next to a SQLite
 //! database, an advisory lock on PostgreSQL, so several instances can share one catalog); a
@@ -18,6 +19,7 @@
 mod ask;
 pub mod indexer;
 pub mod migrate;
+pub mod migration;
 pub mod query;
 pub mod remote;
 pub mod remote_git;
@@ -80,6 +82,8 @@ pub enum IndexError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no migration is called `{0}`")]
+    UnknownMigration(String),
     #[error("another `backline index` is running on this store")]
     Busy,
     #[error("the store {store} is read-only: cannot {doing}")]
@@ -195,6 +199,11 @@ impl Index {
 
     pub fn settings(&self) -> &IndexSettings {
         &self.settings
+    }
+
+    /// `[[migration]]`s: recorded by every run, answered by `migration` questions.
+    pub fn migrations(&self) -> &[migration::Migration] {
+        &self.settings.migrations
     }
 
     /// Closes the store's connections.

@@ -30,6 +30,8 @@ pub enum SettingsError {
     Source { index: usize, message: String },
     #[error("two sources are named `{0}`; source names must be unique")]
     DuplicateSource(String),
+    #[error(transparent)]
+    Migration(#[from] crate::migration::MigrationError),
 }
 
 /// Where the search index lives.
@@ -170,6 +172,8 @@ impl SourceSettings {
 pub struct IndexSettings {
     pub store: StoreSettings,
     pub sources: Vec<SourceSettings>,
+    /// `[[migration]]`s, whose progress every run records.
+    pub migrations: Vec<crate::migration::Migration>,
 }
 
 /// `[store]` as written.
@@ -404,7 +408,7 @@ impl IndexSettings {
                 allowed_locations: Vec::new(),
             });
         }
-        Ok(IndexSettings { store, sources })
+        Ok(IndexSettings { store, sources, migrations: Vec::new() })
     }
 }
 

@@ -176,6 +176,7 @@ async fn a_store_on_a_read_only_filesystem_answers() {
     let settings = IndexSettings {
         store: StoreSettings::sqlite(&mount.0.join(".backline/index.db")),
         sources: vec![SourceSettings::dir("northwind", example_catalog())],
+        migrations: Vec::new(),
     };
     let ix = Index::open(settings.clone()).await.expect("open");
     ix.index(&RunOptions::default()).await.expect("index");

@@ -40,6 +40,7 @@ async fn child_index_run() {
     let settings = IndexSettings {
         store: StoreSettings { url, search: SearchLocation::Dir(search.into()) },
         sources: vec![SourceSettings::dir("gen", source)],
+        migrations: Vec::new(),
     };
     let index = Index::open(settings).await.expect("child opens the index");
     let stop_at = if phase == "search" { Phase::Search } else { Phase::Reading };

@@ -574,6 +574,80 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
             stale_sources: vec![],
         },
     ));
+    let info = MigrationInfo {
+        name: "python3".into(),
+        description: Some(format!("Python 2 is end of life. {HOSTILE}")),
+        scope: vec![Filter { field: FilterField::Kind, key: None, value: Some("component".into()) }],
+        todo: vec![Filter { field: FilterField::Tag, key: None, value: Some("python2".into()) }],
+        done: vec![Filter { field: FilterField::Tag, key: None, value: Some("python3".into()) }],
+        due: Some("2027-03-31".into()),
+        days_left: Some(114),
+        link: Some("https://wiki.example.com/python3".into()),
+        since: Some("2026-11-02".into()),
+    };
+    let progress = |done: u32, remaining: u32| MigrationProgress { in_scope: done + remaining, done, remaining };
+    let services = |names: &[&str]| -> Vec<EntitySummary> {
+        names.iter().map(|n| with_owner(entity("Component", n), "team-payments")).collect()
+    };
+    out.push((
+        "migration",
+        answer(
+            "how is the python3 migration going",
+            "Migration python3: 44% done, 5 remaining across 3 teams.",
+            AnswerBody::Migration(MigrationAnswer {
+                migration: info.clone(),
+                team: None,
+                progress: progress(4, 5),
+                baseline: Some(MigrationBaseline { day: "2026-11-30".into(), progress: progress(2, 7) }),
+                teams: vec![
+                    TeamProgress {
+                        owner: Some(team_payments()),
+                        progress: progress(3, 3),
+                        remaining_before: Some(4),
+                        contacts: payments_reach("team-payments").contacts,
+                        remaining: services(&["fraud-detector", "legacy-invoicing", "ledger"]),
+                    },
+                    TeamProgress {
+                        owner: Some(missing("group:default/team-gone")),
+                        progress: progress(0, 1),
+                        remaining_before: None,
+                        contacts: vec![],
+                        remaining: vec![entity("Component", HOSTILE)],
+                    },
+                    TeamProgress {
+                        owner: None,
+                        progress: progress(1, 1),
+                        remaining_before: Some(1),
+                        contacts: vec![],
+                        remaining: vec![entity("Component", "orphan-job")],
+                    },
+                ],
+            }),
+        ),
+    ));
+    out.push((
+        "migrations",
+        answer(
+            "migrations",
+            "2 migrations: python3 44%, log4j 100%.",
+            AnswerBody::Migrations(MigrationList {
+                migrations: vec![
+                    MigrationLine {
+                        migration: info.clone(),
+                        progress: progress(4, 5),
+                        baseline: Some(MigrationBaseline { day: "2026-11-30".into(), progress: progress(2, 7) }),
+                        teams_behind: 3,
+                    },
+                    MigrationLine {
+                        migration: MigrationInfo { name: "log4j".into(), due: None, days_left: None, ..info },
+                        progress: progress(12, 0),
+                        baseline: None,
+                        teams_behind: 0,
+                    },
+                ],
+            }),
+        ),
+    ));
     out
 }
 
@@ -590,6 +664,6 @@ mod tests {
             assert!(names.insert(*name), "{name} twice");
             kinds.insert(std::mem::discriminant(&a.body));
         }
-        assert_eq!(kinds.len(), 11, "every AnswerBody variant");
+        assert_eq!(kinds.len(), 13, "every AnswerBody variant");
     }
 }

@@ -4,12 +4,14 @@
 //! The order follows what an on-call engineer needs first: who owns it, who is on call and where
 //! to page them, which channel and people to reach, then runbooks and the rest. One file per
 //! kind of answer; [`reach`] holds what ownership, contact and team answers share (contacts
-//! merged once, on-call, people, links in ranked order), and [`oncall`] who is on call right now.
+//! merged once, on-call, people, links in ranked order), [`oncall`] who is on call right now,
+//! and [`migration`] how a migration is going.
 
 mod ask_back;
 mod entity;
 mod graph;
 mod lists;
+pub mod migration;
 pub mod oncall;
 pub mod reach;
 
@@ -51,6 +53,8 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
         AnswerBody::Search(a) => lists::search(&mut c, a, opts),
         AnswerBody::Find(a) => lists::find(&mut c, a, opts),
         AnswerBody::Health(a) => lists::health(&mut c, a),
+        AnswerBody::Migration(a) => migration::migration(&mut c, a, opts),
+        AnswerBody::Migrations(a) => migration::migrations(&mut c, a),
         AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a),
         AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a),
         AnswerBody::Help(a) => ask_back::help(&mut c, a),

@@ -76,6 +76,11 @@ pub fn definition(allow_dms: bool) -> CreateCommand {
                         .max_length(200),
                 );
             }
+            Arg::OptionalText { name, description } => {
+                option = option.add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::String, name, description).max_length(200),
+                );
+            }
         }
         if sub.depth.is_some() {
             option = option.add_sub_option(
@@ -135,7 +140,7 @@ pub fn parse(data: &CommandData) -> Parsed {
     let Some(sub) = subcommand(sub) else { return Parsed::Unknown };
     let arg = match sub.arg {
         Arg::Entity { .. } => string_option(opts, ENTITY_OPTION),
-        Arg::Text { name, .. } => string_option(opts, name),
+        Arg::Text { name, .. } | Arg::OptionalText { name, .. } => string_option(opts, name),
         Arg::None => None,
     };
     let depth = int_option(opts, DEPTH_OPTION).map(|d| d.clamp(1, i64::from(MAX_DEPTH)) as u32);

@@ -15,6 +15,7 @@ mod contact;
 mod deps;
 mod find;
 mod health;
+mod migration;
 mod owner;
 mod reach;
 mod resolve;
@@ -117,6 +118,7 @@ impl Index {
             Query::Search { text, limit } => return Ok(AnswerBody::Search(self.search(text, *limit).await?)),
             Query::Find { filters } => return Ok(AnswerBody::Find(self.find(filters).await?)),
             Query::Health => return Ok(AnswerBody::Health(self.health().await?)),
+            Query::Migration { name, team } => return self.migration_answer(name.as_deref(), team.as_deref()).await,
             Query::Help => return Ok(AnswerBody::Help(backline_answer::question::help(None))),
         };
         let rec = match self.resolve_record(name, preferred_kinds(query)).await? {

@@ -55,6 +55,13 @@ impl MetadataScope {
 /// bound in order as `$1..$n`.
 fn condition(filters: &[EntityFilter]) -> (String, Vec<String>) {
     let mut params: Vec<String> = Vec::new();
+    let sql = condition_with(filters, &mut params);
+    (sql, params)
+}
+
+/// The same, numbering its parameters after those already in `params` (several conditions in
+/// one statement).
+pub(crate) fn condition_with(filters: &[EntityFilter], params: &mut Vec<String>) -> String {
     let mut p = |v: &str| {
         params.push(v.to_owned());
         format!("${}", params.len())
@@ -93,8 +100,7 @@ fn condition(filters: &[EntityFilter]) -> (String, Vec<String>) {
             }
         });
     }
-    let sql = if clauses.is_empty() { "TRUE".to_owned() } else { clauses.join(" AND ") };
-    (sql, params)
+    if clauses.is_empty() { "TRUE".to_owned() } else { format!("({})", clauses.join(" AND ")) }
 }
 
 impl Store {

@@ -13,7 +13,7 @@
 //! - [`rows`]: the records read back and how a row maps onto each;
 //! - `read`: the reads that answers are built from; `health`: the catalog-wide reads of the
 //!   health answer; `sync`: what the search index catches up from; `filter`: `find`'s typed
-//!   filters and the SQL they become;
+//!   filters and the SQL they become; `history`: migrations' counts, recorded history and nudges;
 //! - `write`: the run's [`Writer`] transaction; `batch`: the rows it queues and writes in bulk.
 //!
 //! Writes happen in one [`Writer`] transaction per index run. SQLite runs in WAL mode so readers
@@ -89,6 +89,7 @@ pub(crate) mod rows;
 mod batch;
 mod filter;
 mod health;
+mod history;
 mod read;
 mod remote;
 mod sync;
@@ -96,6 +97,7 @@ mod write;
 
 pub(crate) use batch::{EncodedEntity, EntityRow, FindingRow};
 pub(crate) use filter::{EntityFilter, MetadataScope};
+pub(crate) use history::OwnerCounts;
 pub use rows::SourceRecord;
 pub(crate) use rows::{EntityRecord, FindingRecord, PriorFile, SearchRow, StoredFinding, StoredLink};
 pub(crate) use write::Writer;

@@ -43,6 +43,7 @@ impl Store {
             next_file_id: 0,
             touched: HashSet::new(),
             deferred_indexes: Vec::new(),
+            history: None,
             files: Batch::new("files", &["id", "source_id", "path", "hash", "fingerprint", "locations"], pg),
             entities: Batch::new("entities", ENTITY_COLUMNS, pg),
             relations: Batch::new(
@@ -95,6 +96,8 @@ pub(crate) struct Writer {
     findings: Batch,
     /// Secondary indexes dropped for a bulk load, recreated before the commit.
     deferred_indexes: Vec<String>,
+    /// Migrations whose progress the commit records: `(migrations, day, at)`.
+    history: Option<(Vec<crate::migration::Migration>, i64, i64)>,
 }
 
 impl Writer {
@@ -549,6 +552,14 @@ impl Writer {
     /// Resolves duplicates among touched refs (exactly one active row per ref, valid first,
     /// then source order, path, and the later document of a file), records the changes, bumps
     /// the generation and commits. Returns the new generation (unchanged if nothing changed).
+    /// Has the commit record the progress of `migrations` for `day` (days since the epoch),
+    /// after duplicates are resolved, in the same transaction.
+    pub(crate) fn record_migrations(&mut self, migrations: &[crate::migration::Migration], day: i64, at: i64) {
+        if !migrations.is_empty() {
+            self.history = Some((migrations.to_vec(), day, at));
+        }
+    }
+
     pub(crate) async fn commit(mut self) -> Result<(i64, Vec<String>), IndexError> {
         self.flush(true).await?;
         let deferred = std::mem::take(&mut self.deferred_indexes);
@@ -636,6 +647,9 @@ impl Writer {
                 generation
             }
         });
+        if let Some((migrations, day, at)) = self.history.take() {
+            super::history::record(&mut self.tx, &migrations, day, at, !touched.is_empty()).await?;
+        }
         match self.tx {
             Tx::Sqlite(mut t) => {
                 sqlx::query(WRITER_CACHE_RESET).execute(&mut *t).await?;

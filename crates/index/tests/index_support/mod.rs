@@ -82,7 +82,7 @@ impl TestIndex {
                 (store, Some((base, schema)))
             }
         };
-        Some(TestIndex { dir, settings: IndexSettings { store, sources }, db, pg })
+        Some(TestIndex { dir, settings: IndexSettings { store, sources, migrations: Vec::new() }, db, pg })
     }
 
     pub async fn open(&self) -> Index {

@@ -52,7 +52,7 @@ pub(super) async fn load(source: &CatalogSource) -> Result<Vec<ExternalEntity>, 
         CatalogSource::Postgres(url) => StoreSettings { url: url.clone(), search: SearchLocation::Memory },
         CatalogSource::Directory(_) => return Ok(Vec::new()),
     };
-    let index = Index::open(IndexSettings { store, sources: Vec::new() })
+    let index = Index::open(IndexSettings { store, sources: Vec::new(), migrations: Vec::new() })
         .await
         .map_err(|e| format!("cannot open the catalog index {}: {e}", describe(source)))?;
     let roots: HashMap<String, PathBuf> = index
