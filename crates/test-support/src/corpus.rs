@@ -12,7 +12,7 @@ pub const HOSTILE: &str =
     "<!channel> @everyone <@U123> **bold** `code` [x](https://evil.example) # heading\n> quote & more";
 
 fn answer(question: &str, summary: &str, body: AnswerBody) -> Answer {
-    Answer { question: question.into(), query: None, summary: summary.into(), body, stale_sources: vec![] }
+    Answer { question: question.into(), query: None, summary: summary.into(), body, stale_sources: vec![], fuzzy: None }
 }
 
 fn with_owner(mut e: EntitySummary, owner: &str) -> EntitySummary {
@@ -317,6 +317,7 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
             max_depth: 2,
             nodes,
             truncated,
+            team_on_call: vec![],
         })
     };
     out.push((
@@ -572,6 +573,7 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
                 findings: vec![finding("BS0401", FindingSeverity::Error, HOSTILE, HOSTILE, 1)],
             }),
             stale_sources: vec![],
+            fuzzy: None,
         },
     ));
     out
