@@ -325,6 +325,36 @@ fn the_asker_is_matched_through_users_info_and_answers_say_what_they_matched() {
     let t = text(&slash(serve.addr, "who owns paymnets-api").json());
     assert!(t.contains("Showing payments-api for") && t.contains("paymnets-api"), "{t}");
 
+    // Impact in chat is two levels deep, teams first, with a button for the whole blast radius.
+    let shallow = slash(serve.addr, "what breaks if orders-db goes down").json();
+    let t = text(&shallow);
+    assert!(t.contains("up to depth 2") && t.contains("Teams affected"), "{t}");
+    assert!(t.find("Teams affected") < t.find("up to depth 2"), "teams first: {t}");
+    let more = "what breaks if resource:default/orders-db goes down depth 10";
+    let button = shallow["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["value"] == more)
+        .unwrap_or_else(|| panic!("no button asking {more:?}: {t}"));
+    assert!(button["action_id"].as_str().unwrap().starts_with("backline.ask"), "{button}");
+    // Pressing it answers the whole radius through the response_url.
+    let payload = json!({
+        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U2147483697", "team_id": TEAM},
+        "api_app_id": "A123", "token": "x", "container": {"type": "message", "is_ephemeral": true},
+        "response_url": format!("http://{}/hooks/impact", fake.addr),
+        "actions": [{"action_id": button["action_id"], "block_id": "b", "value": more, "type": "button", "action_ts": "1"}]
+    });
+    let body = form(&[("payload", &payload.to_string())]);
+    assert_eq!(
+        signed(serve.addr, "/slack/interactions", "application/x-www-form-urlencoded", &body, SECRET).status,
+        200
+    );
+    let (_, _, deep) = fake.wait_for("/hooks/impact", Duration::from_secs(20));
+    let t = text(&deep);
+    assert!(t.contains("up to depth 10") && t.contains("Depth 4"), "{t}");
+
     let logs = serve.stderr.lock().unwrap().clone();
     assert!(!logs.contains(BOT_TOKEN) && !logs.to_lowercase().contains("priya.raman@northwind.example"), "{logs}");
     serve.stop();
