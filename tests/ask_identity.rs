@@ -106,5 +106,8 @@ fn candidates_for_an_ambiguous_name_are_ranked_for_the_question() {
         candidate_kinds(dir.path(), "who owns atlas"),
         ["component", "component", "system", "group", "group", "user"]
     );
-    assert_eq!(candidate_kinds(dir.path(), "what does atlas own"), ["group", "group", "user", "component", "component", "system"]);
+    assert_eq!(
+        candidate_kinds(dir.path(), "what does atlas own"),
+        ["group", "group", "user", "component", "component", "system"]
+    );
 }

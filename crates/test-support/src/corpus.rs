@@ -226,28 +226,29 @@ fn impact_with_team_on_call() -> Answer {
 
 /// The corpus: `(name, answer)`, names unique and usable as snapshot names.
 pub fn corpus() -> Vec<(&'static str, Answer)> {
-    let mut out = Vec::new();
-    out.push(("ownership", ownership("payments-api")));
-    out.push(("ownership_live_oncall", ownership_live_oncall()));
-    out.push(("contact_oncall_gap_stale_unavailable", contact_oncall_gap()));
-    out.push(("mine_own", mine_own()));
-    out.push(("mine_on_call", mine_on_call()));
-    out.push((
-        "unknown_asker",
-        answer(
-            "what do I own",
-            "I cannot tell who you are.",
-            AnswerBody::UnknownAsker(UnknownAsker {
-                about: AboutMe::Own,
-                platform: AskerPlatform::Slack,
-                reason: UnknownAskerReason::NoUserWithEmail {
-                    email: "ada@northwind.example".into(),
-                    user_id: Some("U0ADA1234".into()),
-                },
-            }),
+    let mut out = vec![
+        ("ownership", ownership("payments-api")),
+        ("ownership_live_oncall", ownership_live_oncall()),
+        ("contact_oncall_gap_stale_unavailable", contact_oncall_gap()),
+        ("mine_own", mine_own()),
+        ("mine_on_call", mine_on_call()),
+        (
+            "unknown_asker",
+            answer(
+                "what do I own",
+                "I cannot tell who you are.",
+                AnswerBody::UnknownAsker(UnknownAsker {
+                    about: AboutMe::Own,
+                    platform: AskerPlatform::Slack,
+                    reason: UnknownAskerReason::NoUserWithEmail {
+                        email: "ada@northwind.example".into(),
+                        user_id: Some("U0ADA1234".into()),
+                    },
+                }),
+            ),
         ),
-    ));
-    out.push(("impact_team_on_call", impact_with_team_on_call()));
+        ("impact_team_on_call", impact_with_team_on_call()),
+    ];
     let mut fuzzy = ownership("payments-api");
     fuzzy.fuzzy = Some(FuzzyMatch { asked: "paymnets-api".into(), shown: "component:default/payments-api".into() });
     out.push(("ownership_fuzzy", fuzzy));
