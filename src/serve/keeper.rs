@@ -76,6 +76,10 @@ impl IndexEngine {
                 EngineError(UNAVAILABLE.into())
             })?;
             crate::oncall::enrich(self.oncall.as_ref(), index, &mut answer).await;
+            // "until when" on the asker's clock, when the platform said where they are.
+            if let Some(offset) = asker.and_then(|a| a.tz_offset_secs) {
+                backline_answer::present::oncall::localize_answer(&mut answer, offset);
+            }
             Ok(answer)
         }
     }
