@@ -15,8 +15,8 @@
 use std::collections::BTreeSet;
 
 use backline_answer::{
-    Answer, AnswerBody, LaterLevel, LiveOnCall, LiveRoster, LiveState, OnCallGap, OnCallPerson, OnCallProvider, Person,
-    Query, Reach,
+    AboutMe, Answer, AnswerBody, Direction, LaterLevel, LiveOnCall, LiveRoster, LiveState, OnCallGap, OnCallPerson,
+    OnCallProvider, Person, Query, Reach,
 };
 use backline_index::Index;
 use backline_oncall::{
@@ -40,7 +40,11 @@ pub fn process_env(key: &str) -> Option<String> {
     std::env::var(key).ok()
 }
 
-/// Adds who is on call now to an ownership or contact answer; other answers are left alone.
+/// Affected teams of an impact answer whose on-call is looked up (the card lists as many).
+const IMPACT_TEAMS: usize = 8;
+
+/// Adds who is on call now to an ownership or contact answer, to "am I on call", and per
+/// affected team to an impact answer; other answers are left alone.
 pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer) {
     let Some(oncall) = oncall else { return };
     let (subjects, reach, members) = match &mut answer.body {
@@ -54,6 +58,29 @@ pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer)
                 [Some(&a.subject), a.team.as_ref()].into_iter().flatten().map(|e| e.entity_ref.clone()).collect();
             (subjects, &mut a.reach, &a.members)
         }
+        AnswerBody::Mine(a) if matches!(a.about, AboutMe::OnCallNow | AboutMe::OnCallNext) => {
+            // "am I on call": the asker's own annotations and their teams'.
+            let subjects: Vec<String> =
+                std::iter::once(&a.me.entity).chain(&a.teams).map(|e| e.entity_ref.clone()).collect();
+            let live = look_up(oncall, index, &subjects, &a.reach, std::slice::from_ref(&a.me)).await;
+            a.reach.live_on_call = live;
+            answer.summary = backline_answer::render::summary_line(&answer.body);
+            return;
+        }
+        AnswerBody::Dependencies(a) if a.direction == Direction::Dependents && !a.nodes.is_empty() => {
+            // Impact: who is on call for each affected team, the most affected first.
+            let mut teams: Vec<(String, usize)> = Vec::new();
+            for owner in a.nodes.iter().filter_map(|n| n.entity.owner.as_ref()) {
+                match teams.iter_mut().find(|(t, _)| t == owner) {
+                    Some((_, n)) => *n += 1,
+                    None => teams.push((owner.clone(), 1)),
+                }
+            }
+            teams.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            let subjects: Vec<String> = teams.into_iter().take(IMPACT_TEAMS).map(|(t, _)| t).collect();
+            a.team_on_call = look_up(oncall, index, &subjects, &Reach::default(), &[]).await;
+            return;
+        }
         AnswerBody::Entity(_)
         | AnswerBody::Dependencies(_)
         | AnswerBody::Team(_)
@@ -64,6 +91,8 @@ pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer)
         | AnswerBody::Migrations(_)
         | AnswerBody::Ambiguous(_)
         | AnswerBody::NotFound(_)
+        | AnswerBody::Mine(_)
+        | AnswerBody::UnknownAsker(_)
         | AnswerBody::Help(_) => return,
     };
     let live = look_up(oncall, index, &subjects, reach, members).await;

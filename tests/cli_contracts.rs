@@ -70,6 +70,10 @@ const QUERIES: &[(&[&str], i32)] = &[
     (&["ask", "what breaks if orders-db goes down"], 0),
     (&["ask", "tell me about payments-api"], 0),
     (&["ask", "help"], 0),
+    (&["ask", "who owns paymnets-api"], 0),
+    (&["ask", "--as", "priya.raman", "what do I own"], 0),
+    (&["ask", "--as", "Luca.Romano@northwind.example", "am I on call"], 0),
+    (&["ask", "what do I own"], 0),
     (&["owner", "payments-api"], 0),
     (&["owner", "no-such-thing-at-all"], 1),
     (&["contact", "team-platform"], 0),
@@ -95,7 +99,19 @@ fn every_query_answer_is_versioned_and_matches_the_answer_schema() {
         types.insert(doc["body"]["type"].as_str().unwrap_or_default().to_owned());
     }
     // The answers above cover most shapes of the body, so the schema's branches are exercised.
-    for t in ["ownership", "dependencies", "team", "search", "find", "health", "not_found", "help", "contact"] {
+    for t in [
+        "ownership",
+        "dependencies",
+        "team",
+        "search",
+        "find",
+        "health",
+        "not_found",
+        "help",
+        "contact",
+        "mine",
+        "unknown_asker",
+    ] {
         assert!(types.contains(t), "no answer of type {t} among {types:?}");
     }
 }

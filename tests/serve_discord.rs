@@ -231,6 +231,15 @@ fn serve_answers_signed_discord_interactions_with_the_example_catalog() {
     let t = impact.to_string();
     assert!(t.contains("Blast radius") && t.contains("orders-service") && t.contains("team-fulfilment"), "{t}");
 
+    // Who is asking: the Discord user id, matched by the `discord.com/user-id` annotation.
+    let about = |what: &str| json!([{"type": 3, "name": "about", "value": what}]);
+    let t = interaction(serve.addr, &backline(2, "me", about("own"))).json().to_string();
+    assert!(t.contains("discord.com/user-id") && t.contains("53908232506183680"), "{t}");
+    let mut as_luca = backline(2, "me", about("team"));
+    as_luca["member"]["user"]["id"] = json!("412345678901234567");
+    let t = interaction(serve.addr, &as_luca).json().to_string();
+    assert!(t.contains("What your teams own") && t.contains("checkout-api") && t.contains("payments-api"), "{t}");
+
     // Discord's probe: a wrong signature must get 401.
     let body = ping.to_string();
     let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string();
@@ -283,7 +292,7 @@ fn discord_register_puts_the_command_for_a_guild_and_globally() {
         let subs: Vec<&str> = cmd["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
         assert_eq!(
             subs,
-            ["owner", "oncall", "impact", "deps", "team", "search", "find", "health", "migration", "what-is", "help"]
+            ["owner", "oncall", "impact", "deps", "team", "search", "find", "health", "migration", "what-is", "me", "help"]
         );
         assert_eq!(cmd["options"][0]["options"][0]["autocomplete"], true);
     }

@@ -52,12 +52,16 @@ fn form(pairs: &[(&str, &str)]) -> String {
 }
 
 fn slash(addr: SocketAddr, text: &str) -> Response {
+    slash_as(addr, "U2147483697", text)
+}
+
+fn slash_as(addr: SocketAddr, user_id: &str, text: &str) -> Response {
     let body = form(&[
         ("token", "x"),
         ("team_id", TEAM),
         ("team_domain", "northwind"),
         ("channel_id", "C2147483705"),
-        ("user_id", "U2147483697"),
+        ("user_id", user_id),
         ("user_name", "oncall"),
         ("command", "/backline"),
         ("text", text),
@@ -71,7 +75,23 @@ fn slash(addr: SocketAddr, text: &str) -> Response {
 /// One request to the fake Web API: path, authorization header, JSON body.
 type SlackCall = (String, Option<String>, Value);
 
-/// A fake Slack Web API: records each request, answers ok.
+/// What the fake `users.info` says about a member: `U2147483697` is Priya Raman of the example
+/// catalog (her address in another case than the catalog's), `U0NOEMAIL` a member whose e-mail
+/// the app may not read (no `users:read.email` scope), `U0STRANGER` someone the catalog does not
+/// know; anyone else is `user_not_found`.
+fn users_info(path: &str) -> String {
+    let user = path.split_once("user=").map_or("", |(_, u)| u.split('&').next().unwrap_or(""));
+    let profile = match user {
+        "U2147483697" => json!({"real_name": "Priya Raman", "email": "Priya.Raman@Northwind.example"}),
+        "U0NOEMAIL" => json!({"real_name": "No Scope"}),
+        "U0STRANGER" => json!({"real_name": "Stranger", "email": "stranger@elsewhere.example"}),
+        _ => return r#"{"ok":false,"error":"user_not_found"}"#.to_owned(),
+    };
+    json!({"ok": true, "user": {"id": user, "name": "x", "tz": "Europe/Paris", "tz_offset": 3600, "profile": profile}})
+        .to_string()
+}
+
+/// A fake Slack Web API: records each request, answers ok (and `users.info` from [`users_info`]).
 struct FakeSlack {
     addr: SocketAddr,
     calls: Arc<Mutex<Vec<SlackCall>>>,
@@ -92,8 +112,12 @@ impl FakeSlack {
                         let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
                         let auth = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone());
                         let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let reply = if path.starts_with("/api/users.info") {
+                            users_info(&path)
+                        } else {
+                            r#"{"ok":true,"channel":"C1","ts":"1.2"}"#.to_owned()
+                        };
                         record.lock().unwrap().push((path, auth, body));
-                        let reply = r#"{"ok":true,"channel":"C1","ts":"1.2"}"#;
                         let resp = format!(
                             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}",
                             reply.len()
@@ -106,6 +130,10 @@ impl FakeSlack {
             }
         });
         FakeSlack { addr, calls }
+    }
+
+    fn calls_to(&self, prefix: &str) -> Vec<SlackCall> {
+        self.calls.lock().unwrap().iter().filter(|c| c.0.starts_with(prefix)).cloned().collect()
     }
 
     fn wait_for(&self, path: &str, timeout: Duration) -> (String, Option<String>, Value) {
@@ -255,6 +283,81 @@ fn serve_answers_a_signed_slash_command_with_the_example_catalog() {
     let logs = serve.stderr.lock().unwrap().clone();
     assert!(!logs.contains(BOT_TOKEN) && !logs.contains(SECRET), "{logs}");
     assert!(serve.stop().success(), "clean exit on SIGTERM");
+}
+
+/// Who is asking: the Slack member's e-mail from `users.info` (cached) to the catalog User, "what
+/// do I own" answered with their team's entities, and an asker nobody can match told why and how
+/// to fix it. Also: a fuzzy name says which name it answers, and impact in chat is shallow with a
+/// button for more.
+#[test]
+fn the_asker_is_matched_through_users_info_and_answers_say_what_they_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeSlack::start();
+    let toml = config("sqlite://index.db", &example_catalog(), &format!("http://{}/api", fake.addr));
+    let serve = Serve::start(dir.path(), &toml, &["--no-watch"]);
+
+    // Priya is in team-payments: what she owns is her team's.
+    let t = text(&slash(serve.addr, "what do I own").json());
+    for needle in ["What you own", "Priya Raman", "team-payments", "payments-api", "matched by your e-mail address"] {
+        assert!(t.contains(needle), "missing {needle:?} in {t}");
+    }
+    let t = text(&slash(serve.addr, "what does my team own").json());
+    assert!(t.contains("What your teams own") && t.contains("payments-api"), "{t}");
+    let t = text(&slash(serve.addr, "me own").json());
+    assert!(t.contains("payments-api"), "{t}");
+    // No provider configured: "am I on call" says so instead of guessing.
+    let t = text(&slash(serve.addr, "am I on call").json());
+    assert!(t.contains("No on-call provider is configured"), "{t}");
+    // users.info once for her, with the bot token: later questions use the cache.
+    let lookups = fake.calls_to("/api/users.info");
+    assert_eq!(lookups.len(), 1, "{lookups:?}");
+    assert!(lookups[0].0.contains("user=U2147483697"), "{lookups:?}");
+    assert_eq!(lookups[0].1.as_deref(), Some(format!("Bearer {BOT_TOKEN}").as_str()));
+
+    // Unmatched askers are told why, and what to add; nothing is guessed.
+    let t = text(&slash_as(serve.addr, "U0STRANGER", "what do I own").json());
+    assert!(t.contains("stranger@elsewhere.example") && t.contains("spec.profile.email"), "{t}");
+    assert!(t.contains("slack.com/user_id: U0STRANGER"), "{t}");
+    let t = text(&slash_as(serve.addr, "U0NOEMAIL", "what do I own").json());
+    assert!(t.contains("users:read.email") && t.contains("slack.com/user_id: U0NOEMAIL"), "{t}");
+
+    // A typo is answered for the closest name, and the answer says so.
+    let t = text(&slash(serve.addr, "who owns paymnets-api").json());
+    assert!(t.contains("Showing payments-api for") && t.contains("paymnets-api"), "{t}");
+
+    // Impact in chat is two levels deep, teams first, with a button for the whole blast radius.
+    let shallow = slash(serve.addr, "what breaks if orders-db goes down").json();
+    let t = text(&shallow);
+    assert!(t.contains("up to depth 2") && t.contains("Teams affected"), "{t}");
+    assert!(t.find("Teams affected") < t.find("up to depth 2"), "teams first: {t}");
+    let more = "what breaks if resource:default/orders-db goes down depth 10";
+    let button = shallow["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["value"] == more)
+        .unwrap_or_else(|| panic!("no button asking {more:?}: {t}"));
+    assert!(button["action_id"].as_str().unwrap().starts_with("backline.ask"), "{button}");
+    // Pressing it answers the whole radius through the response_url.
+    let payload = json!({
+        "type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U2147483697", "team_id": TEAM},
+        "api_app_id": "A123", "token": "x", "container": {"type": "message", "is_ephemeral": true},
+        "response_url": format!("http://{}/hooks/impact", fake.addr),
+        "actions": [{"action_id": button["action_id"], "block_id": "b", "value": more, "type": "button", "action_ts": "1"}]
+    });
+    let body = form(&[("payload", &payload.to_string())]);
+    assert_eq!(
+        signed(serve.addr, "/slack/interactions", "application/x-www-form-urlencoded", &body, SECRET).status,
+        200
+    );
+    let (_, _, deep) = fake.wait_for("/hooks/impact", Duration::from_secs(20));
+    let t = text(&deep);
+    assert!(t.contains("up to depth 10") && t.contains("Depth 4"), "{t}");
+
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert!(!logs.contains(BOT_TOKEN) && !logs.to_lowercase().contains("priya.raman@northwind.example"), "{logs}");
+    serve.stop();
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `backline ask "<question>"`: the question engine in a terminal, the same engine the bots use.
 //!
 //! The words may be given unquoted (`backline ask who owns payments-api`). The first run in a
-//! repository indexes the configured sources. Ownership and contact answers say who is on call
+//! repository indexes the configured sources. `--as <user>` says who is asking, for questions
+//! about the asker ("what do I own", "am I on call"). Ownership and contact answers say who is on call
 //! now when `[oncall]` configures a provider (`crate::oncall`). Exit codes: 0 answered, 1 nothing matched the
 //! name, 2 usage, configuration or store failure.
 
@@ -18,6 +19,10 @@ pub struct Args {
     /// The question, e.g. "who owns payments-api" or "what breaks if orders-db goes down".
     #[arg(required = true, num_args = 1..)]
     question: Vec<String>,
+    /// Ask as this catalog User (a name, a reference like `user:default/jane`, or an e-mail
+    /// address): what "what do I own", "what does my team own" and "am I on call" are about.
+    #[arg(long = "as", value_name = "USER")]
+    as_user: Option<String>,
     /// `--format json` or `--json`: the answer model as JSON (what the bots render).
     #[command(flatten)]
     out: super::JsonFlag,
@@ -53,7 +58,12 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     let rt = super::index::runtime()?;
     rt.block_on(async {
         let index = super::index::open_ready(global).await?;
-        let answer = match index.ask(&question).await {
+        let asker = args.as_user.map(|user| backline_answer::Asker {
+            platform: backline_answer::AskerPlatform::Cli,
+            user: Some(user),
+            ..Default::default()
+        });
+        let answer = match index.ask_as(&question, asker.as_ref()).await {
             Ok(mut answer) => {
                 crate::oncall::enrich(oncall.as_ref(), &index, &mut answer).await;
                 Ok(answer)

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use backline_answer::Answer;
+use backline_answer::{Answer, Asker, Query};
 use backline_catalog::CustomKinds;
 use backline_catalog::lint_level::LintLevels;
 use backline_index::{Index, IndexError, IndexReport, IndexSettings, RunOptions, SourceKind, SourceSettings};
@@ -52,12 +52,25 @@ pub struct IndexEngine {
 
 impl QuestionEngine for IndexEngine {
     fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>> {
-        Box::pin(async move {
+        Box::pin(self.answer_from(ask, None))
+    }
+
+    fn answer_as<'a>(&'a self, ask: &'a Ask, asker: &'a Asker) -> BoxFuture<'a, Result<Answer, EngineError>> {
+        Box::pin(self.answer_from(ask, Some(asker)))
+    }
+}
+
+impl IndexEngine {
+    async fn answer_from(&self, ask: &Ask, asker: Option<&Asker>) -> Result<Answer, EngineError> {
+        {
             let Some(index) = self.slot.get() else {
                 return Err(EngineError(UNAVAILABLE.into()));
             };
             let result = match ask {
-                Ask::Question(q) => index.ask(q).await,
+                Ask::Question(q) => index.ask_as(q, asker).await,
+                Ask::Query(Query::Mine { about, asker: None }) => {
+                    index.answer(&Query::Mine { about: *about, asker: asker.cloned() }).await
+                }
                 Ask::Query(q) => index.answer(q).await,
             };
             let mut answer = result.map_err(|e| {
@@ -65,8 +78,12 @@ impl QuestionEngine for IndexEngine {
                 EngineError(UNAVAILABLE.into())
             })?;
             crate::oncall::enrich(self.oncall.as_ref(), index, &mut answer).await;
+            // "until when" on the asker's clock, when the platform said where they are.
+            if let Some(offset) = asker.and_then(|a| a.tz_offset_secs) {
+                backline_answer::present::oncall::localize_answer(&mut answer, offset);
+            }
             Ok(answer)
-        })
+        }
     }
 }
 

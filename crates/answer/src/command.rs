@@ -6,8 +6,8 @@
 //! question has the same name, the same defaults and the same help everywhere. Free-form
 //! phrasing ("who owns payments-api") is [`crate::question`]'s job, not this table's.
 
-use crate::model::{Filter, Query};
-use crate::question::{IMPACT_DEPTH, SEARCH_LIMIT};
+use crate::model::{AboutMe, Filter, Query};
+use crate::question::{CHAT_IMPACT_DEPTH, IMPACT_DEPTH, SEARCH_LIMIT};
 
 /// Depth of `deps`: direct dependencies unless asked otherwise.
 pub const DEPS_DEPTH: u32 = 1;
@@ -27,6 +27,8 @@ pub enum CommandKind {
     Health,
     Migration,
     WhatIs,
+    /// Questions about the asker: what they own, whether they are on call.
+    Me,
     Help,
 }
 
@@ -171,6 +173,16 @@ pub const WHAT_IS: Command = Command {
     limit: None,
     about: "The entity itself: kind, owner, relations, links, errors in its file",
 };
+pub const ME: Command = Command {
+    kind: CommandKind::Me,
+    name: "me",
+    aliases: &["mine"],
+    arg: Arg::Text { name: "about", description: "own, team, oncall or next" },
+    usage: "own|team|oncall|next",
+    depth: None,
+    limit: None,
+    about: "What you or your teams own, whether you are on call",
+};
 pub const HELP: Command = Command {
     kind: CommandKind::Help,
     name: "help",
@@ -183,7 +195,8 @@ pub const HELP: Command = Command {
 };
 
 /// Every command, in the order help lists them.
-pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, MIGRATION, WHAT_IS, HELP];
+pub const COMMANDS: &[Command] =
+    &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, MIGRATION, WHAT_IS, ME, HELP];
 
 /// The command called `name` (canonical or alias, any case).
 pub fn lookup(name: &str) -> Option<&'static Command> {
@@ -204,7 +217,8 @@ pub fn command(kind: CommandKind) -> &'static Command {
         CommandKind::Health => &COMMANDS[7],
         CommandKind::Migration => &COMMANDS[8],
         CommandKind::WhatIs => &COMMANDS[9],
-        CommandKind::Help => &COMMANDS[10],
+        CommandKind::Me => &COMMANDS[10],
+        CommandKind::Help => &COMMANDS[11],
     }
 }
 
@@ -217,8 +231,9 @@ pub enum Invocation {
     Question(String),
 }
 
-/// The query a command asks about `arg` (`depth` only for commands that take one; clamped to
-/// `1..=MAX_DEPTH`). `None` when the command needs an argument and `arg` is empty.
+/// The query a chat command asks about `arg` (`depth` only for commands that take one; clamped to
+/// `1..=MAX_DEPTH`; impact defaults to [`CHAT_IMPACT_DEPTH`] in chat, the CLI keeps its own
+/// `--depth` default). `None` when the command needs an argument and `arg` is empty.
 pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation> {
     let arg = arg.trim();
     let name = arg.to_owned();
@@ -229,7 +244,9 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
     let query = match cmd.kind {
         CommandKind::Owner => Query::Owner { name },
         CommandKind::Contact => Query::Contact { name },
-        CommandKind::Impact => Query::Dependents { name, depth: depth(cmd.depth.unwrap_or(IMPACT_DEPTH)) },
+        CommandKind::Impact => {
+            Query::Dependents { name, depth: depth(CHAT_IMPACT_DEPTH.min(cmd.depth.unwrap_or(IMPACT_DEPTH))) }
+        }
         CommandKind::Deps => Query::Dependencies { name, depth: depth(cmd.depth.unwrap_or(DEPS_DEPTH)) },
         CommandKind::Team => Query::Team { name },
         CommandKind::Search => Query::Search { text: name, limit: cmd.limit.unwrap_or(SEARCH_LIMIT) },
@@ -242,9 +259,21 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
             Query::Migration { name, team: (!team.is_empty()).then_some(team) }
         }
         CommandKind::WhatIs => Query::Describe { name },
+        CommandKind::Me => Query::Mine { about: about_me(arg)?, asker: None },
         CommandKind::Help => Query::Help,
     };
     Some(Invocation::Query(query))
+}
+
+/// `me own`, `me team`, `me oncall`, `me next`.
+fn about_me(arg: &str) -> Option<AboutMe> {
+    Some(match arg.to_ascii_lowercase().as_str() {
+        "own" | "owns" | "owned" | "mine" => AboutMe::Own,
+        "team" | "teams" | "team-owns" => AboutMe::TeamOwns,
+        "oncall" | "on-call" | "now" => AboutMe::OnCallNow,
+        "next" | "oncall-next" | "shift" => AboutMe::OnCallNext,
+        _ => return None,
+    })
 }
 
 /// `find` with parsed filters, for front ends that parse them themselves (the CLI).
@@ -281,6 +310,10 @@ mod tests {
         assert_eq!(q("oncall", "x", None), q("contact", "x", None));
         assert_eq!(
             q("impact", "db", None),
+            Some(Invocation::Query(Query::Dependents { name: "db".into(), depth: CHAT_IMPACT_DEPTH }))
+        );
+        assert_eq!(
+            q("impact", "db", Some(10)),
             Some(Invocation::Query(Query::Dependents { name: "db".into(), depth: 10 }))
         );
         assert_eq!(
@@ -302,6 +335,12 @@ mod tests {
                 team: Some("team-payments".into())
             }))
         );
+        let mine = |about| Some(Invocation::Query(Query::Mine { about, asker: None }));
+        assert_eq!(q("me", "own", None), mine(AboutMe::Own));
+        assert_eq!(q("mine", "TEAM", None), mine(AboutMe::TeamOwns));
+        assert_eq!(q("me", "oncall", None), mine(AboutMe::OnCallNow));
+        assert_eq!(q("me", "next", None), mine(AboutMe::OnCallNext));
+        assert_eq!(q("me", "everything", None), None);
         assert_eq!(q("WHAT-IS", "x", None), Some(Invocation::Query(Query::Describe { name: "x".into() })));
     }
 }

@@ -38,6 +38,19 @@ pub struct Answer {
     /// good index and may be out of date. Renderers should show this as a warning.
     #[serde(default)]
     pub stale_sources: Vec<StaleSource>,
+    /// Set when the name asked about matched no entity exactly and the answer is about the
+    /// closest one ("showing orders-db for 'ordrs-db'"): renderers must say so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fuzzy: Option<FuzzyMatch>,
+}
+
+/// The name as asked and the entity answered instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FuzzyMatch {
+    /// The name as asked.
+    pub asked: String,
+    /// Canonical reference of the entity the answer is about.
+    pub shown: String,
 }
 
 /// A query in structured form: what a question means, and what the CLI subcommands and bot
@@ -79,7 +92,83 @@ pub enum Query {
     },
     /// "help".
     Help,
+    /// "what do I own", "am I on call": a question about the asker, answered for the catalog
+    /// User the asker is matched to. `asker` is filled in by whoever knows who is asking (the
+    /// chat platform, `backline ask --as`); without it the answer says how to be recognised.
+    Mine {
+        about: AboutMe,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        asker: Option<Asker>,
+    },
 }
+
+/// What a question about the asker asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AboutMe {
+    /// "what do I own": what the asker and the teams they are a member of own.
+    Own,
+    /// "what does my team own": what the asker's teams and their sub-teams own.
+    TeamOwns,
+    /// "am I on call".
+    OnCallNow,
+    /// "when am I on call next".
+    OnCallNext,
+}
+
+/// Who is asking, as the platform the question came through knows them. The index matches it to
+/// a catalog `User`: by the `slack.com/user_id` or `discord.com/user-id` annotation first, then by
+/// `spec.profile.email` (case-insensitively), or by the name given to `backline ask --as`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Asker {
+    pub platform: AskerPlatform,
+    /// The platform's user id (Slack `U…`/`W…`, a Discord snowflake).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// The e-mail address the platform gives (Slack's `users.info`), or `--as` an address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A catalog User named directly (`--as user:default/jane`, `--as jane`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// The asker's IANA time zone (Slack's `tz`), e.g. `Europe/Paris`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz: Option<String>,
+    /// The zone's offset from UTC in seconds at the time of asking (Slack's `tz_offset`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tz_offset_secs: Option<i32>,
+    /// Why the platform could not say more about the asker (e.g. Slack's `users.info` failed or
+    /// gave no e-mail); shown when the asker cannot be matched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lookup_problem: Option<String>,
+}
+
+/// Where a question came from, for matching the asker and for saying how to fix a mismatch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AskerPlatform {
+    Slack,
+    Discord,
+    /// `backline ask` and the query subcommands.
+    #[default]
+    Cli,
+}
+
+impl AskerPlatform {
+    pub fn label(self) -> &'static str {
+        match self {
+            AskerPlatform::Slack => "Slack",
+            AskerPlatform::Discord => "Discord",
+            AskerPlatform::Cli => "the command line",
+        }
+    }
+}
+
+/// The annotation on a catalog `User` carrying the user's Slack member id.
+pub const SLACK_USER_ANNOTATION: &str = "slack.com/user_id";
+/// The annotation on a catalog `User` carrying the user's Discord user id (Discord gives bots no
+/// e-mail addresses, so this is the only way to recognise a Discord user).
+pub const DISCORD_USER_ANNOTATION: &str = "discord.com/user-id";
 
 /// One `field:value` filter of [`Query::Find`]. All filters of a query must match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,6 +222,10 @@ pub enum AnswerBody {
     /// Nothing matches the name; the closest names are offered.
     NotFound(NotFound),
     Help(Help),
+    /// A question about the asker, for the catalog User they were matched to.
+    Mine(MineAnswer),
+    /// A question about the asker who could not be matched to a catalog User: why, and how to fix it.
+    UnknownAsker(UnknownAsker),
 }
 
 /// Where something was defined: which configured source, which file, which line.
@@ -654,6 +747,10 @@ pub struct DependencyAnswer {
     pub nodes: Vec<DependencyNode>,
     /// True when entities exist beyond `max_depth`.
     pub truncated: bool,
+    /// For dependents (impact): who is on call now for the affected teams (the owners of the
+    /// entities reached), when a provider is configured; `from` names the team.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_on_call: Vec<LiveOnCall>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -803,6 +900,72 @@ pub struct Candidate {
     /// component:default/payments-api"): pass it back to the engine as the next question, e.g.
     /// from a button.
     pub follow_up: String,
+}
+
+/// "what do I own", "what does my team own", "am I on call", "when am I on call next".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MineAnswer {
+    pub about: AboutMe,
+    /// The catalog User the asker was matched to.
+    pub me: Person,
+    pub matched_by: AskerMatch,
+    /// The Groups the User is a direct member of, sorted by reference.
+    pub teams: Vec<EntitySummary>,
+    /// For [`AboutMe::Own`]: what the User and their teams own (`via` the team); for
+    /// [`AboutMe::TeamOwns`]: what the teams and their sub-teams own (`via` the sub-team).
+    /// Empty for the on-call questions. Sorted by kind, then reference.
+    pub owns: Vec<OwnedEntity>,
+    /// For the on-call questions: the on-call of the User and their teams (live when a provider
+    /// is configured, with the catalog's hints otherwise).
+    pub reach: Reach,
+}
+
+/// How the asker was matched to a catalog User.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AskerMatch {
+    /// By the platform's user-id annotation ([`SLACK_USER_ANNOTATION`], [`DISCORD_USER_ANNOTATION`]).
+    Annotation,
+    /// By `spec.profile.email`, case-insensitively.
+    Email,
+    /// Named directly (`--as`).
+    Name,
+}
+
+/// A question about the asker that cannot be answered because the asker is not a known User.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownAsker {
+    pub about: AboutMe,
+    pub platform: AskerPlatform,
+    pub reason: UnknownAskerReason,
+}
+
+/// Why the asker matched no catalog User. Each says what to add to the catalog (or the setup).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum UnknownAskerReason {
+    /// Nothing says who is asking (the command line without `--as`).
+    NoIdentity,
+    /// The platform did not give the asker's e-mail (a missing `users:read.email` scope, a
+    /// failed `users.info`, a bot or guest account), and no User carries their id annotation.
+    NoEmail {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
+    },
+    /// No User has this e-mail (nor the platform's id annotation).
+    NoUserWithEmail {
+        email: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
+    },
+    /// No User carries the id annotation (Discord, which gives bots no e-mail).
+    NoUserWithId { annotation: String, user_id: String },
+    /// Several Users carry the same id annotation or e-mail: none is guessed.
+    SeveralUsers { users: Vec<String> },
+    /// `--as` named no User.
+    NoSuchUser { name: String },
 }
 
 /// "help", or a question the engine did not understand.

@@ -10,7 +10,7 @@
 //! [`parse_question`] is pure (no store), so every phrasing is unit-tested here; answering lives
 //! in [`Index::ask`](backline_index::Index::ask) (feature `index`).
 
-use crate::model::{Filter, FilterField, Help, HelpExample, Query};
+use crate::model::{AboutMe, Filter, FilterField, Help, HelpExample, Query};
 
 /// The longest question answered, in characters. Chat questions are a sentence; the cap keeps a
 /// pasted log or a crafted megabyte from reaching typo matching and search, whose cost grows with
@@ -63,6 +63,10 @@ pub fn check_length(text: &str) -> Result<(), TooLong> {
 
 /// Default depth of "what breaks if X goes down".
 pub const IMPACT_DEPTH: u32 = 10;
+/// Default depth of impact in chat: at 3 a.m. the direct and second-hand dependents, with their
+/// teams and who is on call for them, fit on a screen; the answer offers a button for the rest.
+/// (The whole blast radius of a core database is hundreds of entities.)
+pub const CHAT_IMPACT_DEPTH: u32 = 2;
 /// Default number of search results.
 pub const SEARCH_LIMIT: u32 = 10;
 
@@ -440,6 +444,27 @@ fn has(toks: &[Tok], kw: Kw) -> Option<usize> {
     toks.iter().position(|t| t.kw == Some(kw))
 }
 
+/// Understands a question as a chat platform asks it: like [`parse_question`], except that impact
+/// without a depth given is [`CHAT_IMPACT_DEPTH`] deep.
+pub fn parse_chat_question(question: &str) -> Parsed {
+    match parse_question(question) {
+        Parsed::Query(Query::Dependents { name, depth }) if depth == IMPACT_DEPTH && !gives_depth(question) => {
+            Parsed::Query(Query::Dependents { name, depth: CHAT_IMPACT_DEPTH })
+        }
+        other => other,
+    }
+}
+
+/// Whether the question says how deep to go ("depth 3", "2 levels").
+fn gives_depth(question: &str) -> bool {
+    take_depth(&mut tokenize(question)).is_some()
+}
+
+/// The question that asks for the whole blast radius of `name` (what chat's "more" button sends).
+pub fn whole_impact_question(name: &str) -> String {
+    format!("what breaks if {name} goes down depth {IMPACT_DEPTH}")
+}
+
 /// Understands a question. Pure: no store needed.
 pub fn parse_question(question: &str) -> Parsed {
     if let Err(too_long) = check_length(question) {
@@ -469,6 +494,11 @@ pub fn parse_question(question: &str) -> Parsed {
     // migrate", "migration python3 team-payments"
     if let Some(i) = has(&toks, Kw::Migrate) {
         return Parsed::Query(migration_query(&toks, i));
+    }
+
+    // about the asker: "what do I own", "am I on call"
+    if let Some(about) = about_me(&toks) {
+        return Parsed::Query(Query::Mine { about, asker: None });
     }
 
     // find with filters
@@ -615,6 +645,35 @@ fn migration_query(toks: &[Tok], i: usize) -> Query {
     }
 }
 
+/// Words that make a question about the asker.
+const FIRST_PERSON: &[&str] = &["i", "me", "my", "mine", "am", "im", "i'm", "myself"];
+/// Words a question about the asker may have besides keywords and stopwords.
+const ABOUT_ME_WORDS: &[&str] =
+    &["team", "teams", "squad", "next", "shift", "rotation", "turn", "mine", "am", "im", "i'm", "myself"];
+
+/// A question about the asker: first-person words and nothing left that could be a name.
+fn about_me(toks: &[Tok]) -> Option<AboutMe> {
+    if !toks.iter().any(|t| FIRST_PERSON.contains(&t.lc.as_str())) {
+        return None;
+    }
+    let leftover = toks
+        .iter()
+        .any(|t| t.kw.is_none() && !STOPWORDS.contains(&t.lc.as_str()) && !ABOUT_ME_WORDS.contains(&t.lc.as_str()));
+    if leftover {
+        return None;
+    }
+    let word = |w: &str| toks.iter().any(|t| t.lc == w);
+    let on_call =
+        toks.iter().any(|t| matches!(t.lc.as_str(), "on-call" | "oncall") || t.lc == "shift" || t.lc == "rotation");
+    if on_call {
+        return Some(if word("next") || word("when") { AboutMe::OnCallNext } else { AboutMe::OnCallNow });
+    }
+    if has(toks, Kw::Own).is_some() || word("mine") {
+        return Some(if word("team") || word("teams") || word("squad") { AboutMe::TeamOwns } else { AboutMe::Own });
+    }
+    None
+}
+
 /// Filters from words: lifecycles, kinds, types, "tagged X", "owned by X", "in system X".
 fn natural_filters(toks: &[Tok]) -> Option<Vec<Filter>> {
     let mut filters = Vec::new();
@@ -676,6 +735,13 @@ pub fn question_for(query: &Query) -> String {
         Query::Migration { name: None, team: Some(team) } => format!("what does {team} still have to migrate"),
         Query::Migration { name: Some(name), team: Some(team) } => format!("migration {name} {team}"),
         Query::Help => "help".to_owned(),
+        Query::Mine { about, .. } => match about {
+            AboutMe::Own => "what do I own",
+            AboutMe::TeamOwns => "what does my team own",
+            AboutMe::OnCallNow => "am I on call",
+            AboutMe::OnCallNext => "when am I on call next",
+        }
+        .to_owned(),
     }
 }
 
@@ -708,6 +774,8 @@ pub fn help(reason: Option<String>) -> Help {
                 "filter by kind, type, lifecycle, tag, owner, system, domain, label:k=v, annotation:k",
             ),
             ex("what is payments-api", "the entity, its relations and any errors in its file"),
+            ex("what do I own", "what you and your teams own (also \"what does my team own\")"),
+            ex("am I on call", "whether you are on call now (also \"when am I on call next\")"),
             ex("health", "missing owners, empty teams, deprecated dependencies, files with errors"),
         ],
     }
@@ -731,6 +799,9 @@ mod tests {
     }
     fn dependents(n: &str, d: u32) -> Query {
         Query::Dependents { name: n.into(), depth: d }
+    }
+    fn mine(about: AboutMe) -> Query {
+        Query::Mine { about, asker: None }
     }
     fn tag(v: &str) -> Filter {
         Filter { field: FilterField::Tag, key: None, value: Some(v.into()) }
@@ -836,6 +907,21 @@ mod tests {
             ("what is payments-api", Query::Describe { name: "payments-api".into() }),
             ("describe orders-db", Query::Describe { name: "orders-db".into() }),
             ("payments-api", Query::Describe { name: "payments-api".into() }),
+            ("what do I own", mine(AboutMe::Own)),
+            ("what do i own?", mine(AboutMe::Own)),
+            ("what do I maintain", mine(AboutMe::Own)),
+            ("what's mine", mine(AboutMe::Own)),
+            ("what does my team own", mine(AboutMe::TeamOwns)),
+            ("what do my teams own", mine(AboutMe::TeamOwns)),
+            ("am I on call", mine(AboutMe::OnCallNow)),
+            ("am i oncall?", mine(AboutMe::OnCallNow)),
+            ("is it my on-call shift", mine(AboutMe::OnCallNow)),
+            ("when am I on call next", mine(AboutMe::OnCallNext)),
+            ("when is my next on-call shift", mine(AboutMe::OnCallNext)),
+            // A name keeps the question about that name.
+            ("who owns my-service", owner("my-service")),
+            ("how do I reach team-payments", Query::Contact { name: "team-payments".into() }),
+            ("how do I page my team-payments folks", Query::Contact { name: "team-payments folks".into() }),
         ];
         for (text, want) in cases {
             assert_eq!(q(text), want, "{text}");
@@ -859,6 +945,24 @@ mod tests {
         assert_eq!(parse_question(&format!("who owns {name}")), Parsed::Query(owner(&name)));
         let multibyte = format!("who owns {} {}", "é".repeat(300), "é".repeat(300));
         assert!(multibyte.len() > MAX_QUESTION_CHARS && check_length(&multibyte).is_ok());
+    }
+
+    #[test]
+    fn chat_impact_is_shallow_unless_a_depth_is_given() {
+        let chat = |s: &str| match parse_chat_question(s) {
+            Parsed::Query(q) => q,
+            Parsed::Help(r) => panic!("{s:?}: {r:?}"),
+        };
+        assert_eq!(chat("what breaks if orders-db goes down"), dependents("orders-db", CHAT_IMPACT_DEPTH));
+        assert_eq!(chat("impact of orders-db"), dependents("orders-db", CHAT_IMPACT_DEPTH));
+        assert_eq!(chat("what breaks if orders-db goes down depth 10"), dependents("orders-db", 10));
+        assert_eq!(chat("what breaks if orders-db goes down depth 4"), dependents("orders-db", 4));
+        assert_eq!(
+            chat(&whole_impact_question("resource:default/orders-db")),
+            dependents("resource:default/orders-db", IMPACT_DEPTH)
+        );
+        assert_eq!(chat("what depends on orders-db"), dependents("orders-db", 1));
+        assert_eq!(chat("who owns orders-db"), owner("orders-db"));
     }
 
     #[test]
@@ -886,6 +990,10 @@ mod tests {
             Query::Search { text: "fraud".into(), limit: SEARCH_LIMIT },
             Query::Find { filters: vec![tag("python2"), lifecycle("production")] },
             Query::Health,
+            Query::Mine { about: AboutMe::Own, asker: None },
+            Query::Mine { about: AboutMe::TeamOwns, asker: None },
+            Query::Mine { about: AboutMe::OnCallNow, asker: None },
+            Query::Mine { about: AboutMe::OnCallNext, asker: None },
         ];
         for query in queries {
             assert_eq!(parse_question(&question_for(&query)), Parsed::Query(query.clone()), "{}", question_for(&query));

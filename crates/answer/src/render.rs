@@ -169,7 +169,17 @@ pub fn summary_line(body: &AnswerBody) -> String {
             None => "I answer questions about the catalog: owners, contacts, dependencies, teams, search and health."
                 .to_owned(),
         },
+        AnswerBody::Mine(a) => crate::present::mine::summary_text(a),
+        AnswerBody::UnknownAsker(u) => {
+            let (why, fix) = crate::present::mine::unknown_text(u);
+            format!("I cannot tell who you are: {why} {fix}")
+        }
     }
+}
+
+/// "Showing orders-db for \"ordrs-db\"." when the name asked matched only fuzzily.
+pub fn fuzzy_line(f: &FuzzyMatch) -> String {
+    format!("Showing {} for \"{}\".", crate::name_of_ref(&f.shown), f.asked.trim())
 }
 
 fn line_for(e: &EntitySummary) -> String {
@@ -460,6 +470,29 @@ pub fn render_text(answer: &Answer) -> String {
             for e in &h.examples {
                 let _ = writeln!(out, "  {:<42} {}", e.question, e.explanation);
             }
+        }
+        AnswerBody::Mine(a) => {
+            let _ = writeln!(out, "\nyou: {}", line_for(&a.me.entity));
+            if !a.teams.is_empty() {
+                let names: Vec<String> = a.teams.iter().map(|t| t.name.clone()).collect();
+                let _ = writeln!(out, "teams: {}", names.join(", "));
+            }
+            if !a.owns.is_empty() {
+                let _ = writeln!(out, "\nOwns:");
+                for o in &a.owns {
+                    let via =
+                        o.via.as_deref().map(|v| format!("  (via {})", crate::name_of_ref(v))).unwrap_or_default();
+                    let _ = writeln!(out, "  {}{via}", line_for(&o.entity));
+                }
+            }
+            if matches!(a.about, AboutMe::OnCallNow | AboutMe::OnCallNext) && !a.reach.is_empty() {
+                let _ = writeln!(out, "\nOn call:");
+                reach_lines(&mut out, &a.reach);
+            }
+        }
+        AnswerBody::UnknownAsker(u) => {
+            let (_, fix) = crate::present::mine::unknown_text(u);
+            let _ = writeln!(out, "\nTo fix: {fix}");
         }
     }
     if !answer.stale_sources.is_empty() {

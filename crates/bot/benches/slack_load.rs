@@ -276,6 +276,7 @@ async fn start_in_process(secret: &str, team: &str) -> (String, backline_bot::se
             findings: vec![],
         }),
         stale_sources: vec![],
+        fuzzy: None,
     };
     let engine = Arc::new(FnEngine(move |_: &backline_bot::Ask| Ok::<_, EngineError>(answer.clone())));
     let cfg = SlackConfig {

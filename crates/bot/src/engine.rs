@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use backline_answer::{Answer, Query};
+use backline_answer::{Answer, Asker, Query};
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -23,6 +23,22 @@ pub enum Ask {
     Query(Query),
 }
 
+impl Ask {
+    /// The ask as chat means it: impact without a depth given is shallow in chat
+    /// ([`backline_answer::question::CHAT_IMPACT_DEPTH`]; the answer offers a button for more),
+    /// while `backline ask` keeps the whole blast radius.
+    pub fn for_chat(self) -> Ask {
+        use backline_answer::question::{Parsed, parse_chat_question, parse_question};
+        match self {
+            Ask::Question(text) => match parse_chat_question(&text) {
+                Parsed::Query(q) if Parsed::Query(q.clone()) != parse_question(&text) => Ask::Query(q),
+                _ => Ask::Question(text),
+            },
+            query => query,
+        }
+    }
+}
+
 /// Why the engine could not answer at all (as opposed to answering "nothing matches", which is
 /// an [`Answer`]). The text is shown to the user, so it must not contain secrets or paths that
 /// matter; it is also logged.
@@ -33,6 +49,15 @@ pub struct EngineError(pub String);
 /// Core's question engine as the bots see it.
 pub trait QuestionEngine: Send + Sync + 'static {
     fn answer<'a>(&'a self, ask: &'a Ask) -> BoxFuture<'a, Result<Answer, EngineError>>;
+
+    /// Answers as asked by `asker`, whom questions about the asker ("what do I own", "am I on
+    /// call") are about; the bots pass what their platform says about the user (ids, e-mail,
+    /// time zone) and the engine matches it to the catalog. Engines that answer nothing about
+    /// the asker need not override it.
+    fn answer_as<'a>(&'a self, ask: &'a Ask, asker: &'a Asker) -> BoxFuture<'a, Result<Answer, EngineError>> {
+        let _ = asker;
+        self.answer(ask)
+    }
 }
 
 /// Shared handle every module holds.

@@ -195,7 +195,10 @@ async fn a_command_is_answered_inline_with_an_embed() {
         (
             "impact",
             entity_arg("orders-db"),
-            Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_answer::question::IMPACT_DEPTH }),
+            Ask::Query(Query::Dependents {
+                name: "orders-db".into(),
+                depth: backline_answer::question::CHAT_IMPACT_DEPTH,
+            }),
         ),
         (
             "search",

@@ -48,11 +48,11 @@ proptest! {
     fn blast_radius_and_candidates_stay_within_limits(name in hostile(), n in 0usize..500, depth in 1u32..12) {
         let root = entity("Resource", "orders-db");
         let nodes = (0..n).map(|i| DependencyNode { entity: EntitySummary { owner: Some(format!("group:default/{name}{}", i % 30)), ..entity("Component", &format!("{name}-{i}")) }, depth: 1 + (i as u32 % depth), path: vec![] }).collect();
-        let a = Answer { question: String::new(), query: None, summary: name.clone(), stale_sources: vec![StaleSource { name: name.clone(), error: name.clone(), last_success: None }],
-            body: AnswerBody::Dependencies(DependencyAnswer { root, direction: Direction::Dependents, max_depth: depth, nodes, truncated: true }) };
+        let a = Answer { question: String::new(), query: None, summary: name.clone(), stale_sources: vec![StaleSource { name: name.clone(), error: name.clone(), last_success: None }], fuzzy: None,
+            body: AnswerBody::Dependencies(DependencyAnswer { root, direction: Direction::Dependents, max_depth: depth, nodes, truncated: true, team_on_call: vec![] }) };
         assert_within_limits(&sent(&a));
         let candidates = (0..n.min(40)).map(|i| Candidate { entity: entity("Component", &format!("{name}{i}")), follow_up: format!("who owns {name}{i}") }).collect();
-        let amb = Answer { question: String::new(), query: None, summary: String::new(), stale_sources: vec![], body: AnswerBody::Ambiguous(Ambiguous { name: name.clone(), candidates }) };
+        let amb = Answer { question: String::new(), query: None, summary: String::new(), stale_sources: vec![], fuzzy: None, body: AnswerBody::Ambiguous(Ambiguous { name: name.clone(), candidates }) };
         assert_within_limits(&sent(&amb));
     }
 }
@@ -67,12 +67,14 @@ fn long_lists_are_cut_with_a_count() {
         query: None,
         summary: String::new(),
         stale_sources: vec![],
+        fuzzy: None,
         body: AnswerBody::Dependencies(DependencyAnswer {
             root: entity("Resource", "orders-db"),
             direction: Direction::Dependents,
             max_depth: 1,
             nodes,
             truncated: false,
+            team_on_call: vec![],
         }),
     };
     let v = sent(&a);

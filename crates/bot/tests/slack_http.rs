@@ -155,7 +155,10 @@ async fn slash_subcommands_reach_the_engine_as_queries_or_questions() {
         engine.asked(),
         vec![
             Ask::Query(Query::Help),
-            Ask::Query(Query::Dependents { name: "orders-db".into(), depth: backline_answer::question::IMPACT_DEPTH }),
+            Ask::Query(Query::Dependents {
+                name: "orders-db".into(),
+                depth: backline_answer::question::CHAT_IMPACT_DEPTH
+            }),
             Ask::Question("find tag:python2 lifecycle:production".into()),
             Ask::Question("who owns the checkout".into()),
         ],

@@ -97,6 +97,7 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
         summary: desc.clone(),
         body,
         stale_sources: vec![StaleSource { name: name.clone(), error: desc.clone(), last_success: Some(desc.clone()) }],
+        fuzzy: None,
     };
     let candidates: Vec<Candidate> =
         many.iter().map(|m| Candidate { entity: m.clone(), follow_up: format!("who owns {}", m.entity_ref) }).collect();
@@ -138,6 +139,7 @@ fn answers(name: String, desc: String, n: usize, url: String) -> Vec<Answer> {
                 .map(|(i, m)| DependencyNode { entity: m.clone(), depth: (i % 10) as u32 + 1, path: vec![] })
                 .collect(),
             truncated: true,
+            team_on_call: vec![],
         })),
         wrap(AnswerBody::Team(TeamAnswer {
             team: e(),

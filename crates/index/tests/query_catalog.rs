@@ -413,6 +413,96 @@ async fn ambiguity_and_not_found(db: Db) {
     t.cleanup().await;
 }
 
+fn mine(a: &Answer) -> &MineAnswer {
+    match &a.body {
+        AnswerBody::Mine(m) => m,
+        other => panic!("{}: expected an answer about the asker, got {other:#?}", a.question),
+    }
+}
+
+fn unknown(a: &Answer) -> &UnknownAskerReason {
+    match &a.body {
+        AnswerBody::UnknownAsker(u) => &u.reason,
+        other => panic!("{}: expected an unknown asker, got {other:#?}", a.question),
+    }
+}
+
+/// Questions about the asker: matched by name, e-mail (any case) or Discord id annotation;
+/// unmatched askers get the reason, never a guess.
+async fn asker_questions(db: Db) {
+    let Some((t, ix)) = example(db).await else { return };
+    let as_ = |platform, user_id: Option<&str>, email: Option<&str>, user: Option<&str>| Asker {
+        platform,
+        user_id: user_id.map(Into::into),
+        email: email.map(Into::into),
+        user: user.map(Into::into),
+        ..Asker::default()
+    };
+    let ask_as = async |q: &str, asker: &Asker| ix.ask_as(q, Some(asker)).await.unwrap();
+    let owned = |m: &MineAnswer| m.owns.iter().map(|o| o.entity.name.clone()).collect::<Vec<_>>();
+
+    let priya = as_(AskerPlatform::Cli, None, None, Some("priya.raman"));
+    let a = ask_as("what do I own", &priya).await;
+    let m = mine(&a);
+    assert_eq!((m.me.entity.name.as_str(), m.matched_by), ("priya.raman", AskerMatch::Name));
+    assert_eq!(names(&m.teams), ["team-payments"]);
+    assert!(owned(m).contains(&"payments-api".to_owned()), "{:?}", owned(m));
+    assert!(m.owns.iter().all(|o| o.via.as_deref() == Some("group:default/team-payments")), "{:?}", m.owns);
+    assert!(a.summary.starts_with("You (Priya Raman) and your teams (team-payments) own"), "{}", a.summary);
+
+    let by_email = as_(AskerPlatform::Slack, Some("U0PRIYA"), Some("PRIYA.Raman@northwind.example"), None);
+    let b = ask_as("what do i own?", &by_email).await;
+    assert_eq!(mine(&b).matched_by, AskerMatch::Email);
+    assert_eq!(mine(&b).owns, m.owns);
+
+    // Discord gives no e-mail: the id annotation. Luca is in two teams.
+    let luca = as_(AskerPlatform::Discord, Some("412345678901234567"), None, None);
+    let a = ask_as("what does my team own", &luca).await;
+    let m = mine(&a);
+    assert_eq!((m.me.entity.name.as_str(), m.matched_by), ("luca.romano", AskerMatch::Annotation));
+    assert_eq!(names(&m.teams), ["team-checkout", "team-payments"]);
+    assert!(owned(m).contains(&"payments-api".to_owned()) && owned(m).contains(&"checkout-api".to_owned()));
+    let a = ask_as("am I on call", &luca).await;
+    assert_eq!(mine(&a).about, AboutMe::OnCallNow);
+    assert!(mine(&a).owns.is_empty() && !mine(&a).reach.on_call.is_empty(), "{:#?}", mine(&a).reach);
+
+    // Unmatched: why, never a guess.
+    let stranger = as_(AskerPlatform::Discord, Some("999"), None, None);
+    assert_eq!(
+        unknown(&ask_as("what do I own", &stranger).await),
+        &UnknownAskerReason::NoUserWithId { annotation: DISCORD_USER_ANNOTATION.into(), user_id: "999".into() }
+    );
+    let a = ask_as("what do I own", &as_(AskerPlatform::Slack, Some("U0X"), Some("x@elsewhere.example"), None)).await;
+    assert!(matches!(unknown(&a), UnknownAskerReason::NoUserWithEmail { email, .. } if email == "x@elsewhere.example"));
+    assert!(a.summary.contains("spec.profile.email: x@elsewhere.example"), "{}", a.summary);
+    let a = ask_as("what do I own", &as_(AskerPlatform::Slack, Some("U0X"), None, None)).await;
+    assert!(matches!(unknown(&a), UnknownAskerReason::NoEmail { .. }));
+    for not_a_user in ["team-payments", "priya.ramen"] {
+        let a = ask_as("what do I own", &as_(AskerPlatform::Cli, None, None, Some(not_a_user))).await;
+        assert!(matches!(unknown(&a), UnknownAskerReason::NoSuchUser { .. }), "{not_a_user}");
+    }
+    assert_eq!(unknown(&ask(&ix, "what do I own").await), &UnknownAskerReason::NoIdentity);
+    ix.close().await;
+    t.cleanup().await;
+}
+
+/// A name matched only fuzzily is answered, and the answer says which name it is about.
+async fn fuzzy_matches_say_so(db: Db) {
+    let Some((t, ix)) = example(db).await else { return };
+    let a = ask(&ix, "who owns paymnets-api").await;
+    assert_eq!(ownership(&a).entity.name, "payments-api");
+    assert_eq!(
+        a.fuzzy,
+        Some(FuzzyMatch { asked: "paymnets-api".into(), shown: "component:default/payments-api".into() })
+    );
+    assert!(a.summary.starts_with("Showing payments-api for \"paymnets-api\"."), "{}", a.summary);
+    for exact in ["who owns payments-api", "who owns Payments-API", "how do I reach the payments team"] {
+        assert_eq!(ask(&ix, exact).await.fuzzy, None, "{exact}");
+    }
+    ix.close().await;
+    t.cleanup().await;
+}
+
 /// The structured API gives the same answers as the questions.
 async fn structured_queries(db: Db) {
     let Some((t, ix)) = example(db).await else { return };
@@ -440,6 +530,8 @@ both_backends!(
     health_and_describe,
     ambiguity_and_not_found,
     structured_queries,
+    asker_questions,
+    fuzzy_matches_say_so,
 );
 
 /// The bots share one `Index` between tasks and spawn its futures: they must be `Send`, and the

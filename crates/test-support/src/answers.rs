@@ -101,6 +101,7 @@ pub fn ownership(name: &str) -> Answer {
             findings: vec![],
         }),
         stale_sources: vec![],
+        fuzzy: None,
     }
 }
 
@@ -116,6 +117,7 @@ pub fn ambiguous(name: &str) -> Answer {
         summary: format!("Several entities match {name}."),
         body: AnswerBody::Ambiguous(Ambiguous { name: name.into(), candidates }),
         stale_sources: vec![],
+        fuzzy: None,
     }
 }
 
@@ -132,6 +134,7 @@ pub fn help_answer() -> Answer {
             }],
         }),
         stale_sources: vec![],
+        fuzzy: None,
     }
 }
 
@@ -147,5 +150,6 @@ pub fn search(text: &str) -> Answer {
         summary: format!("3 results for {text}."),
         body: AnswerBody::Search(SearchAnswer { text: text.into(), total: hits.len() as u32, hits }),
         stale_sources: vec![],
+        fuzzy: None,
     }
 }

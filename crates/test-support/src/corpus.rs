@@ -12,7 +12,7 @@ pub const HOSTILE: &str =
     "<!channel> @everyone <@U123> **bold** `code` [x](https://evil.example) # heading\n> quote & more";
 
 fn answer(question: &str, summary: &str, body: AnswerBody) -> Answer {
-    Answer { question: question.into(), query: None, summary: summary.into(), body, stale_sources: vec![] }
+    Answer { question: question.into(), query: None, summary: summary.into(), body, stale_sources: vec![], fuzzy: None }
 }
 
 fn with_owner(mut e: EntitySummary, owner: &str) -> EntitySummary {
@@ -141,12 +141,117 @@ fn contact_oncall_gap() -> Answer {
     )
 }
 
+fn ada() -> Person {
+    Person {
+        entity: EntitySummary { title: Some("Ada Lovelace".into()), ..entity("User", "ada.lovelace") },
+        display_name: Some("Ada Lovelace".into()),
+        email: Some("ada.lovelace@northwind.example".into()),
+        contacts: vec![],
+    }
+}
+
+/// "what do I own" for Ada, in team-payments and team-checkout.
+fn mine_own() -> Answer {
+    let owns = [("Component", "payments-api", "team-payments"), ("Component", "checkout-api", "team-checkout")]
+        .into_iter()
+        .map(|(kind, name, team)| OwnedEntity {
+            entity: with_owner(entity(kind, name), team),
+            via: Some(format!("group:default/{team}")),
+        })
+        .chain(std::iter::once(OwnedEntity { entity: entity("Resource", "ada-sandbox"), via: None }))
+        .collect();
+    answer(
+        "what do I own",
+        "You (Ada Lovelace) and your teams (team-checkout, team-payments) own 3 entities.",
+        AnswerBody::Mine(MineAnswer {
+            about: AboutMe::Own,
+            me: ada(),
+            matched_by: AskerMatch::Email,
+            teams: vec![entity("Group", "team-checkout"), team_payments()],
+            owns,
+            reach: Reach::default(),
+        }),
+    )
+}
+
+/// "am I on call": Ada is at level 1 of the payments policy.
+fn mine_on_call() -> Answer {
+    let mut me = on_call_person("Ada Lovelace", "Ada.Lovelace@northwind.example", Some("2026-12-07T09:00:00Z"));
+    me.user = Some("user:default/ada.lovelace".into());
+    let mut l = live(OnCallProvider::PagerDuty, "pagerduty.com/service-id", "P4YM3NT", "group:default/team-payments");
+    l.rosters = vec![LiveRoster {
+        name: Some("Payments".into()),
+        url: Some("https://northwind.pagerduty.com/escalation_policies/PEP0001".into()),
+        level1: vec![me],
+        later: vec![LaterLevel { level: 2, names: vec!["Bob Li".into()] }],
+        gap: None,
+    }];
+    let body = MineAnswer {
+        about: AboutMe::OnCallNow,
+        me: ada(),
+        matched_by: AskerMatch::Annotation,
+        teams: vec![team_payments()],
+        owns: vec![],
+        reach: Reach { live_on_call: vec![l], ..Reach::default() },
+    };
+    answer("am I on call", &backline_answer::present::mine::summary_text(&body), AnswerBody::Mine(body))
+}
+
+/// "what breaks if orders-db goes down" in chat: two levels, more beyond, on-call per team.
+fn impact_with_team_on_call() -> Answer {
+    let mut l = live(OnCallProvider::Opsgenie, "opsgenie.com/team", "Orders", "group:default/team-orders");
+    l.rosters = vec![LiveRoster {
+        name: Some("Orders".into()),
+        url: None,
+        level1: vec![on_call_person("Bob Li", "bob@northwind.example", Some("2026-12-07T18:00:00Z"))],
+        later: vec![],
+        gap: None,
+    }];
+    answer(
+        "what breaks if orders-db goes down",
+        "If orders-db goes down, 2 entities are affected (up to 2 levels).",
+        AnswerBody::Dependencies(DependencyAnswer {
+            root: entity("Resource", "orders-db"),
+            direction: Direction::Dependents,
+            max_depth: 2,
+            nodes: vec![
+                node(with_owner(entity("Component", "orders-service"), "team-orders"), 1),
+                node(with_owner(entity("Component", "checkout-web"), "team-checkout"), 2),
+            ],
+            truncated: true,
+            team_on_call: vec![l],
+        }),
+    )
+}
+
 /// The corpus: `(name, answer)`, names unique and usable as snapshot names.
 pub fn corpus() -> Vec<(&'static str, Answer)> {
-    let mut out = Vec::new();
-    out.push(("ownership", ownership("payments-api")));
-    out.push(("ownership_live_oncall", ownership_live_oncall()));
-    out.push(("contact_oncall_gap_stale_unavailable", contact_oncall_gap()));
+    let mut out = vec![
+        ("ownership", ownership("payments-api")),
+        ("ownership_live_oncall", ownership_live_oncall()),
+        ("contact_oncall_gap_stale_unavailable", contact_oncall_gap()),
+        ("mine_own", mine_own()),
+        ("mine_on_call", mine_on_call()),
+        (
+            "unknown_asker",
+            answer(
+                "what do I own",
+                "I cannot tell who you are.",
+                AnswerBody::UnknownAsker(UnknownAsker {
+                    about: AboutMe::Own,
+                    platform: AskerPlatform::Slack,
+                    reason: UnknownAskerReason::NoUserWithEmail {
+                        email: "ada@northwind.example".into(),
+                        user_id: Some("U0ADA1234".into()),
+                    },
+                }),
+            ),
+        ),
+        ("impact_team_on_call", impact_with_team_on_call()),
+    ];
+    let mut fuzzy = ownership("payments-api");
+    fuzzy.fuzzy = Some(FuzzyMatch { asked: "paymnets-api".into(), shown: "component:default/payments-api".into() });
+    out.push(("ownership_fuzzy", fuzzy));
 
     let mut orphan = entity("Component", "legacy-invoicing");
     orphan.valid = false;
@@ -317,6 +422,7 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
             max_depth: 2,
             nodes,
             truncated,
+            team_on_call: vec![],
         })
     };
     out.push((
@@ -572,6 +678,7 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
                 findings: vec![finding("BS0401", FindingSeverity::Error, HOSTILE, HOSTILE, 1)],
             }),
             stale_sources: vec![],
+            fuzzy: None,
         },
     ));
     let info = MigrationInfo {

@@ -7,8 +7,9 @@ use super::{
     LIST_ITEMS, PresentOptions, code_name, compact, display, footer_of, list_block, named, plural, short_name,
     short_ref, title,
 };
-use crate::card::{Block, Card, Icon, List, Sep, Text, cut};
-use crate::model::{DependencyAnswer, Direction, TeamAnswer};
+use crate::card::{Block, Card, Choice, Icon, List, Sep, Text, cut};
+use crate::model::{DependencyAnswer, Direction, LiveOnCall, LiveState, TeamAnswer};
+use crate::question::{IMPACT_DEPTH, whole_impact_question};
 
 pub(super) fn dependencies(c: &mut Card, a: &DependencyAnswer, opts: &PresentOptions) {
     let root = display(&a.root);
@@ -26,25 +27,35 @@ pub(super) fn dependencies(c: &mut Card, a: &DependencyAnswer, opts: &PresentOpt
         };
         c.blocks.push(Block::Paragraph(text));
     } else {
+        if a.direction == Direction::Dependents {
+            // Who to tell first: the owners of everything that breaks, most affected first, with
+            // who is on call for each when a provider said.
+            let mut owners: BTreeMap<Option<String>, usize> = BTreeMap::new();
+            for n in &a.nodes {
+                *owners.entry(n.entity.owner.clone()).or_default() += 1;
+            }
+            let mut owners: Vec<(Option<String>, usize)> = owners.into_iter().collect();
+            owners.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
+            let items: Vec<Text> = owners
+                .iter()
+                .map(|(o, n)| {
+                    let name = o.as_deref().map(short_ref).unwrap_or_else(|| "no owner".into());
+                    let mut t = Text::new().code(cut(&name, 80)).plain(format!(" ({n})"));
+                    if let Some(on_call) = o.as_deref().and_then(|o| team_on_call(&a.team_on_call, o)) {
+                        t = t.plain(" — on call: ").bold(cut(&on_call, 200));
+                    }
+                    t
+                })
+                .collect();
+            let sep = if a.team_on_call.is_empty() { Sep::Dot } else { Sep::Line };
+            list_block(c, Some(Icon::People), "Teams affected", None, List::new(items, sep, LIST_ITEMS));
+        }
         let direct = a.nodes.iter().filter(|n| n.depth == 1).count();
         c.blocks.push(Block::Paragraph(Text::new().bold(a.nodes.len().to_string()).plain(format!(
             " entit{} {verb} ({direct} directly), up to depth {}.",
             plural(a.nodes.len(), "y", "ies"),
             a.max_depth
         ))));
-        if a.direction == Direction::Dependents {
-            // Who to tell: the owners of everything that breaks, most affected first.
-            let mut owners: BTreeMap<String, usize> = BTreeMap::new();
-            for n in &a.nodes {
-                *owners
-                    .entry(n.entity.owner.as_deref().map(short_ref).unwrap_or_else(|| "no owner".into()))
-                    .or_default() += 1;
-            }
-            let mut owners: Vec<(String, usize)> = owners.into_iter().collect();
-            owners.sort_by(|x, y| y.1.cmp(&x.1).then_with(|| x.0.cmp(&y.0)));
-            let items = owners.iter().map(|(o, n)| Text::new().code(cut(o, 80)).plain(format!(" ({n})"))).collect();
-            list_block(c, Some(Icon::People), "Teams affected", None, List::new(items, Sep::Dot, LIST_ITEMS));
-        }
         let max_depth = a.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
         for depth in 1..=max_depth {
             let items: Vec<Text> = a.nodes.iter().filter(|n| n.depth == depth).map(|n| compact(&n.entity)).collect();
@@ -61,8 +72,28 @@ pub(super) fn dependencies(c: &mut Card, a: &DependencyAnswer, opts: &PresentOpt
             "More entities are reachable beyond depth {}; ask again with a larger depth.",
             a.max_depth
         ))));
+        if a.direction == Direction::Dependents && a.max_depth < IMPACT_DEPTH {
+            c.choices.push(Choice {
+                label: format!("Whole blast radius (depth {IMPACT_DEPTH})"),
+                question: whole_impact_question(&a.root.entity_ref),
+            });
+        }
     }
     footer_of(c, &a.root);
+}
+
+/// "Ada Lovelace (PagerDuty)", the level-1 people on call for `team`; `None` when none is known.
+fn team_on_call(live: &[LiveOnCall], team: &str) -> Option<String> {
+    let mut names: Vec<String> = Vec::new();
+    for l in live.iter().filter(|l| l.from == team && l.state != LiveState::Unavailable) {
+        for p in l.rosters.iter().flat_map(|r| &r.level1) {
+            let name = format!("{} ({})", p.name.trim(), l.provider.label());
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
 }
 
 pub(super) fn team(c: &mut Card, a: &TeamAnswer, opts: &PresentOptions) {

@@ -12,6 +12,7 @@ mod entity;
 mod graph;
 mod lists;
 pub mod migration;
+pub mod mine;
 pub mod oncall;
 pub mod reach;
 
@@ -42,7 +43,11 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
         footer: Vec::new(),
         warning: false,
         // Buttons that re-ask need their own answer to mean the same thing, which only questions do.
-        shareable: !matches!(answer.body, AnswerBody::Ambiguous(_) | AnswerBody::NotFound(_)),
+        // Answers about the asker are about whoever presses the button, not whoever asked.
+        shareable: !matches!(
+            answer.body,
+            AnswerBody::Ambiguous(_) | AnswerBody::NotFound(_) | AnswerBody::Mine(_) | AnswerBody::UnknownAsker(_)
+        ),
     };
     match &answer.body {
         AnswerBody::Ownership(a) => entity::ownership(&mut c, a, opts),
@@ -58,6 +63,12 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
         AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a),
         AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a),
         AnswerBody::Help(a) => ask_back::help(&mut c, a),
+        AnswerBody::Mine(a) => mine::mine(&mut c, a, opts),
+        AnswerBody::UnknownAsker(a) => mine::unknown(&mut c, a),
+    }
+    if let Some(f) = &answer.fuzzy {
+        // Said before anything else: the answer is about another name than the one asked.
+        c.blocks.insert(0, Block::Note(Text::new().plain(crate::render::fuzzy_line(f))));
     }
     stale(&mut c, &answer.stale_sources);
     c

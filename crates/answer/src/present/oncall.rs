@@ -14,13 +14,108 @@ use crate::model::{ContactChannel, LiveOnCall, LiveRoster, LiveState, OnCallPers
 /// People named at level 1 of one roster before "…and N more".
 const LEVEL1_PEOPLE: usize = 4;
 
-/// `2026-12-07T09:00:00Z` → `2026-12-07 09:00 UTC`; anything else as written.
+/// `2026-12-07T09:00:00Z` → `2026-12-07 09:00 UTC`, `2026-12-07T10:00:00+01:00` →
+/// `2026-12-07 10:00 UTC+01:00` (a time in the asker's zone); anything else as written.
 pub fn short_time(rfc3339: &str) -> String {
     let b = rfc3339.as_bytes();
     if rfc3339.len() >= 16 && b.get(10) == Some(&b'T') && rfc3339.ends_with('Z') {
         format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
+    } else if rfc3339.len() == 25 && b.get(10) == Some(&b'T') && matches!(b.get(19), Some(b'+' | b'-')) {
+        format!("{} {} UTC{}", &rfc3339[..10], &rfc3339[11..16], &rfc3339[19..])
     } else {
         cut(rfc3339, 40)
+    }
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian), and back: Howard Hinnant's
+/// algorithms, so this crate needs no date library for one conversion.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `2026-12-07T09:00:00Z` in a zone `offset_secs` east of UTC: `2026-12-07T10:00:00+01:00`.
+/// `None` for anything but a UTC RFC 3339 time (fractions of a second are dropped).
+pub fn at_offset(rfc3339_utc: &str, offset_secs: i32) -> Option<String> {
+    let s = rfc3339_utc.strip_suffix('Z')?;
+    let (date, time) = s.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, mo, da) = (d.next()??, d.next()??, d.next()??);
+    let time = time.split('.').next()?;
+    let mut t = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, se) = (t.next()??, t.next()??, t.next()??);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&da) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let secs = days_from_civil(y, mo, da) * 86_400 + h * 3600 + mi * 60 + se + i64::from(offset_secs);
+    let (y, mo, da) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let off = offset_secs.unsigned_abs();
+    let sign = if offset_secs < 0 { '-' } else { '+' };
+    Some(format!(
+        "{y:04}-{mo:02}-{da:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        off / 3600,
+        off % 3600 / 60
+    ))
+}
+
+/// Shift times of `live` said in the asker's zone (`offset_secs` east of UTC, Slack's
+/// `tz_offset`), so "until" reads as their clock does.
+pub fn localize(live: &mut [LiveOnCall], offset_secs: i32) {
+    let shift = |t: &mut Option<String>| {
+        if let Some(local) = t.as_deref().and_then(|u| at_offset(u, offset_secs)) {
+            *t = Some(local);
+        }
+    };
+    for l in live {
+        for r in &mut l.rosters {
+            let next = r.gap.iter_mut().flat_map(|g| g.next.iter_mut());
+            for p in r.level1.iter_mut().chain(next) {
+                shift(&mut p.until);
+                shift(&mut p.from);
+            }
+        }
+    }
+}
+
+/// Every on-call time of an answer in the asker's zone (see [`localize`]).
+pub fn localize_answer(answer: &mut crate::model::Answer, offset_secs: i32) {
+    use crate::model::AnswerBody;
+    match &mut answer.body {
+        AnswerBody::Ownership(a) => localize(&mut a.reach.live_on_call, offset_secs),
+        AnswerBody::Contact(a) => localize(&mut a.reach.live_on_call, offset_secs),
+        AnswerBody::Team(a) => localize(&mut a.reach.live_on_call, offset_secs),
+        AnswerBody::Mine(a) => localize(&mut a.reach.live_on_call, offset_secs),
+        AnswerBody::Dependencies(a) => localize(&mut a.team_on_call, offset_secs),
+        AnswerBody::Entity(_)
+        | AnswerBody::Search(_)
+        | AnswerBody::Find(_)
+        | AnswerBody::Health(_)
+        | AnswerBody::Ambiguous(_)
+        | AnswerBody::NotFound(_)
+        | AnswerBody::Help(_)
+        | AnswerBody::UnknownAsker(_)
+        | AnswerBody::Migration(_)
+        | AnswerBody::Migrations(_) => {}
     }
 }
 
@@ -189,6 +284,18 @@ mod tests {
             "nobody at level 1 — next: Bob Li (level 2); level 1 again from 2026-12-07 09:00 UTC: Alice Ng"
         );
         assert_eq!(later_text(&r).unwrap(), "then level 3: Carol");
+    }
+
+    #[test]
+    fn times_are_said_in_the_askers_zone() {
+        assert_eq!(at_offset("2026-12-07T09:00:00Z", 3600).as_deref(), Some("2026-12-07T10:00:00+01:00"));
+        assert_eq!(at_offset("2026-12-31T23:30:00Z", 5 * 3600 + 1800).as_deref(), Some("2027-01-01T05:00:00+05:30"));
+        assert_eq!(at_offset("2026-03-01T02:00:00Z", -8 * 3600).as_deref(), Some("2026-02-28T18:00:00-08:00"));
+        assert_eq!(at_offset("2028-03-01T02:00:00.123Z", -3 * 3600).as_deref(), Some("2028-02-29T23:00:00-03:00"));
+        assert_eq!(at_offset("2026-12-07T09:00:00+01:00", 3600), None);
+        assert_eq!(at_offset("soon", 0), None);
+        assert_eq!(short_time("2026-12-07T10:00:00+01:00"), "2026-12-07 10:00 UTC+01:00");
+        assert_eq!(short_time("2026-12-07T09:00:00Z"), "2026-12-07 09:00 UTC");
     }
 
     #[test]

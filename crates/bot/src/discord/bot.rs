@@ -17,7 +17,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backline_answer::{AnswerBody, Query};
+use backline_answer::{AnswerBody, Asker, AskerPlatform, Query};
 use serenity::all::{
     AuthorizingIntegrationOwner, AutocompleteChoice, CommandInteraction, ComponentInteraction,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction,
@@ -193,11 +193,13 @@ impl DiscordBot {
         Options { catalog_url: self.cfg.catalog_url.clone() }
     }
 
-    /// Runs the engine and renders its answer (or why there is none).
-    async fn answer(&self, ask: &Ask) -> Rendered {
+    /// Runs the engine and renders its answer (or why there is none). Discord gives bots no
+    /// e-mail or time zone: the asker is their user id, matched to a catalog User by the
+    /// `discord.com/user-id` annotation.
+    async fn answer(&self, ask: &Ask, asker: &Asker) -> Rendered {
         let _permit = self.permits.acquire().await;
         let start = Instant::now();
-        let result = self.engine.answer(ask).await;
+        let result = self.engine.answer_as(&ask.clone().for_chat(), asker).await;
         crate::metrics::engine("discord", start.elapsed(), result.is_ok());
         match result {
             Ok(answer) => render::render(&answer, &self.options()),
@@ -247,6 +249,7 @@ impl DiscordBot {
         let ephemeral = self.cfg.ephemeral;
         self.answer_within_budget(
             ask,
+            asker(cmd.user.id.get()),
             token,
             move |r: Rendered| CreateInteractionResponse::Message(r.message(ephemeral)),
             CreateInteractionResponse::Defer(CreateInteractionResponseMessage::new().ephemeral(ephemeral)),
@@ -269,6 +272,7 @@ impl DiscordBot {
         // The answer replaces the message with the buttons (its ephemerality is kept).
         self.answer_within_budget(
             ask,
+            asker(c.user.id.get()),
             token,
             |r: Rendered| CreateInteractionResponse::UpdateMessage(r.message(false)),
             CreateInteractionResponse::Acknowledge,
@@ -281,12 +285,13 @@ impl DiscordBot {
     async fn answer_within_budget(
         self: &Arc<Self>,
         ask: Ask,
+        asker: Asker,
         token: Secret,
         inline: impl FnOnce(Rendered) -> CreateInteractionResponse,
         defer: CreateInteractionResponse,
     ) -> Reply {
         let bot = Arc::clone(self);
-        let mut task = tokio::spawn(async move { bot.answer(&ask).await });
+        let mut task = tokio::spawn(async move { bot.answer(&ask, &asker).await });
         match tokio::time::timeout(self.cfg.answer_budget, &mut task).await {
             Ok(Ok(rendered)) => Reply::now(inline(rendered), Outcome::Answered),
             Ok(Err(_join)) => {
@@ -392,4 +397,9 @@ impl DiscordBot {
             })
             .collect()
     }
+}
+
+/// A Discord user as the engine sees them: their id, nothing else (bots get no e-mail).
+fn asker(user_id: u64) -> Asker {
+    Asker { platform: AskerPlatform::Discord, user_id: Some(user_id.to_string()), ..Asker::default() }
 }

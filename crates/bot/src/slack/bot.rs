@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use backline_answer::{Answer, Query};
+use backline_answer::{Answer, Asker, Query};
 use serde::Serialize;
 use slack_morphism::prelude::SlackBlock;
 use tokio::sync::Semaphore;
@@ -20,6 +20,7 @@ use tracing::{debug, warn};
 use super::command::{self, Parsed};
 use super::config::SlackConfig;
 use super::dedup::Dedup;
+use super::identity::Identities;
 use super::mrkdwn::to_plain;
 use super::outbound::{Outbound, Respond};
 use super::payload::{EventCallback, Interaction, SlashCommand};
@@ -89,7 +90,9 @@ pub struct SlackBot {
     policy: Policy,
     dedup: Dedup,
     engine: SharedEngine,
-    out: Outbound,
+    out: Arc<Outbound>,
+    /// Who is asking (`users.info`), cached.
+    identities: Identities,
     /// Bounds concurrent engine calls, so a burst queues instead of exhausting the store.
     permits: Semaphore,
     /// Questions running or waiting for a permit.
@@ -104,7 +107,8 @@ impl SlackBot {
             policy,
             dedup: Dedup::new(std::time::Duration::from_secs(3600), 100_000),
             engine,
-            out,
+            out: Arc::new(out),
+            identities: Identities::default(),
             permits: Semaphore::new(MAX_RUNNING),
             accepted: AtomicUsize::new(0),
         }
@@ -121,8 +125,18 @@ impl SlackBot {
         }
     }
 
+    /// Who `user_id` is: looked up (briefly) for questions about the asker, from the cache
+    /// otherwise so that no other answer waits for Slack.
+    async fn asker(&self, ask: &Ask, user_id: &str) -> Asker {
+        if is_about_asker(ask) {
+            self.identities.asker(&self.out, user_id).await
+        } else {
+            self.identities.asker_now(&self.out, user_id)
+        }
+    }
+
     /// Runs the engine and renders its answer (or why there is none).
-    async fn answer(&self, ask: &Ask, share: bool) -> Rendered {
+    async fn answer(&self, ask: &Ask, user_id: &str, share: bool) -> Rendered {
         let before = self.accepted.fetch_add(1, Ordering::AcqRel);
         let _accepted = Accepted(&self.accepted);
         // Under overload a quick "busy" beats a queue that answers everyone late.
@@ -130,9 +144,10 @@ impl SlackBot {
             m::engine_busy("slack");
             return render::notice(BUSY_TEXT);
         }
+        let asker = self.asker(ask, user_id).await;
         let _permit = self.permits.acquire().await;
         let start = Instant::now();
-        let result = self.engine.answer(ask).await;
+        let result = self.engine.answer_as(&ask.clone().for_chat(), &asker).await;
         m::engine("slack", start.elapsed(), result.is_ok());
         match result {
             Ok(answer) => self.render(&answer, ask, share),
@@ -170,7 +185,8 @@ impl SlackBot {
         debug!(team = %cmd.team_id, user = %cmd.user_id, "slash command");
         let bot = Arc::clone(self);
         let task_ask = ask.clone();
-        let mut task = tokio::spawn(async move { bot.answer(&task_ask, ephemeral).await });
+        let user_id = cmd.user_id.clone();
+        let mut task = tokio::spawn(async move { bot.answer(&task_ask, &user_id, ephemeral).await });
         let reply = match tokio::time::timeout(self.cfg.answer_budget, &mut task).await {
             Ok(Ok(rendered)) => CommandReply::new(rendered, ephemeral),
             Ok(Err(_join)) => CommandReply::new(render::notice("Sorry, something went wrong while answering."), true),
@@ -226,8 +242,9 @@ impl SlackBot {
         };
         debug!(team = %cb.team_id, kind = %ev.kind, "answering event");
         let bot = Arc::clone(self);
+        let user_id = ev.user.clone().unwrap_or_default();
         tokio::spawn(async move {
-            let rendered = bot.answer(&ask, false).await;
+            let rendered = bot.answer(&ask, &user_id, false).await;
             let _ = bot.out.post_message(&channel, thread_ts.as_deref(), &rendered).await;
         });
         EventOutcome::Answering
@@ -268,10 +285,21 @@ impl SlackBot {
         };
         debug!(user = %i.user.id, action = %action.action_id, "button");
         let bot = Arc::clone(self);
+        let user_id = i.user.id.clone();
         tokio::spawn(async move {
-            let rendered = bot.answer(&ask, share).await;
+            let rendered = bot.answer(&ask, &user_id, share).await;
             let _ = bot.out.respond(&url, &rendered, how).await;
         });
         EventOutcome::Answering
+    }
+}
+
+/// Whether a question is about the asker ("what do I own"), so worth waiting for `users.info`.
+fn is_about_asker(ask: &Ask) -> bool {
+    match ask {
+        Ask::Question(text) => {
+            matches!(backline_answer::parse_question(text), backline_answer::Parsed::Query(Query::Mine { .. }))
+        }
+        Ask::Query(q) => matches!(q, Query::Mine { .. }),
     }
 }

@@ -103,7 +103,10 @@ mod tests {
             ("search fraud detection", q(Query::Search { text: "fraud detection".into(), limit: SEARCH_LIMIT })),
             ("deps checkout-api", q(Query::Dependencies { name: "checkout-api".into(), depth: DEPS_DEPTH })),
             ("deps checkout-api 3", q(Query::Dependencies { name: "checkout-api".into(), depth: 3 })),
-            ("impact orders-db", q(Query::Dependents { name: "orders-db".into(), depth: IMPACT_DEPTH })),
+            (
+                "impact orders-db",
+                q(Query::Dependents { name: "orders-db".into(), depth: backline_answer::question::CHAT_IMPACT_DEPTH }),
+            ),
             ("impact orders-db depth=2", q(Query::Dependents { name: "orders-db".into(), depth: 2 })),
             ("impact orders-db 99", q(Query::Dependents { name: "orders-db".into(), depth: MAX_DEPTH })),
             ("impact orders-db 0", q(Query::Dependents { name: "orders-db".into(), depth: 1 })),

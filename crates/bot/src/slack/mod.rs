@@ -6,13 +6,15 @@
 //!   are the transports; both parse [`payload`] types and call [`bot::SlackBot`].
 //! - [`verify`] checks request signatures, [`policy`] who may ask, [`dedup`] Slack's retries.
 //! - [`command`] parses `/backline` subcommands; [`render`] and [`mrkdwn`] turn answers into
-//!   safe Block Kit; [`outbound`] talks to Slack's Web API and `response_url`s.
+//!   safe Block Kit; [`outbound`] talks to Slack's Web API and `response_url`s; [`identity`]
+//!   caches who is asking (`users.info`: e-mail and time zone).
 
 pub mod bot;
 pub mod command;
 pub mod config;
 pub mod dedup;
 pub mod http;
+pub mod identity;
 pub mod mrkdwn;
 pub mod outbound;
 pub mod payload;

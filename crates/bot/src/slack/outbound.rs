@@ -1,5 +1,5 @@
 //! Everything the bot sends to Slack: `chat.postMessage` and `response_url` posts, with
-//! `429 Retry-After` honoured.
+//! `429 Retry-After` honoured, and `users.info` (who is asking: e-mail and time zone).
 //!
 //! Built on slack-morphism's hyper client. Two things are ours:
 //! - the connector: slack-morphism's default is HTTPS-only, so when the API base URL is plain
@@ -105,6 +105,35 @@ pub enum OutboundError {
     BadUrl,
 }
 
+/// What `users.info` says about a member, as far as Backline uses it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    /// `profile.email`; present only with the `users:read.email` scope.
+    pub email: Option<String>,
+    /// IANA time zone, e.g. `Europe/Paris`.
+    pub tz: Option<String>,
+    /// The zone's current offset from UTC, in seconds.
+    pub tz_offset_secs: Option<i32>,
+    pub deleted: bool,
+    pub bot: bool,
+    /// A multi- or single-channel guest (`is_restricted`, `is_ultra_restricted`).
+    pub guest: bool,
+}
+
+/// An e-mail address is personal data: `Debug` says whether there is one, not what it is.
+impl std::fmt::Debug for UserInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserInfo")
+            .field("email", &self.email.as_ref().map(|_| "<redacted>"))
+            .field("tz", &self.tz)
+            .field("tz_offset_secs", &self.tz_offset_secs)
+            .field("deleted", &self.deleted)
+            .field("bot", &self.bot)
+            .field("guest", &self.guest)
+            .finish()
+    }
+}
+
 #[derive(Serialize)]
 struct ResponseUrlBody<'a> {
     text: &'a str,
@@ -189,6 +218,37 @@ impl Outbound {
             }
         })
         .await
+    }
+
+    /// `users.info` for one member: one attempt (a 429 is an error here: the caller answers
+    /// without the e-mail rather than wait).
+    pub async fn user_info(&self, user_id: &str) -> Result<UserInfo, OutboundError> {
+        let req = SlackApiUsersInfoRequest::new(SlackUserId(user_id.to_owned()));
+        let session = self.client.open_session(&self.token);
+        match session.users_info(&req).await {
+            Ok(resp) => {
+                m::outbound("users.info", "ok");
+                let u = resp.user;
+                Ok(UserInfo {
+                    email: u.profile.as_ref().and_then(|p| p.email.as_ref()).map(|e| e.0.clone()),
+                    tz: u.tz,
+                    tz_offset_secs: u.tz_offset,
+                    deleted: u.deleted.unwrap_or(false),
+                    bot: u.flags.is_bot.unwrap_or(false) || u.flags.is_app_user.unwrap_or(false),
+                    guest: u.flags.is_restricted.unwrap_or(false) || u.flags.is_ultra_restricted.unwrap_or(false),
+                })
+            }
+            Err(SlackClientError::RateLimitError(_)) => {
+                m::outbound("users.info", "rate_limited");
+                Err(OutboundError::RateLimited)
+            }
+            Err(e) => {
+                let err = classify(e);
+                m::outbound("users.info", "error");
+                warn!(method = "users.info", error = %err, "Slack call failed");
+                Err(err)
+            }
+        }
     }
 
     async fn with_retry<F, Fut>(&self, method: &'static str, mut call: F) -> Result<(), OutboundError>

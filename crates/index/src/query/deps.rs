@@ -64,6 +64,13 @@ impl Index {
             })
             .collect();
         nodes.sort_by(|a, b| a.depth.cmp(&b.depth).then_with(|| a.entity.entity_ref.cmp(&b.entity.entity_ref)));
-        Ok(DependencyAnswer { root: summary(rec), direction, max_depth: depth, nodes, truncated })
+        Ok(DependencyAnswer {
+            root: summary(rec),
+            direction,
+            max_depth: depth,
+            nodes,
+            truncated,
+            team_on_call: Vec::new(),
+        })
     }
 }

@@ -81,7 +81,7 @@ impl Index {
                 return Ok(canonical);
             }
         }
-        if let Resolved::Found(rec) = self.resolve_record(value, kinds).await?
+        if let Resolved::Found(rec) | Resolved::Fuzzy(rec) = self.resolve_record(value, kinds).await?
             && kinds.iter().any(|k| rec.kind.eq_ignore_ascii_case(k))
         {
             return Ok(rec.entity_ref);

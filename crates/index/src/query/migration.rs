@@ -77,7 +77,7 @@ impl Index {
         let team_rec = match team {
             None => None,
             Some(t) => match self.resolve_record(t, &["group", "user"]).await? {
-                Resolved::Found(rec) => Some(*rec),
+                Resolved::Found(rec) | Resolved::Fuzzy(rec) => Some(*rec),
                 Resolved::Ambiguous(recs) => {
                     let q = |r: &EntityRecord| Query::Migration {
                         name: Some(m.name.clone()),
@@ -277,7 +277,7 @@ impl Index {
             let Some(rec) = self.store().entity(&owner.entity_ref).await? else { continue };
             let body = AnswerBody::Migration(self.migration_progress(m, Some(&rec), day).await?);
             let query = Query::Migration { name: Some(m.name.clone()), team: Some(owner.entity_ref.clone()) };
-            let answer = self.wrap(String::new(), Some(query), body).await?;
+            let answer = self.wrap(String::new(), Some(query), body, None).await?;
             plan.posts.push(NudgePost { platform, channel, team: Some(owner.entity_ref.clone()), answer });
         }
         let summary_channel = m.nudge.as_ref().and_then(|n| n.summary_channel.clone());
@@ -292,7 +292,7 @@ impl Index {
                     NudgePlatform::Slack
                 };
                 let query = Query::Migration { name: Some(m.name.clone()), team: None };
-                let answer = self.wrap(String::new(), Some(query), AnswerBody::Migration(whole)).await?;
+                let answer = self.wrap(String::new(), Some(query), AnswerBody::Migration(whole), None).await?;
                 plan.posts.push(NudgePost { platform, channel, team: None, answer });
             }
         }

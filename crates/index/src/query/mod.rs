@@ -16,6 +16,7 @@ mod deps;
 mod find;
 mod health;
 mod migration;
+mod mine;
 mod owner;
 mod reach;
 mod resolve;
@@ -49,6 +50,8 @@ pub enum Resolution {
 
 pub(crate) enum Resolved {
     Found(Box<EntityRecord>),
+    /// Found only by typo tolerance: the answer must say which name it is about.
+    Fuzzy(Box<EntityRecord>),
     Ambiguous(Vec<EntityRecord>),
     NotFound(Vec<EntityRecord>),
 }
@@ -66,8 +69,8 @@ pub(crate) fn preferred_kinds(query: &Query) -> &'static [&'static str] {
 impl Index {
     /// Answers a structured query: resolves its name, runs it, and wraps the result.
     pub async fn answer(&self, query: &Query) -> Result<Answer, IndexError> {
-        let body = self.answer_body(query).await?;
-        self.wrap(String::new(), Some(query.clone()), body).await
+        let (body, fuzzy) = self.answer_body(query).await?;
+        self.wrap(String::new(), Some(query.clone()), body, fuzzy).await
     }
 
     pub(crate) async fn wrap(
@@ -75,10 +78,14 @@ impl Index {
         question: String,
         query: Option<Query>,
         body: AnswerBody,
+        fuzzy: Option<FuzzyMatch>,
     ) -> Result<Answer, IndexError> {
-        let summary = backline_answer::render::summary_line(&body);
+        let mut summary = backline_answer::render::summary_line(&body);
+        if let Some(f) = &fuzzy {
+            summary = format!("{} {summary}", backline_answer::render::fuzzy_line(f));
+        }
         let stale_sources = self.stale_sources_for(&body).await?;
-        Ok(Answer { question, query, summary, body, stale_sources })
+        Ok(Answer { question, query, summary, body, stale_sources, fuzzy })
     }
 
     async fn stale_sources_for(&self, body: &AnswerBody) -> Result<Vec<StaleSource>, IndexError> {
@@ -107,7 +114,9 @@ impl Index {
         Ok(stale.into_iter().filter(|s| used.contains(&s.name)).collect())
     }
 
-    pub(crate) async fn answer_body(&self, query: &Query) -> Result<AnswerBody, IndexError> {
+    /// The body of the answer to `query`, and the name answered instead of the one asked when
+    /// the name was matched only fuzzily.
+    pub(crate) async fn answer_body(&self, query: &Query) -> Result<(AnswerBody, Option<FuzzyMatch>), IndexError> {
         let name = match query {
             Query::Describe { name }
             | Query::Owner { name }
@@ -115,28 +124,31 @@ impl Index {
             | Query::Dependencies { name, .. }
             | Query::Dependents { name, .. }
             | Query::Team { name } => name,
-            Query::Search { text, limit } => return Ok(AnswerBody::Search(self.search(text, *limit).await?)),
-            Query::Find { filters } => return Ok(AnswerBody::Find(self.find(filters).await?)),
-            Query::Health => return Ok(AnswerBody::Health(self.health().await?)),
-            Query::Migration { name, team } => return self.migration_answer(name.as_deref(), team.as_deref()).await,
-            Query::Help => return Ok(AnswerBody::Help(backline_answer::question::help(None))),
+            Query::Search { text, limit } => return Ok((AnswerBody::Search(self.search(text, *limit).await?), None)),
+            Query::Find { filters } => return Ok((AnswerBody::Find(self.find(filters).await?), None)),
+            Query::Health => return Ok((AnswerBody::Health(self.health().await?), None)),
+            Query::Migration { name, team } => {
+                return Ok((self.migration_answer(name.as_deref(), team.as_deref()).await?, None));
+            }
+            Query::Help => return Ok((AnswerBody::Help(backline_answer::question::help(None)), None)),
+            Query::Mine { about, asker } => return Ok((self.mine(*about, asker.as_ref()).await?, None)),
         };
-        let rec = match self.resolve_record(name, preferred_kinds(query)).await? {
-            Resolved::Found(rec) => rec,
+        let (rec, fuzzy) = match self.resolve_record(name, preferred_kinds(query)).await? {
+            Resolved::Found(rec) => (rec, None),
+            Resolved::Fuzzy(rec) => {
+                let fuzzy = FuzzyMatch { asked: name.trim().to_owned(), shown: rec.entity_ref.clone() };
+                (rec, Some(fuzzy))
+            }
             Resolved::Ambiguous(recs) => {
-                return Ok(AnswerBody::Ambiguous(Ambiguous {
-                    name: name.clone(),
-                    candidates: recs.iter().map(|r| candidate(query, r)).collect(),
-                }));
+                let candidates = recs.iter().map(|r| candidate(query, r)).collect();
+                return Ok((AnswerBody::Ambiguous(Ambiguous { name: name.clone(), candidates }), None));
             }
             Resolved::NotFound(recs) => {
-                return Ok(AnswerBody::NotFound(NotFound {
-                    name: name.clone(),
-                    closest: recs.iter().map(|r| candidate(query, r)).collect(),
-                }));
+                let closest = recs.iter().map(|r| candidate(query, r)).collect();
+                return Ok((AnswerBody::NotFound(NotFound { name: name.clone(), closest }), None));
             }
         };
-        Ok(match query {
+        let body = match query {
             Query::Describe { .. } => AnswerBody::Entity(self.describe_record(&rec).await?),
             Query::Owner { .. } => AnswerBody::Ownership(self.ownership_record(&rec).await?),
             Query::Contact { .. } => AnswerBody::Contact(self.contact_record(&rec).await?),
@@ -148,7 +160,8 @@ impl Index {
             }
             Query::Team { .. } => AnswerBody::Team(self.team_record(&rec).await?),
             _ => unreachable_body(),
-        })
+        };
+        Ok((body, fuzzy))
     }
 }
 

@@ -47,7 +47,7 @@ impl Index {
     /// Resolves a name or reference to one entity, candidates, or the closest names.
     pub async fn resolve(&self, name: &str, prefer_kinds: &[&str]) -> Result<Resolution, IndexError> {
         Ok(match self.resolve_record(name, prefer_kinds).await? {
-            Resolved::Found(r) => Resolution::Found(Box::new(summary(&r))),
+            Resolved::Found(r) | Resolved::Fuzzy(r) => Resolution::Found(Box::new(summary(&r))),
             Resolved::Ambiguous(v) => Resolution::Ambiguous(v.iter().map(summary).collect()),
             Resolved::NotFound(v) => Resolution::NotFound(v.iter().map(summary).collect()),
         })
@@ -94,7 +94,11 @@ impl Index {
                 _ => return Ok(pick_preferred(hits, prefer)),
             }
         }
-        self.fuzzy_resolve(&bare, prefer).await
+        // Whatever is found from here on is another name than the one asked: answers say so.
+        Ok(match self.fuzzy_resolve(&bare, prefer).await? {
+            Resolved::Found(rec) => Resolved::Fuzzy(rec),
+            other => other,
+        })
     }
 
     pub(super) async fn fuzzy_resolve(&self, name: &str, prefer: &[&str]) -> Result<Resolved, IndexError> {

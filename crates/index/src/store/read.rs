@@ -41,6 +41,31 @@ impl Store {
         }))
     }
 
+    /// Active Users whose `spec.profile.email` equals `email`, case-insensitively, sorted by ref.
+    /// Users are a small part of a catalog and asked about once per personal question, so the
+    /// scan of the `user` kind (indexed) is enough.
+    pub(crate) async fn users_with_email(&self, email: &str) -> Result<Vec<EntityRecord>, IndexError> {
+        const SQL: &str =
+            concat!(entity_select!(), "WHERE e.kind_lc = 'user' AND e.active AND lower(e.email) = $1 ORDER BY e.ref");
+        let email = email.trim().to_lowercase();
+        Ok(on_pool!(&self.pool, c, _pg => {
+            entity_records(&sqlx::query(SQL).bind(email).fetch_all(c).await?)?
+        }))
+    }
+
+    /// Active Users with the annotation `key` set to exactly `value`, sorted by ref.
+    pub(crate) async fn users_with_annotation(&self, key: &str, value: &str) -> Result<Vec<EntityRecord>, IndexError> {
+        const SQL: &str = concat!(
+            entity_select!(),
+            "WHERE e.kind_lc = 'user' AND e.active AND EXISTS (SELECT 1 FROM metadata_values m \
+             WHERE m.file_id = e.file_id AND m.doc_index = e.doc_index AND m.scope = 'annotation' \
+             AND m.key = $1 AND m.value = $2) ORDER BY e.ref"
+        );
+        Ok(on_pool!(&self.pool, c, _pg => {
+            entity_records(&sqlx::query(SQL).bind(key).bind(value.trim()).fetch_all(c).await?)?
+        }))
+    }
+
     /// Active entities owned by any of `owners`.
     pub(crate) async fn owned_by(&self, owners: &[String]) -> Result<Vec<EntityRecord>, IndexError> {
         if owners.is_empty() {
