@@ -25,6 +25,7 @@ use super::outbound::{Outbound, Respond};
 use super::payload::{EventCallback, Interaction, SlashCommand};
 use super::policy::{Origin, Policy, Refusal};
 use super::render::{self, ACTION_ASK, ACTION_SHARE, Options, Rendered};
+use crate::answer_cache::AnswerCache;
 use crate::engine::{Ask, SharedEngine};
 use crate::metrics as m;
 
@@ -94,6 +95,8 @@ pub struct SlackBot {
     permits: Semaphore,
     /// Questions running or waiting for a permit.
     accepted: AtomicUsize,
+    /// Rendered answers by question and whether they carry a share button.
+    cache: AnswerCache<Rendered>,
 }
 
 impl SlackBot {
@@ -107,6 +110,7 @@ impl SlackBot {
             out,
             permits: Semaphore::new(MAX_RUNNING),
             accepted: AtomicUsize::new(0),
+            cache: AnswerCache::default(),
         }
     }
 
@@ -121,8 +125,17 @@ impl SlackBot {
         }
     }
 
-    /// Runs the engine and renders its answer (or why there is none).
+    /// Runs the engine and renders its answer (or why there is none), or reuses the rendering of
+    /// the same question at the same catalog version.
     async fn answer(&self, ask: &Ask, share: bool) -> Rendered {
+        let version = self.engine.version().await;
+        if let Some(version) = version {
+            let hit = self.cache.get(ask, u8::from(share), version);
+            m::answer_cache("slack", hit.is_some());
+            if let Some(hit) = hit {
+                return Rendered::clone(&hit);
+            }
+        }
         let before = self.accepted.fetch_add(1, Ordering::AcqRel);
         let _accepted = Accepted(&self.accepted);
         // Under overload a quick "busy" beats a queue that answers everyone late.
@@ -135,7 +148,14 @@ impl SlackBot {
         let result = self.engine.answer(ask).await;
         m::engine("slack", start.elapsed(), result.is_ok());
         match result {
-            Ok(answer) => self.render(&answer, ask, share),
+            Ok(answer) => {
+                let rendered = self.render(&answer, ask, share);
+                if let Some(version) = version {
+                    let policy = self.engine.cache_policy(&answer);
+                    self.cache.put(ask, u8::from(share), version, policy, Arc::new(rendered.clone()));
+                }
+                rendered
+            }
             Err(e) => {
                 warn!(error = %e, "the question engine failed");
                 render::notice(&format!("Sorry, the catalog could not answer that: {e}"))
