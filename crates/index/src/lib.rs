@@ -370,7 +370,7 @@ impl Index {
         generation.hash(&mut h);
         stale.hash(&mut h);
         // Kept apart from plain generations, which are small.
-        Ok(h.finish() | 1 << 63)
+        Ok(h.finish() | (1 << 63))
     }
 
     /// Indexes every configured source (see [`indexer::run`]).
