@@ -121,8 +121,11 @@ fn names(catalog: Option<&str>) -> Vec<String> {
 fn command(i: usize, names: &[String], mix: &str, hot: usize) -> String {
     // A multiplicative hash spreads consecutive requests over the whole catalog.
     let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15_u64 as usize);
-    let name =
-        if hot > 0 && (h >> 7) % 10 != 0 { &names[(h >> 11) % hot.min(names.len())] } else { &names[h % names.len()] };
+    let name = if hot > 0 && !(h >> 7).is_multiple_of(10) {
+        &names[(h >> 11) % hot.min(names.len())]
+    } else {
+        &names[h % names.len()]
+    };
     if mix == "owner" {
         return format!("owner {name}");
     }
