@@ -24,17 +24,17 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use backline_answer::{Answer, Asker, Query};
+use backline_answer::{Answer, AnswerBody, Asker, LiveOnCall, LiveState, Query};
 use backline_catalog::CustomKinds;
 use backline_catalog::lint_level::LintLevels;
 use backline_index::{Index, IndexError, IndexReport, IndexSettings, RunOptions, SourceKind, SourceSettings};
-use backline_oncall::OnCall;
+use backline_oncall::{Clock, OnCall, SystemClock, Timestamp};
 use futures_util::future::BoxFuture;
 use notify::{RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
-use backline_bot::engine::{Ask, EngineError, QuestionEngine};
+use backline_bot::engine::{Ask, CachePolicy, EngineError, QuestionEngine};
 use backline_bot::serve::{IndexHealth, Shutdown};
 
 /// The index once it has been opened; empty while the store is unreachable.
@@ -57,6 +57,38 @@ impl QuestionEngine for IndexEngine {
 
     fn answer_as<'a>(&'a self, ask: &'a Ask, asker: &'a Asker) -> BoxFuture<'a, Result<Answer, EngineError>> {
         Box::pin(self.answer_from(ask, Some(asker)))
+    }
+
+    /// The index's answer version: its generation and stale sources, read from the store at
+    /// most once a second, so asking it before every answer costs nothing measurable.
+    fn version(&self) -> BoxFuture<'_, Option<u64>> {
+        Box::pin(async move { self.slot.get()?.answer_version().await.ok() })
+    }
+
+    /// Answers with live on-call data are reused only while that data would be served from the
+    /// on-call client's own cache (see [`live_on_call_ttl`]); everything else until the index
+    /// changes.
+    fn cache_policy(&self, answer: &Answer) -> CachePolicy {
+        let Some(oncall) = &self.oncall else { return CachePolicy::UntilChanged };
+        let live = match &answer.body {
+            AnswerBody::Ownership(a) => &a.reach.live_on_call,
+            AnswerBody::Contact(a) => &a.reach.live_on_call,
+            AnswerBody::Team(a) => &a.reach.live_on_call,
+            AnswerBody::Mine(a) => &a.reach.live_on_call,
+            AnswerBody::Dependencies(a) => &a.team_on_call,
+            AnswerBody::Entity(_)
+            | AnswerBody::Search(_)
+            | AnswerBody::Find(_)
+            | AnswerBody::Health(_)
+            | AnswerBody::Ambiguous(_)
+            | AnswerBody::NotFound(_)
+            | AnswerBody::Help(_)
+            | AnswerBody::UnknownAsker(_)
+            | AnswerBody::Migration(_)
+            | AnswerBody::Migrations(_) => return CachePolicy::UntilChanged,
+        };
+        let config = oncall.config();
+        CachePolicy::For(live_on_call_ttl(live, config.cache_secs, config.retry_secs, SystemClock.now()))
     }
 }
 
@@ -85,6 +117,31 @@ impl IndexEngine {
             Ok(answer)
         }
     }
+}
+
+/// How long an answer holding `live` on-call data stays as true as the on-call client would
+/// make it: what is left of the data's cache period (`cache_secs` after it was fetched), no later
+/// than the first shift in it ends or starts, and no longer than `retry_secs` when a provider
+/// failed (the client tries again then).
+fn live_on_call_ttl(live: &[LiveOnCall], cache_secs: u64, retry_secs: u64, now: Timestamp) -> Duration {
+    let mut secs = cache_secs;
+    for l in live {
+        secs = secs.min(cache_secs.saturating_sub(l.age_secs.unwrap_or(0)));
+        if l.state != LiveState::Current {
+            secs = secs.min(retry_secs);
+        }
+        let people = l.rosters.iter().flat_map(|r| r.level1.iter().chain(r.gap.iter().flat_map(|g| g.next.iter())));
+        for p in people {
+            for edge in [&p.until, &p.from].into_iter().flatten() {
+                if let Some(at) = Timestamp::parse_rfc3339(edge)
+                    && at > now
+                {
+                    secs = secs.min(at.secs_since(now));
+                }
+            }
+        }
+    }
+    Duration::from_secs(secs)
 }
 
 /// First and longest pause between attempts to open an unreachable store.
@@ -450,5 +507,57 @@ pub async fn keep_current(index: Arc<Index>, health: Arc<IndexHealth>, opts: Kee
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use backline_answer::{LiveRoster, OnCallPerson, OnCallProvider};
+
+    fn live(state: LiveState, age_secs: u64, until: Option<&str>) -> LiveOnCall {
+        LiveOnCall {
+            provider: OnCallProvider::PagerDuty,
+            account: Some("main".into()),
+            annotation: "pagerduty.com/service-id".into(),
+            value: Some("PX".into()),
+            from: "component:default/payments".into(),
+            state,
+            reason: None,
+            rosters: vec![LiveRoster {
+                name: None,
+                url: None,
+                level1: vec![OnCallPerson {
+                    name: "Ada".into(),
+                    email: None,
+                    url: None,
+                    from: None,
+                    until: until.map(str::to_owned),
+                    permanent: false,
+                    user: None,
+                    contacts: Vec::new(),
+                }],
+                later: Vec::new(),
+                gap: None,
+            }],
+            fetched_at: None,
+            age_secs: Some(age_secs),
+        }
+    }
+
+    #[test]
+    fn a_cached_answer_keeps_on_call_data_no_longer_than_the_on_call_cache() {
+        let now = Timestamp::parse_rfc3339("2026-12-07T12:00:00Z").expect("time");
+        let ttl = |l: &[LiveOnCall]| live_on_call_ttl(l, 60, 10, now).as_secs();
+        // What is left of the data's own cache period.
+        assert_eq!(ttl(&[live(LiveState::Current, 0, None)]), 60);
+        assert_eq!(ttl(&[live(LiveState::Current, 45, None), live(LiveState::Current, 5, None)]), 15);
+        assert_eq!(ttl(&[live(LiveState::Current, 90, None)]), 0);
+        // Not past the end of a shift in it; a shift that ended already changes nothing.
+        assert_eq!(ttl(&[live(LiveState::Current, 0, Some("2026-12-07T12:00:20Z"))]), 20);
+        assert_eq!(ttl(&[live(LiveState::Current, 0, Some("2026-12-07T11:00:00Z"))]), 60);
+        // A provider that failed is asked again after `retry_secs`.
+        assert_eq!(ttl(&[live(LiveState::Stale, 0, None)]), 10);
+        assert_eq!(ttl(&[]), 60);
     }
 }

@@ -9,6 +9,8 @@
 use std::sync::Arc;
 
 use backline_answer::{Answer, Asker, Query};
+
+pub use crate::answer_cache::CachePolicy;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +59,19 @@ pub trait QuestionEngine: Send + Sync + 'static {
     fn answer_as<'a>(&'a self, ask: &'a Ask, asker: &'a Asker) -> BoxFuture<'a, Result<Answer, EngineError>> {
         let _ = asker;
         self.answer(ask)
+    }
+
+    /// The version of what answers are made from (for the index: its generation and which
+    /// sources are stale), cheap to ask; answers made at one version stay right until it moves,
+    /// so the bots keep them ([`crate::answer_cache`]). `None` (the default): never reuse.
+    fn version(&self) -> BoxFuture<'_, Option<u64>> {
+        Box::pin(async { None })
+    }
+
+    /// How long `answer` may be reused at its version: shorter than "until the version moves"
+    /// when it carries live data, such as who is on call now.
+    fn cache_policy(&self, _answer: &Answer) -> CachePolicy {
+        CachePolicy::UntilChanged
     }
 }
 

@@ -9,9 +9,11 @@
 //! - [`slack`]: the Slack bot (Socket Mode and HTTP, slash commands, mentions, DMs, buttons).
 //! - [`discord`]: the Discord bot (gateway and HTTP interactions, `/backline` with autocomplete,
 //!   embeds, buttons).
+//! - [`answer_cache`]: rendered answers kept per catalog version, for questions asked again.
 //! - [`secret`]: the type tokens live in, so they never reach a log; [`logging`] caps what
 //!   libraries may log.
 
+pub mod answer_cache;
 pub mod discord;
 pub mod engine;
 pub mod logging;

@@ -71,6 +71,12 @@ pub fn engine(platform: &'static str, elapsed: Duration, ok: bool) {
     }
 }
 
+/// A question answered from the answer cache (`hit`) or by the engine (`miss`).
+pub fn answer_cache(platform: &'static str, hit: bool) {
+    let outcome = if hit { "hit" } else { "miss" };
+    metrics::counter!("backline_answer_cache_total", "platform" => platform, "outcome" => outcome).increment(1);
+}
+
 /// A question turned away because too many were already waiting for the engine.
 pub fn engine_busy(platform: &'static str) {
     metrics::counter!("backline_engine_busy_total", "platform" => platform).increment(1);
@@ -198,6 +204,10 @@ fn describe() {
     describe_histogram!("backline_engine_seconds", metrics::Unit::Seconds, "Question engine calls, by platform.");
     describe_counter!("backline_engine_errors_total", "Question engine calls that failed, by platform.");
     describe_counter!(
+        "backline_answer_cache_total",
+        "Questions answered from the answer cache (hit) or by the engine (miss), by platform."
+    );
+    describe_counter!(
         "backline_engine_busy_total",
         "Questions turned away because too many were waiting for the engine, by platform."
     );
@@ -238,6 +248,9 @@ pub fn register_platform(platform: &'static str) {
     let _ = metrics::histogram!("backline_engine_seconds", "platform" => platform);
     metrics::counter!("backline_engine_errors_total", "platform" => platform).increment(0);
     metrics::counter!("backline_engine_busy_total", "platform" => platform).increment(0);
+    for outcome in ["hit", "miss"] {
+        metrics::counter!("backline_answer_cache_total", "platform" => platform, "outcome" => outcome).increment(0);
+    }
     match platform {
         "slack" => {
             for endpoint in ["events", "commands", "interactions"] {

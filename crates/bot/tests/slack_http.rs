@@ -69,6 +69,33 @@ async fn requests_without_a_valid_signature_are_refused_before_parsing() {
     s.stop().await;
 }
 
+/// An answer is rendered once per catalog version: the same question again is answered from the
+/// cache without the engine, and a new version (the index changed) asks the engine again.
+#[tokio::test]
+async fn answers_are_reused_until_the_catalog_version_moves() {
+    let (fake, engine, s) = setup().await;
+    *engine.version.lock().unwrap() = Some(1);
+    let ask = |text: &str, id: &str| Signed::form("/slack/commands", slash_form(&fake, TEAM, text, id));
+    let first = s.http.send(&ask("owner payments-api", "1")).await;
+    let again = s.http.send(&ask("owner payments-api", "2")).await;
+    assert_eq!(first.status, 200);
+    assert_eq!(again.status, 200);
+    assert!(first.text().contains("payments-api"), "{}", first.text());
+    assert_eq!(first.text(), again.text());
+    assert_eq!(engine.asked().len(), 1, "the second answer came from the cache");
+    // Another question is its own entry.
+    s.http.send(&ask("owner orders-api", "3")).await;
+    assert_eq!(engine.asked().len(), 2);
+    // A new generation: both are asked again, then cached at it.
+    *engine.version.lock().unwrap() = Some(2);
+    s.http.send(&ask("owner payments-api", "4")).await;
+    s.http.send(&ask("owner payments-api", "5")).await;
+    assert_eq!(engine.asked().len(), 3);
+    let metrics = s.http.get("/metrics").await.text();
+    assert!(metrics.contains(r#"backline_answer_cache_total{platform="slack",outcome="hit"} 2"#), "{metrics}");
+    s.stop().await;
+}
+
 #[tokio::test]
 async fn oversized_bodies_are_refused() {
     let (fake, engine, s) = setup().await;

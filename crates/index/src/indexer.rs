@@ -2,8 +2,9 @@
 //!
 //! Per source, files are found the way `check` finds them (catalog file names in the tree, then
 //! Location targets, globs and `presence` as Backstage reads them) and compared with the
-//! previous run: an unchanged fingerprint (size + mtime, or git blob id) skips the file without
-//! reading it; a changed fingerprint with an unchanged content hash skips parsing; only files
+//! previous run: an unchanged [`FileStat`] (size, times, inode; stored only when not racy) or git
+//! blob id skips the file without reading it; a changed one with an unchanged content hash
+//! skips parsing; only files
 //! whose content changed are parsed and rewritten. Location targets of unchanged files come
 //! from the store, so following them needs no parse either. Files no longer reached are deleted.
 //!
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::filestat::{FileStat, RunClock};
 use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
 use super::{Index, IndexError, SourceKind, SourceSettings};
@@ -86,6 +88,9 @@ pub struct RunOptions {
 pub struct SourceReport {
     pub name: String,
     pub files_seen: usize,
+    /// Files whose content was read: new files, and files whose stat (or git blob id) moved or
+    /// was not stored because it was racy. The others were only stat-ed.
+    pub files_read: usize,
     /// Files whose content changed (or new files): parsed and rewritten.
     pub files_parsed: usize,
     pub files_deleted: usize,
@@ -158,10 +163,11 @@ impl StoredLocation {
 }
 
 enum Outcome {
-    /// Nothing to rewrite; maybe a new fingerprint.
+    /// Nothing to rewrite; `refresh`: the file was read (its stat or fingerprint moved, or was
+    /// racy), so its new fingerprint and stat are stored.
     Unchanged {
         id: i64,
-        new_fingerprint: Option<Option<String>>,
+        refresh: bool,
     },
     Changed {
         prior: Option<i64>,
@@ -179,6 +185,8 @@ enum Outcome {
 struct FileOutcome {
     rel: String,
     fingerprint: Option<String>,
+    /// The stat to store: `None` when unknown or racy.
+    stat: Option<FileStat>,
     locations: Option<String>,
     /// Findings of following this file's Locations, recomputed every run.
     location_findings: Vec<FindingRow>,
@@ -273,6 +281,7 @@ pub(crate) async fn run(
 ) -> Result<IndexReport, IndexError> {
     let lock = index.lock(options.wait_for_lock).await?.ok_or(IndexError::Busy)?;
     let started = Instant::now();
+    let clock = RunClock::start();
     let mut report = IndexReport::default();
     let mut w = index.store().begin().await?;
     w.defer_indexes_if_empty().await?;
@@ -290,7 +299,7 @@ pub(crate) async fn run(
             Ok(mut open) => {
                 source_report.revision = open.revision.clone();
                 let stale = open.stale.take();
-                index_source(&mut w, source_id, source, open, options, &mut source_report).await?;
+                index_source(&mut w, source_id, source, open, options, clock, &mut source_report).await?;
                 w.source_status(source_id, super::now(), source_report.revision.as_deref(), stale.as_deref()).await?;
                 source_report.error = stale;
             }
@@ -358,6 +367,7 @@ pub(crate) async fn update(
     }
     let lock = index.lock(options.wait_for_lock).await?.ok_or(IndexError::Busy)?;
     let started = Instant::now();
+    let clock = RunClock::start();
     let mut w = index.store().begin().await?;
     let source_id = w.upsert_source(&source.name, "dir", &source.location(), position as i64).await?;
     let open = match open_source(source).await? {
@@ -412,18 +422,21 @@ pub(crate) async fn update(
             ..IndexReport::default()
         });
     }
-    let (fs, prior2, levels, kinds) =
-        (open.fs.clone(), prior.clone(), options.lint_levels.clone(), options.kinds.clone());
-    let follow = source.follow_locations;
-    let allowed = source.allowed_locations.clone();
-    let outcomes: Vec<FileOutcome> = tokio::task::spawn_blocking(move || {
-        existing
-            .par_iter()
-            .map(|p| process_file(&*fs, p, &base, &prior2, follow, &allowed, levels.as_ref(), &kinds))
-            .collect()
-    })
-    .await
-    .map_err(|source| IndexError::Task { task: "parsing changed files", source })?;
+    let levels = options.lint_levels.clone().map(Arc::new);
+    let ctx = ReadContext::new(
+        open.fs.clone(),
+        base,
+        prior.clone(),
+        source.follow_locations,
+        &source.allowed_locations,
+        levels,
+        options.kinds.clone(),
+        clock,
+    );
+    let outcomes: Vec<FileOutcome> =
+        tokio::task::spawn_blocking(move || existing.par_iter().map(|p| process_file(&ctx, p)).collect())
+            .await
+            .map_err(|source| IndexError::Task { task: "parsing changed files", source })?;
     let location_changed = outcomes.iter().any(|o| {
         matches!(o.outcome, Outcome::Changed { .. })
             && (o.locations.is_some() || prior.get(&o.rel).is_some_and(|p| p.locations.is_some()))
@@ -487,6 +500,7 @@ async fn index_source(
     source: &SourceSettings,
     open: OpenSource,
     options: &RunOptions,
+    clock: RunClock,
     report: &mut SourceReport,
 ) -> Result<(), IndexError> {
     let OpenSource { fs, roots, base, .. } = open;
@@ -523,22 +537,24 @@ async fn index_source(
         }
     }
     let mut visited: HashSet<String> = HashSet::new();
-    let follow = source.follow_locations;
     let levels = options.lint_levels.clone().map(Arc::new);
-    let allowed: Arc<[PathBuf]> = source.allowed_locations.clone().into();
-    let kinds = options.kinds.clone();
+    let ctx = Arc::new(ReadContext::new(
+        fs,
+        base,
+        prior.clone(),
+        source.follow_locations,
+        &source.allowed_locations,
+        levels,
+        options.kinds.clone(),
+        clock,
+    ));
     // Pipelined: the next chunk is read and parsed (blocking pool, rayon) while this one is
     // written (the store's connection), so both cores stay busy on a full index.
     let spawn_chunk = |queue: &mut VecDeque<PathBuf>| {
         let chunk: Vec<PathBuf> = queue.drain(..queue.len().min(CHUNK)).collect();
-        let (fs2, prior2, base2, levels2, kinds2) =
-            (fs.clone(), prior.clone(), base.clone(), levels.clone(), kinds.clone());
-        let allowed2 = allowed.clone();
+        let ctx = ctx.clone();
         tokio::task::spawn_blocking(move || -> Vec<FileOutcome> {
-            chunk
-                .par_iter()
-                .map(|p| process_file(&*fs2, p, &base2, &prior2, follow, &allowed2, levels2.as_deref(), &kinds2))
-                .collect()
+            chunk.par_iter().map(|p| process_file(&ctx, p)).collect()
         })
     };
     let mut pending = None;
@@ -588,10 +604,11 @@ async fn index_source(
 }
 
 async fn apply(w: &mut Writer, source_id: i64, o: FileOutcome, report: &mut SourceReport) -> Result<(), IndexError> {
+    report.files_read += usize::from(!matches!(o.outcome, Outcome::Unchanged { refresh: false, .. }));
     match o.outcome {
-        Outcome::Unchanged { id, new_fingerprint } => {
-            if let Some(fp) = new_fingerprint {
-                w.set_fingerprint(id, fp.as_deref()).await?;
+        Outcome::Unchanged { id, refresh } => {
+            if refresh {
+                w.set_fingerprint(id, o.fingerprint.as_deref(), o.stat).await?;
             }
             if o.locations.is_some() {
                 w.replace_findings(id, "location", o.location_findings).await?;
@@ -609,10 +626,10 @@ async fn apply(w: &mut Writer, source_id: i64, o: FileOutcome, report: &mut Sour
                         }
                         None => w.clear_file(id).await?,
                     }
-                    w.update_file(id, &hash, o.fingerprint.as_deref(), o.locations.as_deref()).await?;
+                    w.update_file(id, &hash, o.fingerprint.as_deref(), o.stat, o.locations.as_deref()).await?;
                     id
                 }
-                None => w.new_file(source_id, &o.rel, &hash, o.fingerprint, o.locations),
+                None => w.new_file(source_id, &o.rel, &hash, o.fingerprint, o.stat, o.locations),
             };
             for r in rows {
                 w.push_entity(id, r);
@@ -624,11 +641,11 @@ async fn apply(w: &mut Writer, source_id: i64, o: FileOutcome, report: &mut Sour
         Outcome::Unreadable { prior, findings } => match prior {
             Some(id) => {
                 // Keep what the file said last time; an empty hash makes the next run re-read it.
-                w.update_file(id, "", None, o.locations.as_deref()).await?;
+                w.update_file(id, "", None, None, o.locations.as_deref()).await?;
                 w.replace_findings(id, "read", findings).await?;
             }
             None => {
-                let id = w.new_file(source_id, &o.rel, "", None, None);
+                let id = w.new_file(source_id, &o.rel, "", None, None, None);
                 for f in findings {
                     w.push_finding(id, f);
                 }
@@ -660,27 +677,61 @@ fn with_kinds(stamp: String, kinds: &CustomKinds) -> String {
     }
 }
 
-/// Reads, compares and (when changed) parses one file. Runs on a rayon thread.
-fn process_file(
-    fs: &dyn SourceFs,
-    path: &Path,
-    base: &Path,
-    prior: &HashMap<String, PriorFile>,
+/// Whether a stored hash was made with the custom kinds in effect now (see [`with_kinds`]).
+fn parsed_with(hash: &str, kinds: &CustomKinds) -> bool {
+    let stored = hash.rsplit_once("+kinds:").map(|(_, k)| k);
+    match (stored, kinds.fingerprint()) {
+        (None, None) => true,
+        (Some(stored), Some(now)) => stored == format!("{now:016x}"),
+        _ => false,
+    }
+}
+
+/// What every file of one source is read with; shared by the parsing threads.
+struct ReadContext {
+    fs: Arc<dyn SourceFs + Sync>,
+    base: PathBuf,
+    prior: Arc<HashMap<String, PriorFile>>,
     follow: bool,
-    allowed: &[PathBuf],
-    levels: Option<&LintLevels>,
-    kinds: &CustomKinds,
-) -> FileOutcome {
-    let rel = relative(path, base);
+    levels: Option<Arc<LintLevels>>,
+    kinds: Arc<CustomKinds>,
+    /// Location targets stay inside the source (its directory, or its git tree), or in the
+    /// directories `[locations] allow` names, as for `check`. Resolved once: resolving it per
+    /// file cost a `canonicalize` of the source's path per file.
+    scope: TargetScope,
+    clock: RunClock,
+}
+
+impl ReadContext {
+    #[allow(clippy::too_many_arguments, reason = "one constructor, called twice, each field named at the call")]
+    fn new(
+        fs: Arc<dyn SourceFs + Sync>,
+        base: PathBuf,
+        prior: Arc<HashMap<String, PriorFile>>,
+        follow: bool,
+        allowed: &[PathBuf],
+        levels: Option<Arc<LintLevels>>,
+        kinds: Arc<CustomKinds>,
+        clock: RunClock,
+    ) -> ReadContext {
+        let scope = TargetScope::new(&*fs, std::slice::from_ref(&base), allowed);
+        ReadContext { fs, base, prior, follow, levels, kinds, scope, clock }
+    }
+}
+
+/// Reads, compares and (when changed) parses one file. Runs on a rayon thread.
+fn process_file(ctx: &ReadContext, path: &Path) -> FileOutcome {
+    let (fs, scope, follow, kinds) = (&*ctx.fs, &ctx.scope, ctx.follow, &*ctx.kinds);
+    let levels = ctx.levels.as_deref();
+    let rel = relative(path, &ctx.base);
     let display: Arc<str> = Arc::from(rel.as_str());
-    // Location targets stay inside the source (its directory, or its git tree), or in the
-    // directories `[locations] allow` names, as for `check`.
-    let scope = TargetScope::new(fs, &[base.to_owned()], allowed);
     let fingerprint = fs.fingerprint(path).map(|f| with_kinds(f, kinds));
-    let prior_file = prior.get(&rel);
+    let stat = fs.stat(path);
+    let prior_file = ctx.prior.get(&rel);
     let mut out = FileOutcome {
         rel,
         fingerprint: fingerprint.clone(),
+        stat: ctx.clock.storable(stat),
         locations: None,
         location_findings: Vec::new(),
         targets: Vec::new(),
@@ -694,7 +745,7 @@ fn process_file(
         let Ok(locations) = serde_json::from_str::<Vec<StoredLocation>>(json) else { return };
         if follow {
             for loc in &locations {
-                let (targets, findings) = resolve_location_targets_within(fs, &scope, path, &display, &loc.spec());
+                let (targets, findings) = resolve_location_targets_within(fs, scope, path, &display, &loc.spec());
                 out.targets.extend(targets);
                 for f in findings {
                     let (line, column) = loc.position(f.range);
@@ -705,12 +756,13 @@ fn process_file(
     };
 
     if let Some(p) = prior_file
-        && fingerprint.is_some()
-        && p.fingerprint == fingerprint
         && !p.hash.is_empty()
+        && parsed_with(&p.hash, kinds)
+        && ((fingerprint.is_some() && p.fingerprint == fingerprint) || (stat.is_some() && p.stat == stat))
     {
         follow_stored(&mut out, p.locations.as_ref());
-        out.outcome = Outcome::Unchanged { id: p.id, new_fingerprint: None };
+        // A stat stored by an earlier run was not racy then, so it is not now.
+        out.outcome = Outcome::Unchanged { id: p.id, refresh: false };
         return out;
     }
 
@@ -751,7 +803,7 @@ fn process_file(
         && p.hash == hash
     {
         follow_stored(&mut out, p.locations.as_ref());
-        out.outcome = Outcome::Unchanged { id: p.id, new_fingerprint: Some(fingerprint) };
+        out.outcome = Outcome::Unchanged { id: p.id, refresh: true };
         return out;
     }
 
@@ -792,7 +844,7 @@ fn process_file(
                 .collect(),
         };
         if follow {
-            let (targets, loc_findings) = resolve_location_targets_within(fs, &scope, path, &display, spec);
+            let (targets, loc_findings) = resolve_location_targets_within(fs, scope, path, &display, spec);
             out.targets.extend(targets);
             for f in loc_findings {
                 let (line, column) = stored.position(f.range);

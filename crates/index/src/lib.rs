@@ -5,7 +5,8 @@
 //! - [`source`]: directory trees and git revisions as [`backline_catalog::discover::FileSystem`]s;
 //!   [`remote_git`]: remote repositories fetched into a bare mirror, then read as git revisions.
 //! - [`store`]: SQLite or PostgreSQL through sqlx; [`migrate`] applies the schema.
-//! - [`indexer`]: one run = one transaction; only files whose content changed are parsed.
+//! - [`indexer`]: one run = one transaction; only files whose content changed are parsed, and
+//!   files whose [`filestat`] did not change are not even read.
 //! - [`search`]: tantivy, rebuilt or caught up from the store's change log.
 //! - [`migration`]: `[[migration]]`, whose progress every run records and answers report.
 //!
@@ -17,6 +18,7 @@
 //! opened read-only and answers queries.
 
 mod ask;
+pub mod filestat;
 pub mod indexer;
 pub mod migrate;
 pub mod migration;
@@ -30,6 +32,7 @@ pub mod store;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 pub use indexer::{IndexReport, Phase, Progress, ProgressFn, RunOptions, SourceReport};
@@ -135,6 +138,11 @@ pub struct Index {
     store_id: String,
     /// When search was last checked against the store.
     last_sync: Mutex<Option<Instant>>,
+    /// A query is bringing search up to date: the others answer meanwhile instead of queueing
+    /// behind it (they would each read the generation and reload the reader again).
+    syncing: AtomicBool,
+    /// The store's generation as last read (at most [`SYNC_INTERVAL`] old while queries come).
+    generation: AtomicI64,
     /// Stale sources as of a moment: every answer reports them, so they are read at most once
     /// per [`SYNC_INTERVAL`] (and right after this process indexed).
     stale: Mutex<Option<(Instant, StaleList)>>,
@@ -162,8 +170,16 @@ impl Index {
             Err(e) => return Err(e),
         };
         let store_id = store.store_id().await?;
-        let mut index =
-            Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
+        let mut index = Index {
+            store,
+            search,
+            settings,
+            store_id,
+            last_sync: Mutex::new(None),
+            syncing: AtomicBool::new(false),
+            generation: AtomicI64::new(-1),
+            stale: Mutex::new(None),
+        };
         if index.store.is_read_only() && !index.search_is_current().await? {
             // It could never be caught up: its directory cannot be written either.
             index.search = SearchIndex::open(&SearchLocation::Memory)?;
@@ -266,6 +282,7 @@ impl Index {
     /// the generation it reflects, or rebuilds it (another store, or too far behind).
     pub async fn sync_search(&self) -> Result<(), IndexError> {
         let generation = self.store.generation().await?;
+        self.generation.store(generation, Ordering::Release);
         self.search.reload()?;
         let (search_store, search_generation) = self.search.state();
         if let Ok(mut t) = self.last_sync.lock() {
@@ -328,10 +345,45 @@ impl Index {
         }
     }
 
-    /// [`Self::sync_search`] at most once per second: what queries call.
+    /// [`Self::sync_search`] at most once per second: what queries call. One query at a time
+    /// does it; the others go on with the state as it is (at most a second behind, as between
+    /// two syncs anyway).
     pub(crate) async fn maybe_sync_search(&self) -> Result<(), IndexError> {
         let due = self.last_sync.lock().map(|t| t.is_none_or(|t| t.elapsed() >= SYNC_INTERVAL)).unwrap_or(true);
-        if due { self.sync_search().await } else { Ok(()) }
+        if !due || self.syncing.swap(true, Ordering::AcqRel) {
+            return Ok(());
+        }
+        /// Clears the flag however the sync ends (a dropped request included).
+        struct Syncing<'a>(&'a AtomicBool);
+        impl Drop for Syncing<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, Ordering::Release);
+            }
+        }
+        let _syncing = Syncing(&self.syncing);
+        self.sync_search().await
+    }
+
+    /// What every answer is made from, as one number: the store's generation and the sources
+    /// that are stale (a failed run marks its source stale without a new generation). Read at
+    /// most once per [`SYNC_INTERVAL`], so it is cheap to ask before every answer; answers made
+    /// at one version are the same until it moves (the bots cache them on it).
+    pub async fn answer_version(&self) -> Result<u64, IndexError> {
+        use std::hash::{Hash, Hasher};
+        self.maybe_sync_search().await?;
+        let mut generation = self.generation.load(Ordering::Acquire);
+        if generation < 0 {
+            generation = self.store.generation().await?;
+        }
+        let stale = self.stale_sources_cached().await?;
+        if stale.is_empty() {
+            return Ok(generation as u64);
+        }
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        generation.hash(&mut h);
+        stale.hash(&mut h);
+        // Kept apart from plain generations, which are small.
+        Ok(h.finish() | (1 << 63))
     }
 
     /// Indexes every configured source (see [`indexer::run`]).

@@ -184,7 +184,7 @@ impl Index {
                 let id = match by_uid.get(p.uid.as_str()) {
                     Some((id, _, _)) if !deleted.contains(id) => {
                         w.clear_file(*id).await?;
-                        w.update_file(*id, &p.etag, Some(&p.uid), None).await?;
+                        w.update_file(*id, &p.etag, Some(&p.uid), None, None).await?;
                         *id
                     }
                     _ => {
@@ -196,7 +196,7 @@ impl Index {
                             w.delete_files(&[old.id]).await?;
                             report.files_deleted += 1;
                         }
-                        w.new_file(source_id, &p.path, &p.etag, Some(p.uid), None)
+                        w.new_file(source_id, &p.path, &p.etag, Some(p.uid), None, None)
                     }
                 };
                 for r in p.rows {

@@ -2,8 +2,8 @@
 //!
 //! Both are [`FileSystem`]s, so the index follows files and Location targets with the same
 //! functions as `check` ([`backline_catalog::discover`]). On top, a [`SourceFs`] tells cheaply whether a
-//! file may have changed (a fingerprint: size and modification time on disk, the blob id in git)
-//! and what its content hash is, which is what makes `backline index` incremental.
+//! file may have changed (its [`FileStat`] on disk, the blob id in git) and what its content hash
+//! is, which is what makes `backline index` incremental.
 //!
 //! Git sources shell out to the `git` binary (`rev-parse`, `ls-tree -r -l -z`, one long-lived
 //! `cat-file --batch`) instead of linking gix or libgit2: three plumbing commands with stable,
@@ -16,17 +16,22 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
-use std::time::UNIX_EPOCH;
 
 use sha2::{Digest, Sha256};
 
 use backline_catalog::discover::{FileSystem, RealFs};
 
+use crate::filestat::FileStat;
+
 /// A file system a source is read from, with change detection.
 pub trait SourceFs: FileSystem + Send {
     /// A cheap value that changes whenever the content may have changed (`None`: unknown,
-    /// always read the file).
+    /// always read the file, unless its [`Self::stat`] says it is unchanged).
     fn fingerprint(&self, path: &Path) -> Option<String>;
+    /// The file's metadata on disk, for sources on disk (see [`crate::filestat`]).
+    fn stat(&self, _path: &Path) -> Option<FileStat> {
+        None
+    }
     /// The content hash of `bytes`, read from `path`.
     fn content_hash(&self, path: &Path, bytes: &[u8]) -> String;
     /// The revision read (a commit id for git).
@@ -60,10 +65,14 @@ impl FileSystem for DirFs {
 }
 
 impl SourceFs for DirFs {
-    fn fingerprint(&self, path: &Path) -> Option<String> {
-        let meta = std::fs::metadata(path).ok()?;
-        let mtime = meta.modified().ok()?.duration_since(UNIX_EPOCH).ok()?;
-        Some(format!("{}:{}.{:09}", meta.len(), mtime.as_secs(), mtime.subsec_nanos()))
+    /// None: a file on disk is known unchanged by its [`FileStat`], which the index stores
+    /// only when it is not racy.
+    fn fingerprint(&self, _path: &Path) -> Option<String> {
+        None
+    }
+
+    fn stat(&self, path: &Path) -> Option<FileStat> {
+        FileStat::of_path(path)
     }
 
     fn content_hash(&self, _path: &Path, bytes: &[u8]) -> String {

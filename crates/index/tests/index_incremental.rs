@@ -465,6 +465,64 @@ async fn one_indexer_at_a_time(db: Db) {
     t.cleanup().await;
 }
 
+/// Sleeps until 100 ms into the wall clock's next second: files written before are then not
+/// racy for a run that starts after (file time stamps may lag the clock by a kernel tick), and
+/// files written right after are racy for a run that starts at once.
+fn wait_for_next_second() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
+    std::thread::sleep(std::time::Duration::from_nanos(1_100_000_000 - u64::from(now.subsec_nanos())));
+}
+
+/// `(files read, files parsed)` of a run of the only source.
+fn read_and_parsed(r: &backline_index::IndexReport) -> (usize, usize) {
+    (r.sources[0].files_read, r.sources[0].files_parsed)
+}
+
+/// What is read is decided by the stat: an unchanged file is not opened, a touched file is read
+/// and hashed but not parsed, and a file changed in the second its run started is read again by
+/// the next run (its stat could not prove it unchanged), so a same-size change that put its
+/// modification time back is still picked up.
+async fn stat_decides_what_is_read(db: Db) {
+    let src = tempfile::tempdir().unwrap();
+    let root = src.path();
+    write_tree(
+        root,
+        &[("org.catalog-info.yaml", TEAM), ("a.catalog-info.yaml", &component("alpha-service", "About apples.", &[]))],
+    );
+    let a = root.join("a.catalog-info.yaml");
+    let Some(t) = TestIndex::new(db, vec![SourceSettings::dir("local", root)]).await else { return };
+    let ix = t.open().await;
+    assert_eq!(read_and_parsed(&ix.index(&RunOptions::default()).await.unwrap()), (2, 2));
+    wait_for_next_second();
+    // Files written in the first run's second had a racy stat: this run reads them, hashes them
+    // (unchanged, nothing parsed) and keeps their stat, now from an earlier second.
+    assert_eq!(read_and_parsed(&ix.index(&RunOptions::default()).await.unwrap()).1, 0);
+    let r = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!((read_and_parsed(&r), r.sources[0].files_seen), ((0, 0), 2), "stat-ed, not read: {r:?}");
+
+    // Touched without a change: read and hashed, not parsed, no new generation.
+    wait_for_next_second();
+    let text = std::fs::read_to_string(&a).unwrap();
+    std::fs::write(&a, &text).unwrap();
+    let r = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!((read_and_parsed(&r), r.generation), ((1, 0), 1), "{r:?}");
+    // It was touched in that run's second: its stat is racy, so the next run reads it again.
+    let r = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!(read_and_parsed(&r), (1, 0), "{r:?}");
+
+    // Same size, modification time put back: picked up all the same.
+    let mtime = std::fs::metadata(&a).unwrap().modified().unwrap();
+    let changed = text.replace("apples", "plums!");
+    assert_eq!(changed.len(), text.len());
+    std::fs::write(&a, &changed).unwrap();
+    std::fs::File::options().write(true).open(&a).unwrap().set_modified(mtime).unwrap();
+    let r = ix.index(&RunOptions::default()).await.unwrap();
+    assert_eq!((read_and_parsed(&r), r.generation), ((1, 1), 2), "{r:?}");
+    assert_eq!(search_names(&ix.search("plums", 5).await.unwrap()), ["alpha-service"]);
+    ix.close().await;
+    t.cleanup().await;
+}
+
 /// Readers keep answering, from the last committed state, while a run writes.
 async fn readers_during_a_run(db: Db) {
     let src = tempfile::tempdir().unwrap();
@@ -504,6 +562,7 @@ async fn readers_during_a_run(db: Db) {
 
 both_backends!(
     incremental_updates,
+    stat_decides_what_is_read,
     update_known_files,
     invalid_entities_and_yaml_errors,
     failing_source_is_stale,

@@ -26,6 +26,7 @@ use super::outbound::{Outbound, Respond};
 use super::payload::{EventCallback, Interaction, SlashCommand};
 use super::policy::{Origin, Policy, Refusal};
 use super::render::{self, ACTION_ASK, ACTION_SHARE, Options, Rendered};
+use crate::answer_cache::AnswerCache;
 use crate::engine::{Ask, SharedEngine};
 use crate::metrics as m;
 
@@ -97,6 +98,8 @@ pub struct SlackBot {
     permits: Semaphore,
     /// Questions running or waiting for a permit.
     accepted: AtomicUsize,
+    /// Rendered answers by question and whether they carry a share button.
+    cache: AnswerCache<Rendered>,
 }
 
 impl SlackBot {
@@ -111,6 +114,7 @@ impl SlackBot {
             identities: Identities::default(),
             permits: Semaphore::new(MAX_RUNNING),
             accepted: AtomicUsize::new(0),
+            cache: AnswerCache::default(),
         }
     }
 
@@ -135,8 +139,21 @@ impl SlackBot {
         }
     }
 
-    /// Runs the engine and renders its answer (or why there is none).
+    /// Runs the engine and renders its answer (or why there is none), or reuses the rendering of
+    /// the same question at the same catalog version. Answers about the asker are theirs alone
+    /// and never reused; others are kept per time zone, since on-call times are shown on the
+    /// asker's clock.
     async fn answer(&self, ask: &Ask, user_id: &str, share: bool) -> Rendered {
+        let asker = self.asker(ask, user_id).await;
+        let version = if is_about_asker(ask) { None } else { self.engine.version().await };
+        let variant = i64::from(asker.tz_offset_secs.unwrap_or(0)) * 2 + i64::from(share);
+        if let Some(version) = version {
+            let hit = self.cache.get(ask, variant, version);
+            m::answer_cache("slack", hit.is_some());
+            if let Some(hit) = hit {
+                return Rendered::clone(&hit);
+            }
+        }
         let before = self.accepted.fetch_add(1, Ordering::AcqRel);
         let _accepted = Accepted(&self.accepted);
         // Under overload a quick "busy" beats a queue that answers everyone late.
@@ -144,13 +161,19 @@ impl SlackBot {
             m::engine_busy("slack");
             return render::notice(BUSY_TEXT);
         }
-        let asker = self.asker(ask, user_id).await;
         let _permit = self.permits.acquire().await;
         let start = Instant::now();
         let result = self.engine.answer_as(&ask.clone().for_chat(), &asker).await;
         m::engine("slack", start.elapsed(), result.is_ok());
         match result {
-            Ok(answer) => self.render(&answer, ask, share),
+            Ok(answer) => {
+                let rendered = self.render(&answer, ask, share);
+                if let Some(version) = version {
+                    let policy = self.engine.cache_policy(&answer);
+                    self.cache.put(ask, variant, version, policy, Arc::new(rendered.clone()));
+                }
+                rendered
+            }
             Err(e) => {
                 warn!(error = %e, "the question engine failed");
                 render::notice(&format!("Sorry, the catalog could not answer that: {e}"))

@@ -80,11 +80,13 @@ pub struct FakeEngine {
     pub asked: Mutex<Vec<Ask>>,
     pub delay: Duration,
     answer: fn(&Ask) -> Answer,
+    /// The catalog version it reports; `None` (the default): answers are never reused.
+    pub version: Mutex<Option<u64>>,
 }
 
 impl FakeEngine {
     pub fn answering(answer: fn(&Ask) -> Answer, delay: Duration) -> Arc<FakeEngine> {
-        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay, answer })
+        Arc::new(FakeEngine { asked: Mutex::new(Vec::new()), delay, answer, version: Mutex::new(None) })
     }
 
     pub fn asked(&self) -> Vec<Ask> {
@@ -102,5 +104,10 @@ impl QuestionEngine for FakeEngine {
             }
             Ok((self.answer)(ask))
         })
+    }
+
+    fn version(&self) -> BoxFuture<'_, Option<u64>> {
+        let version = *self.version.lock().unwrap();
+        Box::pin(async move { version })
     }
 }

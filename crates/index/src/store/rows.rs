@@ -286,6 +286,8 @@ pub(crate) struct PriorFile {
     pub id: i64,
     pub hash: String,
     pub fingerprint: Option<String>,
+    /// Directory sources: the file's stat when it was last read (`None`: read it again).
+    pub stat: Option<crate::filestat::FileStat>,
     pub locations: Option<String>,
 }
 

@@ -11,6 +11,7 @@ use super::batch::{Batch, COPY_MIN_ROWS, ENTITY_COLUMNS, EncodedEntity, FindingR
 use super::rows::{PriorFile, StoredFinding};
 use super::{Backend, Pool, Store};
 use crate::IndexError;
+use crate::filestat::FileStat;
 
 /// Generations of the `changes` log kept for search indexes catching up; one further behind
 /// rebuilds its search index from the store.
@@ -44,7 +45,22 @@ impl Store {
             touched: HashSet::new(),
             deferred_indexes: Vec::new(),
             history: None,
-            files: Batch::new("files", &["id", "source_id", "path", "hash", "fingerprint", "locations"], pg),
+            files: Batch::new(
+                "files",
+                &[
+                    "id",
+                    "source_id",
+                    "path",
+                    "hash",
+                    "fingerprint",
+                    "locations",
+                    "size",
+                    "mtime_ns",
+                    "ctime_ns",
+                    "inode",
+                ],
+                pg,
+            ),
             entities: Batch::new("entities", ENTITY_COLUMNS, pg),
             relations: Batch::new(
                 "relations",
@@ -72,13 +88,20 @@ pub(crate) enum Tx {
     Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
 }
 
-/// A `files` row: `(id, path, hash, fingerprint, locations)`.
-type FileRow = (i64, String, String, Option<String>, Option<String>);
+/// A `files` row: `(id, path, hash, fingerprint, locations, size, mtime_ns, ctime_ns, inode)`.
+type FileRow =
+    (i64, String, String, Option<String>, Option<String>, Option<i64>, Option<i64>, Option<i64>, Option<i64>);
+
+/// The columns of a [`FileRow`].
+const FILE_ROW: &str = "SELECT id, path, hash, fingerprint, locations, size, mtime_ns, ctime_ns, inode FROM files";
 
 /// `files` rows by path.
 fn prior_map(rows: Vec<FileRow>) -> HashMap<String, PriorFile> {
     rows.into_iter()
-        .map(|(id, path, hash, fingerprint, locations)| (path, PriorFile { id, hash, fingerprint, locations }))
+        .map(|(id, path, hash, fingerprint, locations, size, mtime, ctime, inode)| {
+            let stat = FileStat::from_columns([size, mtime, ctime, inode]);
+            (path, PriorFile { id, hash, fingerprint, stat, locations })
+        })
         .collect()
 }
 
@@ -249,9 +272,7 @@ impl Writer {
     /// Files of a source from earlier runs, by path.
     pub(crate) async fn prior_files(&mut self, source_id: i64) -> Result<HashMap<String, PriorFile>, IndexError> {
         let rows = on_tx!(&mut self.tx, c, _pg => {
-            sqlx::query_as::<_, FileRow>(
-                "SELECT id, path, hash, fingerprint, locations FROM files WHERE source_id = $1",
-            )
+            sqlx::query_as::<_, FileRow>(AssertSqlSafe(format!("{FILE_ROW} WHERE source_id = $1")))
             .bind(source_id)
             .fetch_all(c)
             .await?
@@ -267,12 +288,8 @@ impl Writer {
     ) -> Result<HashMap<String, PriorFile>, IndexError> {
         let json = serde_json::to_string(paths).unwrap_or_default();
         let rows = on_tx!(&mut self.tx, c, pg => {
-            let sql = if pg {
-                concat!("SELECT id, path, hash, fingerprint, locations FROM files WHERE source_id = $2 AND path ", list!(pg))
-            } else {
-                concat!("SELECT id, path, hash, fingerprint, locations FROM files WHERE source_id = $2 AND path ", list!(sqlite))
-            };
-            sqlx::query_as::<_, FileRow>(sql)
+            let list = if pg { list!(pg) } else { list!(sqlite) };
+            sqlx::query_as::<_, FileRow>(AssertSqlSafe(format!("{FILE_ROW} WHERE source_id = $2 AND path {list}")))
                 .bind(json)
                 .bind(source_id)
                 .fetch_all(c)
@@ -351,9 +368,24 @@ impl Writer {
         Ok(())
     }
 
-    pub(crate) async fn set_fingerprint(&mut self, file_id: i64, fingerprint: Option<&str>) -> Result<(), IndexError> {
+    /// Records what an unchanged file looks like now, so the next run need not read it.
+    pub(crate) async fn set_fingerprint(
+        &mut self,
+        file_id: i64,
+        fingerprint: Option<&str>,
+        stat: Option<FileStat>,
+    ) -> Result<(), IndexError> {
+        let [size, mtime, ctime, inode] = FileStat::columns(stat);
         on_tx!(&mut self.tx, c, _pg => {
-            sqlx::query("UPDATE files SET fingerprint = $1 WHERE id = $2").bind(fingerprint).bind(file_id).execute(c).await?;
+            sqlx::query("UPDATE files SET fingerprint = $1, size = $3, mtime_ns = $4, ctime_ns = $5, inode = $6 WHERE id = $2")
+                .bind(fingerprint)
+                .bind(file_id)
+                .bind(size)
+                .bind(mtime)
+                .bind(ctime)
+                .bind(inode)
+                .execute(c)
+                .await?;
         });
         Ok(())
     }
@@ -474,14 +506,23 @@ impl Writer {
         file_id: i64,
         hash: &str,
         fingerprint: Option<&str>,
+        stat: Option<FileStat>,
         locations: Option<&str>,
     ) -> Result<(), IndexError> {
+        let [size, mtime, ctime, inode] = FileStat::columns(stat);
         on_tx!(&mut self.tx, c, _pg => {
-            sqlx::query("UPDATE files SET hash = $1, fingerprint = $2, locations = $3 WHERE id = $4")
+            sqlx::query(
+                "UPDATE files SET hash = $1, fingerprint = $2, locations = $3, size = $5, mtime_ns = $6, \
+                 ctime_ns = $7, inode = $8 WHERE id = $4",
+            )
                 .bind(hash)
                 .bind(fingerprint)
                 .bind(locations)
                 .bind(file_id)
+                .bind(size)
+                .bind(mtime)
+                .bind(ctime)
+                .bind(inode)
                 .execute(c)
                 .await?;
         });
@@ -495,6 +536,7 @@ impl Writer {
         path: &str,
         hash: &str,
         fingerprint: Option<String>,
+        stat: Option<FileStat>,
         locations: Option<String>,
     ) -> i64 {
         let id = self.next_file_id;
@@ -507,6 +549,7 @@ impl Writer {
             fingerprint.into(),
             locations.into(),
         ]);
+        self.files.values.extend(FileStat::columns(stat).map(Val::OptI));
         id
     }
 
