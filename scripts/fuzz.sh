@@ -10,7 +10,8 @@
 # cargo-fuzz`). Inputs that grow coverage are kept in fuzz/corpus/<target>/ (not committed), seeded
 # from fuzz/seeds/<target>/ and, for parse_file, from examples/ and the catalog's regression
 # inputs. A finding is a bug: fix it, then copy its input into the regression tests (for catalog
-# files: crates/catalog/tests/regressions/) so the normal test suite runs it from then on.
+# files: crates/catalog/tests/regressions/; for lsp_edits: fuzz/regressions/lsp_edits/) so the
+# normal test suite runs it from then on.
 # Exit status: 0 when no target found anything, 1 otherwise.
 set -euo pipefail
 
@@ -29,6 +30,7 @@ for target in $targets; do
     mkdir -p "corpus/$target" "artifacts/$target"
     seeds=()
     [ -d "seeds/$target" ] && seeds+=("seeds/$target")
+    [ -d "regressions/$target" ] && seeds+=("regressions/$target")
     if [ "$target" = parse_file ]; then
         seeds+=("$root/examples" "$root/crates/catalog/tests/regressions")
     fi

@@ -194,9 +194,11 @@ impl LineIndex {
                 units_seen += units;
                 byte_col += u32::from(wc.len);
             }
-            col8 = resolved.unwrap_or(byte_col + (column - units_seen));
+            // Saturating: a client may send any column up to `u32::MAX` (positions past the end
+            // clamp), and the sum must not wrap to an offset on an earlier line.
+            col8 = resolved.unwrap_or(byte_col.saturating_add(column - units_seen));
         }
-        (line_start + col8).min(line_end.max(line_start))
+        line_start.saturating_add(col8).min(line_end.max(line_start))
     }
 
     pub fn line_start(&self, line: u32) -> Option<u32> {

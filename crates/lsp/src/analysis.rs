@@ -34,7 +34,8 @@ pub(crate) fn findings_for(parsed: &ParsedFile, catalog: &Catalog, settings: &Se
     let mut out = parsed.findings.clone();
     if open {
         // An open Location file is checked against its current text, not what the scan saw.
-        out.extend(workspace::location_targets(parsed).1);
+        let scope = catalog.scope_for(std::path::Path::new(&*parsed.path));
+        out.extend(workspace::location_targets(parsed, &scope).1);
     } else if let Some(found) = catalog.discovery_findings.get(&parsed.path) {
         out.extend(found.iter().cloned());
     }
@@ -186,6 +187,9 @@ pub(crate) fn rebuild(shared: &Arc<Shared>, except: Option<&str>, still_needed: 
         st.catalog = catalog;
         st.docs.keys().filter(|k| Some(&***k) != except).cloned().collect()
     };
+    if complete {
+        shared.indexed.send_replace(true);
+    }
     for path in others {
         schedule(shared, path);
     }
@@ -270,6 +274,8 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
     };
     let shared = shared.clone();
     tokio::spawn(async move {
+        #[cfg(test)]
+        let _ = shared.scan_gate.subscribe().wait_for(|open| *open).await;
         let started = std::time::Instant::now();
         let scan_cancel = cancel.clone();
         let disk = tokio::task::spawn_blocking(move || workspace::scan(&roots, &scan_cancel)).await;
@@ -343,6 +349,7 @@ pub(crate) fn files_changed(shared: &Arc<Shared>, changed: Vec<PathBuf>, deleted
             let shared = shared.clone();
             tokio::task::spawn_blocking(move || {
                 let disk = shared.lock().disk.clone();
+                let scope = disk.scope.clone();
                 let removed: HashSet<Arc<str>> = deleted
                     .iter()
                     .filter_map(|p| disk.by_path.get_key_value(p.to_string_lossy().as_ref()))
@@ -372,7 +379,7 @@ pub(crate) fn files_changed(shared: &Arc<Shared>, changed: Vec<PathBuf>, deleted
                         }
                         let (parsed, mut f) = workspace::load(&p);
                         if let Some(parsed) = parsed {
-                            let (targets, lf) = workspace::location_targets(&parsed);
+                            let (targets, lf) = workspace::location_targets(&parsed, &scope);
                             f.extend(lf);
                             for t in targets {
                                 if !disk.by_path.contains_key(t.to_string_lossy().as_ref()) {

@@ -13,6 +13,8 @@
 //! - [`workspace`]: scanning folders, the catalog and its cross-file index, when to rebuild it.
 //! - [`analysis`]: background work (scan, rebuild, diagnostics jobs, publishing).
 //! - [`schema`]: what may be written where, with prose, for completion and hover.
+//! - `fuzzing`: incremental edits from arbitrary bytes, checked against the protocol's rules
+//!   (the `lsp_edits` fuzz target and its regression test).
 //!
 //! Ordering and liveness rules (tower-lsp-server runs handlers concurrently):
 //! edits are applied to the state before a handler's first `.await`; heavy work runs in
@@ -26,6 +28,8 @@ mod analysis;
 mod convert;
 mod document;
 mod external;
+#[doc(hidden)]
+pub mod fuzzing;
 mod handlers;
 mod lookup;
 mod schema;

@@ -26,6 +26,17 @@ impl Server {
         Server { shared: Arc::new(shared) }
     }
 
+    /// A server over prepared state (tests set the scan gate and the wait bound).
+    #[cfg(test)]
+    pub(crate) fn from_shared(shared: Shared) -> Server {
+        Server { shared: Arc::new(shared) }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
     /// Logs a request's duration to the client when `trace` asks for it.
     fn trace(&self, method: &str, started: Instant, detail: impl FnOnce() -> String) {
         let trace = self.shared.lock().settings.trace;
@@ -116,6 +127,12 @@ impl LanguageServer for Server {
         let started = Instant::now();
         let tdp = params.text_document_position;
         let Some(doc) = self.doc(&tdp.text_document.uri) else { return Ok(None) };
+        // Entity references come from the catalog: during the first scan, wait for it a little,
+        // then answer from what is known (the list says it is incomplete).
+        self.shared.wait_indexed().await;
+        if !self.shared.is_current(&doc) {
+            return Err(handlers::content_modified());
+        }
         let snap = self.shared.snapshot();
         // Completion reads lines, never the parse: always quick enough to run inline.
         let result = guard("completion", || Ok(handlers::completion::completion(&snap, &doc, tdp.position)));
@@ -136,6 +153,7 @@ impl LanguageServer for Server {
         let started = Instant::now();
         let tdp = params.text_document_position_params;
         let Some(doc) = self.doc(&tdp.text_document.uri) else { return Ok(None) };
+        self.shared.wait_indexed().await;
         let snap = self.shared.snapshot();
         let result =
             on_document(&self.shared, "hover", doc, move |d| Ok(handlers::hover::hover(&snap, d, tdp.position))).await;
@@ -147,6 +165,7 @@ impl LanguageServer for Server {
         let started = Instant::now();
         let tdp = params.text_document_position_params;
         let Some(doc) = self.doc(&tdp.text_document.uri) else { return Ok(None) };
+        self.shared.wait_indexed().await;
         let snap = self.shared.snapshot();
         let result = on_document(&self.shared, "definition", doc, move |d| {
             Ok(handlers::definition::definition(&snap, d, tdp.position))

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use backline_catalog::{Encoding, LineIndex, ParsedFile, TextRange};
 use tower_lsp_server::Client;
@@ -65,7 +66,21 @@ pub(crate) struct Shared {
     pub scanned: tokio::sync::watch::Sender<bool>,
     /// Reads the project's settings (`backline.toml`) for a workspace folder; set by the binary.
     pub project: Option<crate::ProjectSettings>,
+    /// `true` once the catalog in the state holds the whole workspace: the first scan is done and
+    /// the rebuild after it is installed. Until then completion, hover and definition would
+    /// answer from the open documents alone.
+    pub indexed: tokio::sync::watch::Sender<bool>,
+    /// How long completion, hover and definition wait for [`Shared::indexed`] before answering
+    /// from what is known (a completion list is then marked incomplete, so the editor asks
+    /// again). Long enough for a small workspace's scan, short enough not to feel stuck.
+    pub index_wait: Duration,
+    /// Test hook: the workspace scan starts only once this is `true` (it is from the start).
+    #[cfg(test)]
+    pub scan_gate: tokio::sync::watch::Sender<bool>,
 }
+
+/// The default of [`Shared::index_wait`].
+pub(crate) const INDEX_WAIT: Duration = Duration::from_secs(2);
 
 impl Shared {
     pub(crate) fn new(client: Client) -> Shared {
@@ -76,7 +91,22 @@ impl Shared {
             seq: AtomicU64::new(1),
             scanned: tokio::sync::watch::Sender::new(false),
             project: None,
+            indexed: tokio::sync::watch::Sender::new(false),
+            index_wait: INDEX_WAIT,
+            #[cfg(test)]
+            scan_gate: tokio::sync::watch::Sender::new(true),
         }
+    }
+
+    /// Waits until the catalog holds the whole workspace, for at most [`Shared::index_wait`].
+    /// Returns at once when it already does; after the bound, the caller answers from what is
+    /// known (and says so).
+    pub(crate) async fn wait_indexed(&self) {
+        let mut indexed = self.indexed.subscribe();
+        if *indexed.borrow() {
+            return;
+        }
+        let _ = tokio::time::timeout(self.index_wait, indexed.wait_for(|done| *done)).await;
     }
 
     /// The state, even after a panic elsewhere poisoned the lock: every critical section leaves

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use backline_catalog::catalog::CatalogIndex;
-use backline_catalog::discover::{self, FileSystem, RealFs, is_catalog_file_name};
+use backline_catalog::discover::{self, FileSystem, RealFs, TargetScope, is_catalog_file_name};
 use backline_catalog::{Code, Finding, Kind, ParsedFile, TextRange, parse_file};
 use rayon::prelude::*;
 
@@ -50,6 +50,8 @@ pub(crate) struct DiskFiles {
     pub discovery_findings: HashMap<Arc<str>, Vec<Finding>>,
     /// Entities of the org-wide catalogs from the settings (indexes), read with the scan.
     pub external: Arc<OrgCatalog>,
+    /// Where Location targets may lead: the scanned folders, as `check` confines them.
+    pub scope: Arc<TargetScope>,
 }
 
 impl DiskFiles {
@@ -77,6 +79,7 @@ impl DiskFiles {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         out.external = self.external.clone();
+        out.scope = self.scope.clone();
         out
     }
 
@@ -181,13 +184,13 @@ pub(crate) fn slim(mut parsed: ParsedFile) -> ParsedFile {
 pub(crate) fn load(path: &Path) -> (Option<ParsedFile>, Vec<Finding>) {
     let key: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
     let unreadable = |message: String| Finding::new(Code::Unreadable, &key, TextRange::empty(0), message);
-    match std::fs::metadata(path) {
-        Ok(m) if m.len() > discover::MAX_FILE_BYTES => {
+    match RealFs.len(path) {
+        Ok(len) if len > discover::MAX_FILE_BYTES => {
             return (
                 None,
                 vec![unreadable(format!(
                     "File is {} MiB, over Backline's {} MiB limit for one catalog file; split it into smaller files.",
-                    m.len() / (1024 * 1024),
+                    len / (1024 * 1024),
                     discover::MAX_FILE_BYTES / (1024 * 1024)
                 ))],
             );
@@ -195,7 +198,9 @@ pub(crate) fn load(path: &Path) -> (Option<ParsedFile>, Vec<Finding>) {
         Err(err) => return (None, vec![unreadable(format!("Cannot read file: {err}."))]),
         Ok(_) => {}
     }
-    let bytes = match std::fs::read(path) {
+    // Regular files only, counted while read: a Location may name `/proc/self/pagemap`, whose
+    // reported size is 0.
+    let bytes = match RealFs.read(path) {
         Ok(b) => b,
         Err(err) => return (None, vec![unreadable(format!("Cannot read file: {err}."))]),
     };
@@ -217,8 +222,16 @@ pub(crate) fn load(path: &Path) -> (Option<ParsedFile>, Vec<Finding>) {
     (Some(parse_file(key, &text)), findings)
 }
 
-/// Location targets of a parsed file that exist, and findings for those that do not.
-pub(crate) fn location_targets(parsed: &ParsedFile) -> (Vec<PathBuf>, Vec<Finding>) {
+/// The scope of a scan of `roots`: Location targets may lead inside them and nowhere else (a
+/// catalog file comes from whoever can open a pull request; its Locations must not make the
+/// editor read `/proc/self/environ` or walk `/`).
+pub(crate) fn target_scope(roots: &[PathBuf]) -> TargetScope {
+    TargetScope::new(&RealFs, roots, &[])
+}
+
+/// Location targets of a parsed file that exist inside `scope`, and findings for those that do
+/// not exist or lie outside it.
+pub(crate) fn location_targets(parsed: &ParsedFile, scope: &TargetScope) -> (Vec<PathBuf>, Vec<Finding>) {
     let mut targets = Vec::new();
     let mut findings = Vec::new();
     let path = Path::new(&*parsed.path);
@@ -227,7 +240,7 @@ pub(crate) fn location_targets(parsed: &ParsedFile) -> (Vec<PathBuf>, Vec<Findin
     }
     for entity in parsed.entities() {
         let Some(spec) = &entity.location else { continue };
-        let (t, f) = discover::resolve_location_targets(&RealFs, path, &parsed.path, spec);
+        let (t, f) = discover::resolve_location_targets_within(&RealFs, scope, path, &parsed.path, spec);
         targets.extend(t);
         findings.extend(f);
     }
@@ -242,6 +255,7 @@ type Loaded = (Origin, Option<ParsedFile>, Vec<Finding>, Vec<PathBuf>);
 /// parallel. `cancelled` is polled between waves: a newer scan makes this one pointless.
 pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskFiles {
     let mut out = DiskFiles::default();
+    let scope = target_scope(&roots.iter().map(|(r, _)| discover::normalize(r)).collect::<Vec<_>>());
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut wave: Vec<(PathBuf, Origin)> = Vec::new();
     for (root, origin) in roots {
@@ -266,7 +280,7 @@ pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskF
                 let (parsed, mut findings) = load(p);
                 let mut targets = Vec::new();
                 if let Some(parsed) = &parsed {
-                    let (t, f) = location_targets(parsed);
+                    let (t, f) = location_targets(parsed, &scope);
                     targets = t;
                     findings.extend(f);
                 }
@@ -289,6 +303,7 @@ pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskF
         }
         wave = next;
     }
+    out.scope = Arc::new(scope);
     out
 }
 
@@ -310,6 +325,8 @@ pub(crate) struct Catalog {
     /// Entities of the org-wide catalogs: references to them resolve, completion offers them, and
     /// hover and go to definition describe them, but a file's own definition always wins.
     pub external: Arc<OrgCatalog>,
+    /// Where Location targets may lead (go to definition on a target follows only these).
+    pub scope: Arc<TargetScope>,
     /// The workspace scan is done: only then are "defined nowhere" findings meaningful.
     pub complete: bool,
     /// At least one workspace folder or extra catalog was scanned. Without one the server knows
@@ -373,9 +390,19 @@ impl Catalog {
             sorted_by_kind,
             discovery_findings: disk.discovery_findings.clone(),
             external: disk.external.clone(),
+            scope: disk.scope.clone(),
             complete,
             has_roots,
         }
+    }
+
+    /// Where the Location targets of `file` may lead: the scanned folders, or, with none (a
+    /// file opened on its own), the file's own folder, as `backline check <file>` has it.
+    pub(crate) fn scope_for(&self, file: &Path) -> Arc<TargetScope> {
+        if *self.scope != TargetScope::default() {
+            return self.scope.clone();
+        }
+        Arc::new(target_scope(&[file.parent().unwrap_or(Path::new("/")).to_path_buf()]))
     }
 
     /// Whether cross-file findings can be trusted.

@@ -54,7 +54,10 @@ pub(crate) fn completion(snap: &Snapshot, doc: &Document, position: Position) ->
             };
             if let Some(field) = field {
                 if ctx.slot == Slot::Item || !field.many {
-                    list.is_incomplete = reference_items(snap, &ctx, field, typed, space, range, &mut list.items);
+                    let cut = reference_items(snap, &ctx, field, typed, space, range, &mut list.items);
+                    // Before the workspace scan is done the catalog knows only the open
+                    // documents: an incomplete list makes the editor ask again as the user types.
+                    list.is_incomplete = cut || !snap.catalog.complete;
                 }
             } else if ctx.slot == Slot::Item
                 && !schema::keys_at(&[ctx.path.clone(), vec!["-".into()]].concat(), kind).is_empty()

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use backline_catalog::discover::{self, RealFs};
+use backline_catalog::model::LocationSpec;
 use tower_lsp_server::ls_types::{GotoDefinitionResponse, Location, Position, Range, Uri};
 
 use crate::convert;
@@ -20,19 +21,24 @@ pub(crate) fn definition(snap: &Snapshot, doc: &Document, position: Position) ->
         return (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations));
     }
     // A Location's target: the files it reads.
-    let base = Path::new(&*parsed.path).parent()?;
     for e in parsed.entities() {
         let Some(spec) = &e.location else { continue };
         for (target, range) in &spec.targets {
             if !range.contains_inclusive(offset) || target.contains("://") {
                 continue;
             }
-            let path = if target.starts_with('.') {
-                discover::normalize(&base.join(target))
-            } else {
-                discover::normalize(Path::new(target))
-            };
-            let locations: Vec<Location> = discover::expand_glob(&RealFs, &path)
+            // Only where the workspace scan follows targets (its folders; for a file opened
+            // without one, that file's folder): a target of `/**/*.yaml` must not walk the disk.
+            let scope = snap.catalog.scope_for(Path::new(&*parsed.path));
+            let one = LocationSpec { targets: vec![(target.clone(), *range)], optional: true, ..spec.clone() };
+            let (found, _) = discover::resolve_location_targets_within(
+                &RealFs,
+                &scope,
+                Path::new(&*parsed.path),
+                &parsed.path,
+                &one,
+            );
+            let locations: Vec<Location> = found
                 .into_iter()
                 .filter_map(Uri::from_file_path)
                 .map(|uri| Location { uri, range: Range::default() })

@@ -25,8 +25,10 @@ mod diagnostics;
 mod document_symbol;
 mod external;
 mod hover;
+mod locations;
 mod references;
 mod rename;
+mod scan_window;
 
 /// The organisation most fixtures refer to: Groups `team-a` (title, member alice) and `team-b`
 /// (no members), Users `alice` (in team-a) and `bob` (in no group).
