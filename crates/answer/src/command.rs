@@ -25,6 +25,7 @@ pub enum CommandKind {
     Search,
     Find,
     Health,
+    Scorecard,
     WhatIs,
     Help,
 }
@@ -145,6 +146,16 @@ pub const HEALTH: Command = Command {
     limit: None,
     about: "What needs attention in the catalog",
 };
+pub const SCORECARD: Command = Command {
+    kind: CommandKind::Scorecard,
+    name: "scorecard",
+    aliases: &["scorecards", "score"],
+    arg: Arg::Text { name: "team", description: "A team or entity, optionally after a scorecard's name" },
+    usage: "[scorecard] [team]",
+    depth: None,
+    limit: None,
+    about: "Scorecard levels of a team or entity, and what the next level needs",
+};
 pub const WHAT_IS: Command = Command {
     kind: CommandKind::WhatIs,
     name: "what-is",
@@ -167,7 +178,7 @@ pub const HELP: Command = Command {
 };
 
 /// Every command, in the order help lists them.
-pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, WHAT_IS, HELP];
+pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, WHAT_IS, HELP, SCORECARD];
 
 /// The command called `name` (canonical or alias, any case).
 pub fn lookup(name: &str) -> Option<&'static Command> {
@@ -188,6 +199,7 @@ pub fn command(kind: CommandKind) -> &'static Command {
         CommandKind::Health => &COMMANDS[7],
         CommandKind::WhatIs => &COMMANDS[8],
         CommandKind::Help => &COMMANDS[9],
+        CommandKind::Scorecard => &COMMANDS[10],
     }
 }
 
@@ -206,7 +218,8 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
     let arg = arg.trim();
     let name = arg.to_owned();
     let depth = |default: u32| depth.map_or(default, |d| d.clamp(1, MAX_DEPTH));
-    if arg.is_empty() && cmd.arg != Arg::None {
+    // A scorecard without a team is the whole catalog's.
+    if arg.is_empty() && cmd.arg != Arg::None && cmd.kind != CommandKind::Scorecard {
         return None;
     }
     let query = match cmd.kind {
@@ -220,6 +233,8 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
         CommandKind::Health => Query::Health,
         CommandKind::WhatIs => Query::Describe { name },
         CommandKind::Help => Query::Help,
+        // The first word may name a scorecard, which only the engine knows: the question path.
+        CommandKind::Scorecard => return Some(Invocation::Question(format!("scorecard {arg}").trim_end().to_owned())),
     };
     Some(Invocation::Query(query))
 }
@@ -269,6 +284,8 @@ mod tests {
             Some(Invocation::Query(Query::Dependencies { name: "db".into(), depth: MAX_DEPTH }))
         );
         assert_eq!(q("find", "tag:x", None), Some(Invocation::Question("find tag:x".into())));
+        assert_eq!(q("scorecard", "team-a", None), Some(Invocation::Question("scorecard team-a".into())));
+        assert_eq!(q("score", "", None), Some(Invocation::Question("scorecard".into())));
         assert_eq!(q("owner", " ", None), None);
         assert_eq!(q("health", "", None), Some(Invocation::Query(Query::Health)));
         assert_eq!(q("WHAT-IS", "x", None), Some(Invocation::Query(Query::Describe { name: "x".into() })));

@@ -149,6 +149,7 @@ pub fn summary_line(body: &AnswerBody) -> String {
                 )
             }
         }
+        AnswerBody::Scorecard(a) => a.summary(),
         AnswerBody::Ambiguous(a) => {
             let names: Vec<String> =
                 a.candidates.iter().map(|c| format!("{} ({})", c.entity.name, c.entity.kind)).collect();
@@ -449,6 +450,7 @@ pub fn render_text(answer: &Answer) -> String {
                     .collect(),
             );
         }
+        AnswerBody::Scorecard(a) => out.push_str(&a.text()),
         AnswerBody::Ambiguous(a) => candidates(&mut out, &a.candidates),
         AnswerBody::NotFound(a) => candidates(&mut out, &a.closest),
         AnswerBody::Help(h) => {

@@ -12,6 +12,7 @@ mod graph;
 mod lists;
 pub mod oncall;
 pub mod reach;
+mod scorecard;
 
 use crate::card::{Block, Card, Icon, List, Sep, Span, Text, Title, cut};
 use crate::model::{Answer, AnswerBody, EntitySummary, FindingSeverity, FindingSummary, StaleSource};
@@ -51,6 +52,7 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
         AnswerBody::Search(a) => lists::search(&mut c, a, opts),
         AnswerBody::Find(a) => lists::find(&mut c, a, opts),
         AnswerBody::Health(a) => lists::health(&mut c, a),
+        AnswerBody::Scorecard(a) => scorecard::scorecard(&mut c, a, opts),
         AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a),
         AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a),
         AnswerBody::Help(a) => ask_back::help(&mut c, a),
