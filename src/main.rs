@@ -44,6 +44,8 @@ enum Command {
     Ask(cli::ask::Args),
     #[command(flatten)]
     Query(cli::query::QueryCommand),
+    /// Scorecard levels of a team, an entity or the catalog, and what the next level needs.
+    Scorecard(cli::scorecard::Args),
     /// Run the chat bots (Slack, Discord) with /healthz, /readyz and /metrics, keeping the index current.
     Serve(cli::serve::Args),
     /// Discord set-up: `backline discord register` registers the /backline command.
@@ -66,13 +68,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => cli::check::run(&cli.global, args),
         Command::Explain(args) => cli::explain::run(args),
-        Command::Lsp(args) => cli::lsp::run(args),
+        Command::Lsp(args) => cli::lsp::run(&cli.global, args),
         Command::Generate(args) => cli::generate::run(args),
         Command::Serve(args) => cli::serve::run(&cli.global, args),
         Command::Discord(args) => cli::discord::run(&cli.global, args),
         Command::Index(args) => cli::index::run(&cli.global, args),
         Command::Ask(args) => cli::ask::run(&cli.global, args),
         Command::Query(command) => cli::query::run(&cli.global, command),
+        Command::Scorecard(args) => cli::scorecard::run(&cli.global, args),
         Command::Completions(args) => cli::completions::completions(Cli::command(), args),
         Command::Man(args) => cli::completions::man(Cli::command(), args),
     };

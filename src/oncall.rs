@@ -60,6 +60,7 @@ pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer)
         | AnswerBody::Search(_)
         | AnswerBody::Find(_)
         | AnswerBody::Health(_)
+        | AnswerBody::Scorecard(_)
         | AnswerBody::Ambiguous(_)
         | AnswerBody::NotFound(_)
         | AnswerBody::Help(_) => return,

@@ -96,7 +96,8 @@ pub async fn run_with_progress(
 /// first `backline ask` works with nothing else set up.
 pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
     let settings = settings(global)?;
-    let index = Index::open(settings).await?;
+    let mut index = Index::open(settings).await?;
+    index.set_scorecards(super::load_config(global)?.scorecards);
     let missing = index.unindexed_sources().await?;
     if !missing.is_empty() {
         let sources: Vec<SourceSettings> =

@@ -11,6 +11,7 @@ pub mod generate;
 pub mod index;
 pub mod lsp;
 pub mod query;
+pub mod scorecard;
 pub mod serve;
 
 use std::path::{Path, PathBuf};

@@ -74,7 +74,12 @@ const OPEN_RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// Opens the index, retrying with exponential back-off (1 s doubling to 60 s) until it opens or
 /// shutdown is requested (`None`). The opened index is also put into `slot`.
-pub async fn open_index(settings: IndexSettings, slot: &IndexSlot, mut shutdown: Shutdown) -> Option<Arc<Index>> {
+pub async fn open_index(
+    settings: IndexSettings,
+    scorecards: Vec<backline_catalog::scorecard::Scorecard>,
+    slot: &IndexSlot,
+    mut shutdown: Shutdown,
+) -> Option<Arc<Index>> {
     let mut delay = OPEN_RETRY_FIRST;
     loop {
         let opened = tokio::select! {
@@ -82,7 +87,8 @@ pub async fn open_index(settings: IndexSettings, slot: &IndexSlot, mut shutdown:
             opened = Index::open(settings.clone()) => opened,
         };
         match opened {
-            Ok(index) => {
+            Ok(mut index) => {
+                index.set_scorecards(scorecards);
                 metrics::gauge!(STORE_UP).set(1.0);
                 let index = Arc::new(index);
                 let _ = slot.set(Arc::clone(&index));

@@ -130,6 +130,8 @@ pub struct Index {
     /// Stale sources as of a moment: every answer reports them, so they are read at most once
     /// per [`SYNC_INTERVAL`] (and right after this process indexed).
     stale: Mutex<Option<(Instant, StaleList)>>,
+    /// `[[scorecard]]`s, for scorecard answers ([`Index::set_scorecards`]).
+    scorecards: Vec<backline_catalog::scorecard::Scorecard>,
 }
 
 type StaleList = Vec<(String, String, Option<i64>)>;
@@ -154,8 +156,15 @@ impl Index {
             Err(e) => return Err(e),
         };
         let store_id = store.store_id().await?;
-        let mut index =
-            Index { store, search, settings, store_id, last_sync: Mutex::new(None), stale: Mutex::new(None) };
+        let mut index = Index {
+            store,
+            search,
+            settings,
+            store_id,
+            last_sync: Mutex::new(None),
+            stale: Mutex::new(None),
+            scorecards: Vec::new(),
+        };
         if index.store.is_read_only() && !index.search_is_current().await? {
             // It could never be caught up: its directory cannot be written either.
             index.search = SearchIndex::open(&SearchLocation::Memory)?;

@@ -47,9 +47,16 @@ const CONCURRENCY: usize = 32;
 
 /// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin).
 pub fn run_stdio() -> std::io::Result<()> {
+    run_stdio_with(Vec::new())
+}
+
+/// [`run_stdio`] with the `[[scorecard]]`s of `backline.toml`: each entity's file gets a hint
+/// with its level and what the next level needs (`scorecard-progress`).
+pub fn run_stdio_with(scorecards: Vec<backline_catalog::scorecard::Scorecard>) -> std::io::Result<()> {
+    let scorecards = std::sync::Arc::new(scorecards);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("backline-lsp").build()?;
     runtime.block_on(async {
-        let (service, socket) = LspService::new(server::Server::new);
+        let (service, socket) = LspService::new(move |client| server::Server::new(client, scorecards.clone()));
         tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .concurrency_level(CONCURRENCY)
             .serve(service)

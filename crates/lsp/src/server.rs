@@ -20,8 +20,13 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) fn new(client: Client) -> Server {
-        Server { shared: Arc::new(Shared::new(client)) }
+    pub(crate) fn new(client: Client, scorecards: Arc<Vec<backline_catalog::scorecard::Scorecard>>) -> Server {
+        let shared = Arc::new(Shared::new(client));
+        if !scorecards.is_empty() {
+            let mut st = shared.lock();
+            st.settings = Arc::new(crate::settings::Settings { scorecards, ..Default::default() });
+        }
+        Server { shared }
     }
 
     /// Logs a request's duration to the client when `trace` asks for it.
@@ -49,12 +54,13 @@ impl LanguageServer for Server {
         guard("initialize", || {
             let encoding = handlers::initialize::negotiate_encoding(&params.capabilities);
             let roots = handlers::initialize::roots(&params);
-            let (settings, problems) = handlers::initialize::settings(&params, roots.first().map(|p| p.as_path()));
+            let (mut settings, problems) = handlers::initialize::settings(&params, roots.first().map(|p| p.as_path()));
             {
                 let mut st = self.shared.lock();
                 st.encoding = Some(encoding);
                 st.caps = handlers::initialize::client_caps(&params.capabilities);
                 st.roots = roots;
+                settings.scorecards = st.settings.scorecards.clone();
                 st.settings = Arc::new(settings);
             }
             for p in problems {

@@ -6,7 +6,8 @@
 //! - [`config`]: `[[scorecard]]` as written and its validation into a [`Scorecard`].
 //! - [`condition`]: custom rules' `find`-style conditions, matched in memory.
 //! - [`subject`]: what a rule looks at ([`Subject`]) and what it asks of the rest of the catalog
-//!   ([`Context`]), with [`CatalogFacts`], the context built from parsed files.
+//!   ([`Context`]), with [`CatalogFacts`], what the context of parsed files adds to the
+//!   cross-file index.
 //! - `rules/`: one file per built-in rule.
 //! - [`lint`]: scores as findings (`scorecard-level`, `scorecard-progress`).
 
@@ -19,7 +20,7 @@ pub mod subject;
 pub use condition::{Condition, ConditionField};
 pub use config::{LevelSection, RuleSection, ScorecardError, ScorecardSection, resolve};
 pub use rules::BuiltinRule;
-pub use subject::{CatalogFacts, Context, OwnerState, Subject, SubjectLink};
+pub use subject::{CatalogFacts, Context, InMemory, OwnerState, Subject, SubjectLink};
 
 /// A validated scorecard: its rules and levels, with every level's rules resolved to indices
 /// into [`Scorecard::rules`].

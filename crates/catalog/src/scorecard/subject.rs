@@ -93,37 +93,49 @@ impl Subject {
     }
 }
 
-/// The [`Context`] of files parsed in memory (`check`, the language server): memberships from
-/// the cross-file index, lifecycles and system domains from one pass over the files.
-#[derive(Debug)]
-pub struct CatalogFacts<'a> {
-    index: &'a CatalogIndex,
+/// What rules need of files parsed in memory (`check`, the language server) beyond the
+/// cross-file index: which entities are deprecated and which domain each system is in. Built in
+/// one pass and kept beside the [`CatalogIndex`] (the language server rebuilds both together);
+/// [`CatalogFacts::with`] pairs them into a [`Context`].
+#[derive(Debug, Clone, Default)]
+pub struct CatalogFacts {
     deprecated: HashSet<String>,
     system_domains: HashMap<String, String>,
 }
 
-impl<'a> CatalogFacts<'a> {
-    pub fn build<'f>(files: impl IntoIterator<Item = &'f ParsedFile>, index: &'a CatalogIndex) -> CatalogFacts<'a> {
-        let mut deprecated = HashSet::new();
-        let mut system_domains = HashMap::new();
+impl CatalogFacts {
+    pub fn build<'f>(files: impl IntoIterator<Item = &'f ParsedFile>) -> CatalogFacts {
+        let mut facts = CatalogFacts::default();
         for file in files {
             for e in file.entities() {
                 if e.lifecycle.as_ref().is_some_and(|l| l.value.trim().eq_ignore_ascii_case("deprecated")) {
-                    deprecated.insert(e.entity_ref.canonical());
+                    facts.deprecated.insert(e.entity_ref.canonical());
                 }
                 if e.kind().eq_ignore_ascii_case("system")
                     && let Some(d) =
                         e.references.iter().find(|r| r.field.field == "domain").and_then(|r| r.target.as_ref())
                 {
-                    system_domains.insert(e.entity_ref.canonical(), d.canonical());
+                    facts.system_domains.insert(e.entity_ref.canonical(), d.canonical());
                 }
             }
         }
-        CatalogFacts { index, deprecated, system_domains }
+        facts
+    }
+
+    /// The context of these facts and the catalog's memberships.
+    pub fn with<'a>(&'a self, index: &'a CatalogIndex) -> InMemory<'a> {
+        InMemory { facts: self, index }
     }
 }
 
-impl Context for CatalogFacts<'_> {
+/// [`CatalogFacts`] with a [`CatalogIndex`]: the [`Context`] of files parsed in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct InMemory<'a> {
+    facts: &'a CatalogFacts,
+    index: &'a CatalogIndex,
+}
+
+impl Context for InMemory<'_> {
     fn owner_state(&self, owner_ref: &str) -> OwnerState {
         if !self.index.contains(owner_ref) {
             OwnerState::Missing
@@ -135,10 +147,10 @@ impl Context for CatalogFacts<'_> {
     }
 
     fn is_deprecated(&self, entity_ref: &str) -> bool {
-        self.deprecated.contains(entity_ref)
+        self.facts.deprecated.contains(entity_ref)
     }
 
     fn domain_of_system(&self, system_ref: &str) -> Option<String> {
-        self.system_domains.get(system_ref).cloned()
+        self.facts.system_domains.get(system_ref).cloned()
     }
 }

@@ -137,7 +137,8 @@ fn parsed() -> ParsedFile {
 fn scores(card: &Scorecard) -> String {
     let file = parsed();
     let index = CatalogIndex::build([&file]);
-    let facts = CatalogFacts::build([&file], &index);
+    let facts = CatalogFacts::build([&file]);
+    let facts = facts.with(&index);
     let mut out = Vec::new();
     for e in file.entities().filter(|e| card.applies_to(e.kind())) {
         let score = card.evaluate(&Subject::from_entity(e), &facts);
@@ -235,7 +236,8 @@ fn findings(require: Option<&str>, enabled: Enabled) -> String {
     let cards = resolve(&[s], &parse_filter).unwrap();
     let file = parsed();
     let index = CatalogIndex::build([&file]);
-    let facts = CatalogFacts::build([&file], &index);
+    let facts = CatalogFacts::build([&file]);
+    let facts = facts.with(&index);
     let out: Vec<String> = lint_file(&cards, &facts, &file, enabled)
         .iter()
         .map(|f| format!("{} {:?} {}", f.code, f.severity, f.message))

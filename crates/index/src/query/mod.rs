@@ -18,6 +18,7 @@ mod health;
 mod owner;
 mod reach;
 mod resolve;
+mod scorecard;
 mod search;
 mod summary;
 mod team;
@@ -117,6 +118,9 @@ impl Index {
             Query::Search { text, limit } => return Ok(AnswerBody::Search(self.search(text, *limit).await?)),
             Query::Find { filters } => return Ok(AnswerBody::Find(self.find(filters).await?)),
             Query::Health => return Ok(AnswerBody::Health(self.health().await?)),
+            Query::Scorecard { scorecard, team, entity } => {
+                return self.scorecard_body(query, scorecard.as_deref(), team.as_deref(), entity.as_deref()).await;
+            }
             Query::Help => return Ok(AnswerBody::Help(backline_answer::question::help(None))),
         };
         let rec = match self.resolve_record(name, preferred_kinds(query)).await? {

@@ -90,6 +90,7 @@ mod batch;
 mod filter;
 mod health;
 mod read;
+mod scorecard;
 mod sync;
 mod write;
 

@@ -18,13 +18,14 @@ pub(crate) fn did_change_configuration(shared: &Arc<Shared>, params: DidChangeCo
         return;
     }
     let base = shared.workspace_base();
-    let (settings, problems) = Settings::from_json(&params.settings, base.as_deref());
+    let (mut settings, problems) = Settings::from_json(&params.settings, base.as_deref());
     for p in problems {
         analysis::log(shared, MessageType::WARNING, format!("Backline settings: {p}"));
     }
     let (rescan, open, has_published) = {
         let mut st = shared.lock();
         let rescan = st.settings.catalogs != settings.catalogs;
+        settings.scorecards = st.settings.scorecards.clone();
         st.settings = Arc::new(settings);
         (rescan, st.docs.keys().cloned().collect::<Vec<_>>(), !st.published.is_empty())
     };

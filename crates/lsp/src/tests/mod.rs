@@ -27,6 +27,7 @@ mod external;
 mod hover;
 mod references;
 mod rename;
+mod scorecard;
 
 /// The organisation most fixtures refer to: Groups `team-a` (title, member alice) and `team-b`
 /// (no members), Users `alice` (in team-a) and `bob` (in no group).
