@@ -178,7 +178,7 @@ pub const HELP: Command = Command {
 };
 
 /// Every command, in the order help lists them.
-pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, WHAT_IS, HELP, SCORECARD];
+pub const COMMANDS: &[Command] = &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, SCORECARD, WHAT_IS, HELP];
 
 /// The command called `name` (canonical or alias, any case).
 pub fn lookup(name: &str) -> Option<&'static Command> {
@@ -197,9 +197,9 @@ pub fn command(kind: CommandKind) -> &'static Command {
         CommandKind::Search => &COMMANDS[5],
         CommandKind::Find => &COMMANDS[6],
         CommandKind::Health => &COMMANDS[7],
-        CommandKind::WhatIs => &COMMANDS[8],
-        CommandKind::Help => &COMMANDS[9],
-        CommandKind::Scorecard => &COMMANDS[10],
+        CommandKind::Scorecard => &COMMANDS[8],
+        CommandKind::WhatIs => &COMMANDS[9],
+        CommandKind::Help => &COMMANDS[10],
     }
 }
 

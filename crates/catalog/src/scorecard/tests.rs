@@ -174,9 +174,12 @@ fn kinds_choose_what_is_scored() {
     assert_snapshot!(scores(&cards[0]), @"not-scored: bronze | ");
 }
 
+/// A change to the valid section.
+type Change = Box<dyn Fn(&mut ScorecardSection)>;
+
 #[test]
 fn invalid_configuration_is_a_clear_error() {
-    let cases: Vec<(Box<dyn Fn(&mut ScorecardSection)>, &str)> = vec![
+    let cases: Vec<(Change, &str)> = vec![
         (
             Box::new(|s| s.levels.clear()),
             "scorecard `production-readiness` has no levels; add `levels = [{ name = \"bronze\", rules = [...] }]`",

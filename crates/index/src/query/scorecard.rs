@@ -223,13 +223,10 @@ impl Index {
         }
         let with_members = self.store().with_direct_members(&all_groups).await?;
         for owner in &defined {
-            let state = if owner.kind.eq_ignore_ascii_case("user") {
-                OwnerState::HasMembers
-            } else if subgroups.get(&owner.entity_ref).is_some_and(|t| t.iter().any(|g| with_members.contains(g))) {
-                OwnerState::HasMembers
-            } else {
-                OwnerState::NoMembers
-            };
+            // A User is a person: someone to reach.
+            let has_members = owner.kind.eq_ignore_ascii_case("user")
+                || subgroups.get(&owner.entity_ref).is_some_and(|t| t.iter().any(|g| with_members.contains(g)));
+            let state = if has_members { OwnerState::HasMembers } else { OwnerState::NoMembers };
             facts.owners.insert(owner.entity_ref.clone(), state);
         }
         let targets: Vec<String> = depends_on.values().flatten().cloned().collect::<HashSet<_>>().into_iter().collect();
