@@ -128,7 +128,8 @@ impl Index {
                 (None, recs, true, false)
             }
         };
-        records.retain(|r| card.applies_to(&r.kind));
+        // As in `check`: what Backstage refuses is not scored (its findings say what is wrong).
+        records.retain(|r| card.applies_to(&r.kind) && r.valid);
         let mut depends_on = self.depends_on(&records).await?;
         let facts = self.facts(&records, &depends_on).await?;
         let mut scored: Vec<(Option<usize>, &EntityRecord, EntityScore)> = records
