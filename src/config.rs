@@ -2,13 +2,16 @@
 //! own section, typed by that crate (`[lints]` to the catalog's lint levels, `[store]` and
 //! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
 //! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups, `[[kind]]` to the
-//! catalog's custom kinds, `[[migration]]` to the index).
+//! catalog's custom kinds, `[[migration]]` to the index, `[[scorecard]]` to the scorecard
+//! evaluator, validated here with `find`'s filter parser for custom rules).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
 
 use std::collections::BTreeMap;
 
+use backline_answer::FilterField;
+use backline_answer::question::parse_filter;
 use backline_bot::discord::DiscordSection;
 use backline_bot::platforms::ChatSections;
 use backline_bot::slack::SlackSection;
@@ -17,6 +20,7 @@ use backline_catalog::discover::LocationsSection;
 use backline_catalog::kinds::custom::{CustomKindError, KindSection};
 use backline_catalog::lint_level::{LintLevel, LintLevelError, LintLevels};
 use backline_index::migration::{Migration, MigrationSection};
+use backline_catalog::scorecard::{self, Condition, ConditionField, Scorecard, ScorecardError, ScorecardSection};
 use backline_index::settings::{Env, SettingsError};
 use backline_index::{IndexSettings, SourceKind, SourceSection, StoreSection};
 use backline_oncall::OnCallSection;
@@ -28,6 +32,8 @@ use crate::serve::ServeSection;
 pub enum ConfigError {
     #[error("invalid backline.toml: {0}")]
     Toml(#[from] toml::de::Error),
+    #[error("invalid backline.toml: {0}")]
+    Scorecard(#[from] ScorecardError),
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,11 +62,19 @@ pub struct Config {
     /// Migrations whose progress the index records and answers report.
     #[serde(default, rename = "migration")]
     pub migrations: Vec<MigrationSection>,
+    /// `[[scorecard]]` as written.
+    #[serde(default, rename = "scorecard")]
+    pub scorecard_sections: Vec<ScorecardSection>,
+    /// The scorecards, validated when the file is parsed.
+    #[serde(skip)]
+    pub scorecards: Vec<Scorecard>,
 }
 
 impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
-        Ok(toml::from_str(text)?)
+        let mut config: Config = toml::from_str(text)?;
+        config.scorecards = scorecard::resolve(&config.scorecard_sections, &condition)?;
+        Ok(config)
     }
 
     pub fn lint_levels(&self) -> Result<LintLevels, LintLevelError> {
@@ -114,6 +128,24 @@ fn read_schema(path: &std::path::Path) -> Result<String, String> {
     Ok(text)
 }
 
+/// A custom scorecard rule's word, read by `find`'s own filter parser.
+fn condition(word: &str) -> Option<Condition> {
+    let f = parse_filter(word)?;
+    let field = match f.field {
+        FilterField::Kind => ConditionField::Kind,
+        FilterField::Type => ConditionField::Type,
+        FilterField::Lifecycle => ConditionField::Lifecycle,
+        FilterField::Tag => ConditionField::Tag,
+        FilterField::Owner => ConditionField::Owner,
+        FilterField::System => ConditionField::System,
+        FilterField::Domain => ConditionField::Domain,
+        FilterField::Namespace => ConditionField::Namespace,
+        FilterField::Label => ConditionField::Label,
+        FilterField::Annotation => ConditionField::Annotation,
+    };
+    Some(Condition { field, key: f.key, value: f.value })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,9 +169,36 @@ mod tests {
             "[slack]\nbot_tokn = \"x\"",
             "[[source]]\nname = \"a\"\ncolour = 1",
             "[oncall]\ncache_sec = 1",
+            "[[scorecard]]\nname = \"x\"\nlevel = []",
+            "[[scorecard]]\nname = \"x\"\n[[scorecard.rules]]\nname = \"y\"\ncheck = \"oncall\"",
         ] {
             let err = Config::parse(bad).unwrap_err().to_string();
             assert!(err.contains("line"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn scorecards_are_validated_when_the_file_is_read() {
+        let config = Config::parse(
+            "[[scorecard]]\nname = \"ready\"\nrequire = \"bronze\"\n\
+             levels = [{ name = \"bronze\", rules = [\"on-call\", \"py3\"] }]\n\
+             [[scorecard.rules]]\nname = \"py3\"\nfilter = \"tag:python3 label:tier=1 ns:default\"\n",
+        )
+        .unwrap();
+        let card = &config.scorecards[0];
+        assert_eq!(
+            (card.require, card.kinds.as_slice(), card.rules.len()),
+            (Some(0), &["component".to_owned()][..], 2)
+        );
+        let backline_catalog::scorecard::RuleCheck::Filter(conditions) = &card.rules[1].check else { panic!() };
+        let words: Vec<String> = conditions.iter().map(ToString::to_string).collect();
+        assert_eq!(words, ["tag:python3", "label:tier=1", "namespace:default"]);
+        let err = Config::parse("[[scorecard]]\nname = \"ready\"\nlevels = [{ name = \"b\", rules = [\"oncall\"] }]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid backline.toml: scorecard `ready`: level `b` names unknown rule `oncall`"),
+            "{err}"
+        );
     }
 }

@@ -50,6 +50,8 @@ enum Command {
     /// How a migration is going per team, what is left, its burn-down chart and nudges.
     #[command(aliases = ["migrations"])]
     Migration(cli::migration::Args),
+    /// Scorecard levels of a team, an entity or the catalog, and what the next level needs.
+    Scorecard(cli::scorecard::Args),
     /// Run the chat bots (Slack, Discord) with /healthz, /readyz and /metrics, keeping the index current.
     Serve(cli::serve::Args),
     /// Discord set-up: `backline discord register` registers the /backline command.
@@ -80,6 +82,7 @@ fn main() -> ExitCode {
         Command::Ask(args) => cli::ask::run(&cli.global, args),
         Command::Query(command) => cli::query::run(&cli.global, command),
         Command::Migration(args) => cli::migration::run(&cli.global, args),
+        Command::Scorecard(args) => cli::scorecard::run(&cli.global, args),
         Command::Completions(args) => cli::completions::completions(Cli::command(), args),
         Command::Man(args) => cli::completions::man(Cli::command(), args),
     };

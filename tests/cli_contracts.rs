@@ -55,7 +55,7 @@ fn assert_valid(validator: &jsonschema::Validator, doc: &Value, what: &str) {
 fn indexed_example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[store]\nurl = \"sqlite://index.db\"\n\n[[source]]\nname = \"example\"\npath = {:?}\n",
+        "[store]\nurl = \"sqlite://index.db\"\n\n[[source]]\nname = \"example\"\npath = {:?}\n{SCORECARD}",
         root().join("examples/catalog").display().to_string()
     );
     std::fs::write(dir.path().join("backline.toml"), toml).unwrap();
@@ -63,6 +63,12 @@ fn indexed_example() -> tempfile::TempDir {
     assert_eq!(out.status.code(), Some(0), "index: {}", text(&out.stderr));
     dir
 }
+
+/// A scorecard, for `backline scorecard`.
+const SCORECARD: &str = "\n[[scorecard]]\nname = \"ready\"\nrequire = \"silver\"\nlevels = [\n  \
+    { name = \"bronze\", rules = [\"owner-has-members\", \"description\"] },\n  \
+    { name = \"silver\", rules = [\"on-call\", \"prod\"] },\n]\n\
+    [[scorecard.rules]]\nname = \"prod\"\nfilter = \"lifecycle:production\"\n";
 
 /// Every query command, as `(args, expected exit code)`; each prints one answer.
 const QUERIES: &[(&[&str], i32)] = &[
@@ -83,6 +89,10 @@ const QUERIES: &[(&[&str], i32)] = &[
     (&["search", "payments"], 0),
     (&["find", "kind:component"], 0),
     (&["health"], 0),
+    (&["scorecard"], 0),
+    (&["scorecard", "ready", "--team", "team-payments"], 0),
+    (&["scorecard", "--entity", "payments-api"], 0),
+    (&["scorecard", "--team", "no-such-team-at-all"], 1),
 ];
 
 #[test]
@@ -111,6 +121,7 @@ fn every_query_answer_is_versioned_and_matches_the_answer_schema() {
         "contact",
         "mine",
         "unknown_asker",
+        "scorecard",
     ] {
         assert!(types.contains(t), "no answer of type {t} among {types:?}");
     }

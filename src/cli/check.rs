@@ -13,6 +13,9 @@ use std::sync::Arc;
 use anstyle::{AnsiColor, Style};
 use backline_catalog::catalog::CatalogIndex;
 use backline_catalog::discover::{DiscoverOptions, Reach, RealFs, SourceFile, TargetScope, discover};
+use backline_catalog::lint_level::{LintLevel, LintLevels};
+use backline_catalog::scorecard::lint::{Enabled, lint_file};
+use backline_catalog::scorecard::{CatalogFacts, Scorecard};
 use backline_catalog::{Code, Encoding, Finding, LineIndex, Severity};
 use serde_json::json;
 
@@ -61,6 +64,25 @@ pub struct Args {
     /// Do not show hints.
     #[arg(long)]
     no_hints: bool,
+}
+
+/// `[[scorecard]]` findings, which are off unless asked for: a scorecard's `require`, or
+/// `[lints]` naming `scorecard-level` (every scorecard's top level required) or
+/// `scorecard-progress` (what each entity's next level needs).
+fn scorecard_findings(
+    cards: &[Scorecard],
+    levels: &LintLevels,
+    files: &[SourceFile],
+    index: &CatalogIndex,
+) -> Vec<Finding> {
+    if cards.is_empty() {
+        return Vec::new();
+    }
+    let on = |code| levels.configured(code).is_some_and(|l| l != LintLevel::Off);
+    let enabled = Enabled { level_everywhere: on(Code::ScorecardLevel), progress: on(Code::ScorecardProgress) };
+    let facts = CatalogFacts::build(files.iter().map(|f| &f.parsed));
+    let context = facts.with(index);
+    files.iter().flat_map(|f| lint_file(cards, &context, &f.parsed, enabled)).collect()
 }
 
 pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
@@ -114,6 +136,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             None => file_findings.retain(|f| !f.code.is_lint()),
         }
         findings.extend(file_findings);
+    }
+    if let Some(index) = &index {
+        findings.extend(scorecard_findings(&config.scorecards, &levels, &discovery.files, index));
     }
     if args.no_lints {
         findings.retain(|f| !f.code.is_lint());

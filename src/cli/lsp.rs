@@ -8,6 +8,8 @@
 //! and its sources are the editor's org catalog. The binary owns that file, so it turns it into
 //! a settings payload here ([`project_settings`]); the editor's own settings win where both say
 //! something.
+//!
+//! The `[[scorecard]]`s of `backline.toml` are handed to the server for its hints.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,7 +43,16 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     });
-    backline_lsp::run_stdio_with(Some(project))?;
+    // The `[[scorecard]]`s of `backline.toml` (`--config`, else the nearest one) become hints on
+    // each entity's file. A file that cannot be read costs the hints, not the server.
+    let scorecards = match super::load_config(global) {
+        Ok(config) => config.scorecards,
+        Err(e) => {
+            tracing::warn!("scorecard hints are off: {e:#}");
+            Vec::new()
+        }
+    };
+    backline_lsp::run_stdio_with(Some(project), scorecards)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,6 +12,7 @@ pub mod index;
 pub mod lsp;
 pub mod migration;
 pub mod query;
+pub mod scorecard;
 pub mod serve;
 
 use std::path::{Path, PathBuf};

@@ -85,7 +85,8 @@ impl QuestionEngine for IndexEngine {
             | AnswerBody::Help(_)
             | AnswerBody::UnknownAsker(_)
             | AnswerBody::Migration(_)
-            | AnswerBody::Migrations(_) => return CachePolicy::UntilChanged,
+            | AnswerBody::Migrations(_)
+            | AnswerBody::Scorecard(_) => return CachePolicy::UntilChanged,
         };
         let config = oncall.config();
         CachePolicy::For(live_on_call_ttl(live, config.cache_secs, config.retry_secs, SystemClock.now()))
@@ -150,7 +151,12 @@ const OPEN_RETRY_MAX: Duration = Duration::from_secs(60);
 
 /// Opens the index, retrying with exponential back-off (1 s doubling to 60 s) until it opens or
 /// shutdown is requested (`None`). The opened index is also put into `slot`.
-pub async fn open_index(settings: IndexSettings, slot: &IndexSlot, mut shutdown: Shutdown) -> Option<Arc<Index>> {
+pub async fn open_index(
+    settings: IndexSettings,
+    scorecards: Vec<backline_catalog::scorecard::Scorecard>,
+    slot: &IndexSlot,
+    mut shutdown: Shutdown,
+) -> Option<Arc<Index>> {
     let mut delay = OPEN_RETRY_FIRST;
     loop {
         let opened = tokio::select! {
@@ -158,7 +164,8 @@ pub async fn open_index(settings: IndexSettings, slot: &IndexSlot, mut shutdown:
             opened = Index::open(settings.clone()) => opened,
         };
         match opened {
-            Ok(index) => {
+            Ok(mut index) => {
+                index.set_scorecards(scorecards);
                 metrics::gauge!(STORE_UP).set(1.0);
                 let index = Arc::new(index);
                 let _ = slot.set(Arc::clone(&index));

@@ -205,10 +205,11 @@ pub async fn serve(
         ..KeeperOptions::default()
     };
     let keeper_task = {
+        let scorecards = config.scorecards.clone();
         let slot = Arc::clone(&slot);
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let Some(index) = open_index(settings, &slot, shutdown.clone()).await else { return };
+            let Some(index) = open_index(settings, scorecards, &slot, shutdown.clone()).await else { return };
             keep_current(index, health, keeper, shutdown).await;
         })
     };

@@ -26,6 +26,7 @@ pub enum CommandKind {
     Find,
     Health,
     Migration,
+    Scorecard,
     WhatIs,
     /// Questions about the asker: what they own, whether they are on call.
     Me,
@@ -163,6 +164,17 @@ pub const MIGRATION: Command = Command {
     limit: None,
     about: "How a migration is going, per team, and what is left",
 };
+
+pub const SCORECARD: Command = Command {
+    kind: CommandKind::Scorecard,
+    name: "scorecard",
+    aliases: &["scorecards", "score"],
+    arg: Arg::OptionalText { name: "team", description: "A team or entity, optionally after a scorecard's name" },
+    usage: "[scorecard] [team]",
+    depth: None,
+    limit: None,
+    about: "Scorecard levels of a team or entity, and what the next level needs",
+};
 pub const WHAT_IS: Command = Command {
     kind: CommandKind::WhatIs,
     name: "what-is",
@@ -196,7 +208,7 @@ pub const HELP: Command = Command {
 
 /// Every command, in the order help lists them.
 pub const COMMANDS: &[Command] =
-    &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, MIGRATION, WHAT_IS, ME, HELP];
+    &[OWNER, CONTACT, IMPACT, DEPS, TEAM, SEARCH, FIND, HEALTH, MIGRATION, SCORECARD, WHAT_IS, ME, HELP];
 
 /// The command called `name` (canonical or alias, any case).
 pub fn lookup(name: &str) -> Option<&'static Command> {
@@ -216,9 +228,10 @@ pub fn command(kind: CommandKind) -> &'static Command {
         CommandKind::Find => &COMMANDS[6],
         CommandKind::Health => &COMMANDS[7],
         CommandKind::Migration => &COMMANDS[8],
-        CommandKind::WhatIs => &COMMANDS[9],
-        CommandKind::Me => &COMMANDS[10],
-        CommandKind::Help => &COMMANDS[11],
+        CommandKind::Scorecard => &COMMANDS[9],
+        CommandKind::WhatIs => &COMMANDS[10],
+        CommandKind::Me => &COMMANDS[11],
+        CommandKind::Help => &COMMANDS[12],
     }
 }
 
@@ -261,6 +274,8 @@ pub fn invoke(cmd: &Command, arg: &str, depth: Option<u32>) -> Option<Invocation
         CommandKind::WhatIs => Query::Describe { name },
         CommandKind::Me => Query::Mine { about: about_me(arg)?, asker: None },
         CommandKind::Help => Query::Help,
+        // The first word may name a scorecard, which only the engine knows: the question path.
+        CommandKind::Scorecard => return Some(Invocation::Question(format!("scorecard {arg}").trim_end().to_owned())),
     };
     Some(Invocation::Query(query))
 }
@@ -325,6 +340,8 @@ mod tests {
             Some(Invocation::Query(Query::Dependencies { name: "db".into(), depth: MAX_DEPTH }))
         );
         assert_eq!(q("find", "tag:x", None), Some(Invocation::Question("find tag:x".into())));
+        assert_eq!(q("scorecard", "team-a", None), Some(Invocation::Question("scorecard team-a".into())));
+        assert_eq!(q("score", "", None), Some(Invocation::Question("scorecard".into())));
         assert_eq!(q("owner", " ", None), None);
         assert_eq!(q("health", "", None), Some(Invocation::Query(Query::Health)));
         assert_eq!(q("migrations", "", None), Some(Invocation::Query(Query::Migration { name: None, team: None })));

@@ -1,7 +1,8 @@
 //! `backline-answer`: the contract between the question engine and everything that shows an
 //! answer (the terminal, `--json`, Slack, Discord).
 //!
-//! - [`model`]: the answer model, plain serde data; every renderer codes against it.
+//! - [`model`]: the answer model, plain serde data; every renderer codes against it
+//!   ([`scorecard`] holds the scorecard answer's part of it).
 //! - [`question`]: chat-style text to a structured [`Query`], deterministically (pure).
 //! - [`render`]: the one-line summary and the plain-text answer.
 //! - [`card`] and [`present`]: the chat-neutral card every chat platform renders (what is shown,
@@ -18,9 +19,11 @@ pub mod model;
 pub mod present;
 pub mod question;
 pub mod render;
+pub mod scorecard;
 
 pub use model::*;
 pub use question::{Parsed, parse_question, question_for};
+pub use scorecard::*;
 
 /// The name part of a canonical ref (`kind:namespace/name`), for display.
 pub fn name_of_ref(entity_ref: &str) -> &str {

@@ -90,6 +90,18 @@ pub enum Query {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         team: Option<String>,
     },
+    /// "how is team-payments doing", `scorecard [NAME] [--team T] [--entity E]`: a scorecard's
+    /// levels. `scorecard` names the scorecard (the only or first configured one when `None`);
+    /// `team` a Group or User (an entity's name is accepted and answered for that entity);
+    /// neither: the whole catalog by owning team.
+    Scorecard {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scorecard: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        entity: Option<String>,
+    },
     /// "help".
     Help,
     /// "what do I own", "am I on call": a question about the asker, answered for the catalog
@@ -217,6 +229,7 @@ pub enum AnswerBody {
     Migration(MigrationAnswer),
     /// Every configured migration with its progress.
     Migrations(MigrationList),
+    Scorecard(crate::scorecard::ScorecardAnswer),
     /// The name matches several entities equally well: ask back.
     Ambiguous(Ambiguous),
     /// Nothing matches the name; the closest names are offered.

@@ -511,6 +511,11 @@ pub fn parse_question(question: &str) -> Parsed {
         }
     }
 
+    // scorecard: "scorecard [name] [team]", "how is team-payments doing"
+    if let Some(q) = scorecard_question(&toks) {
+        return Parsed::Query(q);
+    }
+
     // health
     if has(&toks, Kw::Health).is_some()
         && name_of(&toks)
@@ -674,6 +679,26 @@ fn about_me(toks: &[Tok]) -> Option<AboutMe> {
     None
 }
 
+/// "scorecard", "scorecard team-payments", "scorecard production-readiness team-payments",
+/// "how is team-payments doing": the words after "scorecard" go to the engine as `team`, which
+/// alone knows whether the first names a scorecard.
+fn scorecard_question(toks: &[Tok]) -> Option<Query> {
+    let words = |ts: &[Tok]| ts.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(" ");
+    let team = if matches!(toks[0].lc.as_str(), "scorecard" | "scorecards") {
+        words(&toks[1..])
+    } else if toks.len() >= 4
+        && toks[0].lc == "how"
+        && matches!(toks[1].lc.as_str(), "is" | "are" | "does")
+        && matches!(toks[toks.len() - 1].lc.as_str(), "doing" | "scoring" | "score")
+    {
+        words(&toks[2..toks.len() - 1])
+    } else {
+        return None;
+    };
+    let team = team.strip_prefix("the ").unwrap_or(&team).trim().to_owned();
+    Some(Query::Scorecard { scorecard: None, team: (!team.is_empty()).then_some(team), entity: None })
+}
+
 /// Filters from words: lifecycles, kinds, types, "tagged X", "owned by X", "in system X".
 fn natural_filters(toks: &[Tok]) -> Option<Vec<Filter>> {
     let mut filters = Vec::new();
@@ -728,6 +753,13 @@ pub fn question_for(query: &Query) -> String {
         Query::Find { filters } => {
             let parts: Vec<String> = filters.iter().map(filter_text).collect();
             format!("find {}", parts.join(" "))
+        }
+        Query::Scorecard { scorecard, team, entity } => {
+            let words: Vec<&str> = [Some("scorecard"), scorecard.as_deref(), team.as_deref(), entity.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+            words.join(" ")
         }
         Query::Health => "health".to_owned(),
         Query::Migration { name: None, team: None } => "migrations".to_owned(),
@@ -865,6 +897,19 @@ mod tests {
             ("deps checkout-api depth 3", deps("checkout-api", 3)),
             ("what does checkout-api need --depth=2", deps("checkout-api", 2)),
             ("what does team-checkout own", Query::Team { name: "team-checkout".into() }),
+            (
+                "how is team-payments doing",
+                Query::Scorecard { scorecard: None, team: Some("team-payments".into()), entity: None },
+            ),
+            (
+                "scorecard production-readiness team-payments",
+                Query::Scorecard {
+                    scorecard: None,
+                    team: Some("production-readiness team-payments".into()),
+                    entity: None,
+                },
+            ),
+            ("scorecard", Query::Scorecard { scorecard: None, team: None, entity: None }),
             ("what is owned by team-checkout", Query::Team { name: "team-checkout".into() }),
             ("who is in team-payments", Query::Team { name: "team-payments".into() }),
             ("members of team-payments", Query::Team { name: "team-payments".into() }),

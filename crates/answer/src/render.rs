@@ -151,6 +151,7 @@ pub fn summary_line(body: &AnswerBody) -> String {
         }
         AnswerBody::Migration(a) => crate::present::migration::summary(a),
         AnswerBody::Migrations(l) => crate::present::migration::list_summary(l),
+        AnswerBody::Scorecard(a) => a.summary(),
         AnswerBody::Ambiguous(a) => {
             let names: Vec<String> =
                 a.candidates.iter().map(|c| format!("{} ({})", c.entity.name, c.entity.kind)).collect();
@@ -463,6 +464,7 @@ pub fn render_text(answer: &Answer) -> String {
         }
         AnswerBody::Migration(a) => crate::present::migration::text(&mut out, a),
         AnswerBody::Migrations(l) => crate::present::migration::list_text(&mut out, l),
+        AnswerBody::Scorecard(a) => out.push_str(&a.text()),
         AnswerBody::Ambiguous(a) => candidates(&mut out, &a.candidates),
         AnswerBody::NotFound(a) => candidates(&mut out, &a.closest),
         AnswerBody::Help(h) => {

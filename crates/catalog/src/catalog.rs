@@ -154,6 +154,12 @@ impl CatalogIndex {
         self.definitions.contains_key(canonical) || self.external.contains(canonical)
     }
 
+    /// Whether a Group has a member, directly or through a sub-group (an org-wide catalog's
+    /// Group counts as having members: what it cannot say is not held against the files).
+    pub fn group_has_members(&self, canonical: &str) -> bool {
+        self.groups_with_members.contains(canonical) || self.external.contains(canonical)
+    }
+
     pub fn definitions(&self, canonical: &str) -> &[Definition] {
         self.definitions.get(canonical).map_or(&[], Vec::as_slice)
     }

@@ -617,6 +617,49 @@ A file saved as Latin-1 with `description: Größe` (the `ö` and `ß` are singl
 ## Fix
 Re-save the file as UTF-8.";
 
+    ScorecardLevel = "BL0701", "scorecard-level", Warning, None,
+        "An entity does not reach the level a scorecard requires",
+"## What it checks
+Entities a `[[scorecard]]` of `backline.toml` applies to, against the level it requires
+(`require = \"silver\"`). Off unless a scorecard sets `require`, or `[lints]` turns this code on
+(then the scorecard's top level is required where it sets none).
+
+## Why
+A scorecard is a team's own definition of ready (an owner with members, an on-call annotation, a
+runbook, docs...). Making it a finding lets CI hold a repository to it.
+
+## Example
+```toml
+[[scorecard]]
+name = \"production-readiness\"
+require = \"silver\"
+levels = [
+  { name = \"bronze\", rules = [\"owner-has-members\", \"description\"] },
+  { name = \"silver\", rules = [\"on-call\", \"runbook-or-dashboard\"] },
+]
+```
+A Component without a `pagerduty.com/service-id` annotation reaches bronze, not silver.
+
+## Fix
+Add what the message lists as missing. To fail CI on it, set `[lints] scorecard-level = \"error\"`
+or run `check --deny warnings`.";
+
+    ScorecardProgress = "BL0702", "scorecard-progress", Hint, None,
+        "What an entity needs for its next scorecard level",
+"## What it checks
+For every `[[scorecard]]` that applies to an entity: the level it reaches and the rules the next
+level still needs. Shown by the language server as a hint on the entity's name; in `check` only
+when `[lints]` turns it on.
+
+## Why
+The editor is where the missing annotation or link is added; saying so there costs nothing.
+
+## Example
+`production-readiness: bronze; for silver: on-call (no on-call annotation)`
+
+## Fix
+Add what the hint lists, or ignore it: it never fails a check.";
+
     Unreadable = "BL0901", "unreadable-file", Error, None,
         "The file could not be read or is too large to check",
 "## What it checks

@@ -8,6 +8,7 @@
 //! - [`kinds`]: the built-in kinds and their fields, one table for validation, relations and editors.
 //! - [`validate`]: one file in, a [`model::ParsedFile`] out (documents, entities, findings).
 //! - [`catalog`]: cross-file lints over many parsed files.
+//! - [`scorecard`]: scorecard rules and levels, evaluated on one entity at a time.
 //! - [`discover`]: the only I/O of the checking path: walking trees and following Locations.
 //!
 //! Invariant: everything above `discover` is pure (no I/O, no async, no global state), so it can
@@ -24,6 +25,7 @@ pub mod generate;
 pub mod kinds;
 pub mod lint_level;
 pub mod model;
+pub mod scorecard;
 pub mod text;
 pub mod validate;
 pub mod yaml;

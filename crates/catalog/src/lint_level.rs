@@ -49,6 +49,12 @@ impl LintLevels {
         Ok(LintLevels { levels })
     }
 
+    /// The level `[lints]` sets for `code`, if it sets one: off-by-default lints (scorecards)
+    /// are turned on by naming them here.
+    pub fn configured(&self, code: Code) -> Option<LintLevel> {
+        self.levels.get(&code).copied()
+    }
+
     /// Applies the configured levels: drops findings turned off, changes severities.
     pub fn apply(&self, findings: &mut Vec<Finding>) {
         if self.levels.is_empty() {

@@ -146,6 +146,8 @@ pub struct Index {
     /// Stale sources as of a moment: every answer reports them, so they are read at most once
     /// per [`SYNC_INTERVAL`] (and right after this process indexed).
     stale: Mutex<Option<(Instant, StaleList)>>,
+    /// `[[scorecard]]`s, for scorecard answers ([`Index::set_scorecards`]).
+    scorecards: Vec<backline_catalog::scorecard::Scorecard>,
 }
 
 type StaleList = Vec<(String, String, Option<i64>)>;
@@ -179,6 +181,7 @@ impl Index {
             syncing: AtomicBool::new(false),
             generation: AtomicI64::new(-1),
             stale: Mutex::new(None),
+            scorecards: Vec::new(),
         };
         if index.store.is_read_only() && !index.search_is_current().await? {
             // It could never be caught up: its directory cannot be written either.

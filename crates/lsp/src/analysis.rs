@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use backline_catalog::lint_level::LintLevel;
+use backline_catalog::scorecard::lint::{Enabled, lint_file};
 use backline_catalog::{Code, Finding, ParsedFile};
 use tower_lsp_server::ls_types::{Diagnostic, MessageType};
 
@@ -42,10 +44,25 @@ pub(crate) fn findings_for(parsed: &ParsedFile, catalog: &Catalog, settings: &Se
     if catalog.cross_file() {
         out.extend(catalog.index.lint_file(parsed));
         catalog.index.improve_fixes(parsed, &mut out);
+        out.extend(scorecard_hints(parsed, catalog, settings));
     }
     settings.lints.apply(&mut out);
     out.sort_by_key(|f| (f.range.start, f.range.end, f.code));
     out
+}
+
+/// Scorecard findings on the file's entities: the progress hint unless `lints` turn it off,
+/// and the required level's finding as `check` reports it.
+fn scorecard_hints(parsed: &ParsedFile, catalog: &Catalog, settings: &Settings) -> Vec<Finding> {
+    if settings.scorecards.is_empty() {
+        return Vec::new();
+    }
+    let configured = |code| settings.lints.configured(code);
+    let enabled = Enabled {
+        level_everywhere: configured(Code::ScorecardLevel).is_some_and(|l| l != LintLevel::Off),
+        progress: configured(Code::ScorecardProgress) != Some(LintLevel::Off),
+    };
+    lint_file(&settings.scorecards, &catalog.scorecard_facts.with(&catalog.index), parsed, enabled)
 }
 
 /// Cross-file findings that do not depend on the file's own identity: still right when the

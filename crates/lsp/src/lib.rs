@@ -58,14 +58,21 @@ pub type ProjectSettings = std::sync::Arc<dyn Fn(&std::path::Path) -> Option<ser
 
 /// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin).
 pub fn run_stdio() -> std::io::Result<()> {
-    run_stdio_with(None)
+    run_stdio_with(None, Vec::new())
 }
 
-/// [`run_stdio`], with the project's settings as defaults under the editor's.
-pub fn run_stdio_with(project: Option<ProjectSettings>) -> std::io::Result<()> {
+/// [`run_stdio`], with the project's settings as defaults under the editor's, and the
+/// `[[scorecard]]`s of `backline.toml`: each entity's file gets a hint with its level and what
+/// the next level needs (`scorecard-progress`).
+pub fn run_stdio_with(
+    project: Option<ProjectSettings>,
+    scorecards: Vec<backline_catalog::scorecard::Scorecard>,
+) -> std::io::Result<()> {
+    let scorecards = std::sync::Arc::new(scorecards);
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("backline-lsp").build()?;
     runtime.block_on(async {
-        let (service, socket) = LspService::new(move |client| server::Server::with_project(client, project));
+        let (service, socket) =
+            LspService::new(move |client| server::Server::with_project(client, project.clone(), scorecards.clone()));
         tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .concurrency_level(CONCURRENCY)
             .serve(service)

@@ -20,10 +20,21 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    pub(crate) fn with_project(client: Client, project: Option<crate::ProjectSettings>) -> Server {
+    /// A server with the project's settings (`backline.toml`, as the binary reads it) under the
+    /// editor's, and its `[[scorecard]]`s for the editor's hints.
+    pub(crate) fn with_project(
+        client: Client,
+        project: Option<crate::ProjectSettings>,
+        scorecards: Arc<Vec<backline_catalog::scorecard::Scorecard>>,
+    ) -> Server {
         let mut shared = Shared::new(client);
         shared.project = project;
-        Server { shared: Arc::new(shared) }
+        let shared = Arc::new(shared);
+        if !scorecards.is_empty() {
+            let mut st = shared.lock();
+            st.settings = Arc::new(crate::settings::Settings { scorecards, ..Default::default() });
+        }
+        Server { shared }
     }
 
     /// A server over prepared state (tests set the scan gate and the wait bound).
@@ -66,13 +77,14 @@ impl LanguageServer for Server {
                 (Some(read), Some(root)) => read(root),
                 _ => None,
             };
-            let (settings, problems) =
+            let (mut settings, problems) =
                 handlers::initialize::settings(&params, project.as_ref(), roots.first().map(|p| p.as_path()));
             {
                 let mut st = self.shared.lock();
                 st.encoding = Some(encoding);
                 st.caps = handlers::initialize::client_caps(&params.capabilities);
                 st.roots = roots;
+                settings.scorecards = st.settings.scorecards.clone();
                 st.settings = Arc::new(settings);
                 st.project_settings = project;
             }

@@ -7,9 +7,11 @@
 //! sense are dropped one by one and reported, so one typo does not discard the rest.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use backline_catalog::Code;
 use backline_catalog::lint_level::{LintLevel, LintLevels};
+use backline_catalog::scorecard::Scorecard;
 use serde_json::Value;
 
 /// How much the server tells the client about what it does (`window/logMessage`).
@@ -37,6 +39,9 @@ pub(crate) struct Settings {
     pub catalogs: Vec<CatalogSource>,
     pub lints: LintLevels,
     pub trace: Trace,
+    /// `[[scorecard]]`s of the `backline.toml` the server was started with; the editor's
+    /// settings do not carry them, so a settings change keeps them.
+    pub scorecards: Arc<Vec<Scorecard>>,
 }
 
 /// Unwraps `{"settings": {"backline": x}}`, `{"backline": x}` and `{"settings": x}` to `x`.

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use backline_catalog::catalog::CatalogIndex;
 use backline_catalog::discover::{self, FileSystem, RealFs, TargetScope, is_catalog_file_name};
+use backline_catalog::scorecard::CatalogFacts;
 use backline_catalog::{Code, Finding, Kind, ParsedFile, TextRange, parse_file};
 use rayon::prelude::*;
 
@@ -316,6 +317,8 @@ pub(crate) struct Catalog {
     pub origins: Vec<Origin>,
     pub by_path: HashMap<Arc<str>, usize>,
     pub index: CatalogIndex,
+    /// What scorecard rules need beyond `index` (deprecated entities, systems' domains).
+    pub scorecard_facts: CatalogFacts,
     /// (file, document) of every entity per lowercase kind, sorted by canonical reference:
     /// completion walks them in order and stops after the first matches, instead of sorting a
     /// whole kind on every keystroke. Positions, not strings: this is per entity, and memory is
@@ -360,6 +363,7 @@ impl Catalog {
             files.iter().map(|f| &**f),
             disk.external.entities().iter().map(|e| &e.entity_ref),
         );
+        let scorecard_facts = CatalogFacts::build(files.iter().map(|f| &**f));
         let mut by_path = HashMap::with_capacity(files.len());
         let mut by_kind: HashMap<String, Vec<(String, u32, u32)>> = HashMap::new();
         for (fi, f) in files.iter().enumerate() {
@@ -387,6 +391,7 @@ impl Catalog {
             origins,
             by_path,
             index,
+            scorecard_facts,
             sorted_by_kind,
             discovery_findings: disk.discovery_findings.clone(),
             external: disk.external.clone(),

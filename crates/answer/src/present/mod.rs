@@ -15,6 +15,7 @@ pub mod migration;
 pub mod mine;
 pub mod oncall;
 pub mod reach;
+mod scorecard;
 
 use crate::card::{Block, Card, Icon, List, Sep, Span, Text, Title, cut};
 use crate::model::{Answer, AnswerBody, EntitySummary, FindingSeverity, FindingSummary, StaleSource};
@@ -60,6 +61,7 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
         AnswerBody::Health(a) => lists::health(&mut c, a),
         AnswerBody::Migration(a) => migration::migration(&mut c, a, opts),
         AnswerBody::Migrations(a) => migration::migrations(&mut c, a),
+        AnswerBody::Scorecard(a) => scorecard::scorecard(&mut c, a, opts),
         AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a),
         AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a),
         AnswerBody::Help(a) => ask_back::help(&mut c, a),

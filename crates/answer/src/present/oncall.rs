@@ -115,7 +115,8 @@ pub fn localize_answer(answer: &mut crate::model::Answer, offset_secs: i32) {
         | AnswerBody::Help(_)
         | AnswerBody::UnknownAsker(_)
         | AnswerBody::Migration(_)
-        | AnswerBody::Migrations(_) => {}
+        | AnswerBody::Migrations(_)
+        | AnswerBody::Scorecard(_) => {}
     }
 }
 

@@ -20,6 +20,7 @@ mod mine;
 mod owner;
 mod reach;
 mod resolve;
+mod scorecard;
 mod search;
 mod summary;
 mod team;
@@ -129,6 +130,10 @@ impl Index {
             Query::Health => return Ok((AnswerBody::Health(self.health().await?), None)),
             Query::Migration { name, team } => {
                 return Ok((self.migration_answer(name.as_deref(), team.as_deref()).await?, None));
+            }
+            Query::Scorecard { scorecard, team, entity } => {
+                let body = self.scorecard_body(query, scorecard.as_deref(), team.as_deref(), entity.as_deref()).await?;
+                return Ok((body, None));
             }
             Query::Help => return Ok((AnswerBody::Help(backline_answer::question::help(None)), None)),
             Query::Mine { about, asker } => return Ok((self.mine(*about, asker.as_ref()).await?, None)),

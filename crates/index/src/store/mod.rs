@@ -92,6 +92,7 @@ mod health;
 mod history;
 mod read;
 mod remote;
+mod scorecard;
 mod sync;
 mod write;
 

@@ -146,9 +146,7 @@ pub(crate) struct EntityRecord {
     pub spec_type: Option<String>,
     pub lifecycle: Option<String>,
     pub owner_ref: Option<String>,
-    #[allow(dead_code, reason = "read for completeness; find filters on it in SQL")]
     pub system_ref: Option<String>,
-    #[allow(dead_code, reason = "read for completeness; find filters on it in SQL")]
     pub domain_ref: Option<String>,
     pub display_name: Option<String>,
     pub email: Option<String>,

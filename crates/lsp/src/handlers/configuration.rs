@@ -19,7 +19,7 @@ pub(crate) fn did_change_configuration(shared: &Arc<Shared>, params: DidChangeCo
     }
     let base = shared.workspace_base();
     let project = shared.lock().project_settings.clone();
-    let (settings, problems) =
+    let (mut settings, problems) =
         Settings::from_json(&crate::settings::merge(project.as_ref(), &params.settings), base.as_deref());
     for p in problems {
         analysis::log(shared, MessageType::WARNING, format!("Backline settings: {p}"));
@@ -27,6 +27,7 @@ pub(crate) fn did_change_configuration(shared: &Arc<Shared>, params: DidChangeCo
     let (rescan, open, has_published) = {
         let mut st = shared.lock();
         let rescan = st.settings.catalogs != settings.catalogs;
+        settings.scorecards = st.settings.scorecards.clone();
         st.settings = Arc::new(settings);
         (rescan, st.docs.keys().cloned().collect::<Vec<_>>(), !st.published.is_empty())
     };

@@ -29,6 +29,7 @@ mod locations;
 mod references;
 mod rename;
 mod scan_window;
+mod scorecard;
 
 /// The organisation most fixtures refer to: Groups `team-a` (title, member alice) and `team-b`
 /// (no members), Users `alice` (in team-a) and `bob` (in no group).
