@@ -313,7 +313,30 @@ pub fn load_file(fs: &dyn FileSystem, path: &Path, kinds: &CustomKinds) -> (Opti
 /// Finds every catalog file under `roots` (directories are walked for catalog file names; files
 /// are taken as given) and, with `follow_locations`, every file reached from Location entities.
 pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOptions) -> Discovery {
-    let mut discovery = Discovery::default();
+    let found = discover_with(fs, roots, options, |file| file);
+    Discovery { files: found.files, findings: found.findings }
+}
+
+/// What [`discover_with`] found: whatever `keep` made of each file, in discovery order.
+#[derive(Debug)]
+pub struct Discovered<T> {
+    pub files: Vec<T>,
+    /// Findings about files and Locations (missing targets, unreadable files).
+    pub findings: Vec<Finding>,
+}
+
+/// [`discover`], handing each file to `keep` on the thread that parsed it, right after its
+/// Location targets were noted: a caller that needs less than the whole [`SourceFile`] (`check`
+/// needs neither the text nor the entities' details) drops the rest while the other files are
+/// still being read, so a large catalog is never held in memory whole.
+pub fn discover_with<T: Send>(
+    fs: &dyn FileSystem,
+    roots: &[PathBuf],
+    options: &DiscoverOptions,
+    keep: impl Fn(SourceFile) -> T + Sync,
+) -> Discovered<T> {
+    let mut files = Vec::new();
+    let mut findings = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut wave: Vec<PathBuf> = Vec::new();
     let scope = TargetScope::new(fs, roots, &options.allowed);
@@ -334,7 +357,7 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
             }
         } else {
             let display = display_path(&root);
-            discovery.findings.push(Finding::new(
+            findings.push(Finding::new(
                 Code::Unreadable,
                 &display,
                 TextRange::empty(0),
@@ -343,44 +366,57 @@ pub fn discover(fs: &dyn FileSystem, roots: &[PathBuf], options: &DiscoverOption
         }
     }
 
+    /// A file as the parallel step leaves it: what the caller keeps, and what following its
+    /// Locations needs (only Location entities have a spec, so this is usually empty).
+    struct Loaded<T> {
+        kept: T,
+        path: PathBuf,
+        display: Arc<str>,
+        locations: Vec<LocationSpec>,
+    }
+
     while !wave.is_empty() {
-        let loaded: Vec<(Option<SourceFile>, Vec<Finding>)> = wave
+        let loaded: Vec<(Option<Loaded<T>>, Vec<Finding>)> = wave
             .par_iter()
             .map(|p| {
-                let mut result = load_file(fs, p, &options.kinds);
-                if !options.keep_trees
-                    && let Some(file) = result.0.as_mut()
-                {
-                    file.parsed.documents.iter_mut().for_each(|d| d.tree = None);
-                }
+                let (file, findings) = load_file(fs, p, &options.kinds);
+                let loaded = file.map(|mut file| {
+                    if !options.keep_trees {
+                        file.parsed.documents.iter_mut().for_each(|d| d.tree = None);
+                    }
+                    let locations = if options.follow_locations {
+                        file.parsed.entities().filter_map(|e| e.location.clone()).collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let (path, display) = (file.path.clone(), file.parsed.path.clone());
+                    Loaded { kept: keep(file), path, display, locations }
+                });
                 if let Some(tick) = &options.on_file {
                     tick();
                 }
-                result
+                (loaded, findings)
             })
             .collect();
         let mut next = Vec::new();
-        for (file, findings) in loaded {
-            discovery.findings.extend(findings);
+        for (file, file_findings) in loaded {
+            findings.extend(file_findings);
             let Some(file) = file else { continue };
-            if options.follow_locations {
-                for entity in file.parsed.entities() {
-                    let Some(spec) = &entity.location else { continue };
-                    let (targets, findings) =
-                        resolve_location_targets_within(fs, &scope, &file.path, &file.parsed.path, spec);
-                    discovery.findings.extend(findings);
-                    for t in targets {
-                        if seen.insert(t.clone()) {
-                            next.push(t);
-                        }
+            for spec in &file.locations {
+                let (targets, target_findings) =
+                    resolve_location_targets_within(fs, &scope, &file.path, &file.display, spec);
+                findings.extend(target_findings);
+                for t in targets {
+                    if seen.insert(t.clone()) {
+                        next.push(t);
                     }
                 }
             }
-            discovery.files.push(file);
+            files.push(file.kept);
         }
         wave = next;
     }
-    discovery
+    Discovered { files, findings }
 }
 
 /// Resolves a Location's targets as Backstage's `FileReaderProcessor` does: a
