@@ -292,7 +292,21 @@ fn discord_register_puts_the_command_for_a_guild_and_globally() {
         let subs: Vec<&str> = cmd["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
         assert_eq!(
             subs,
-            ["owner", "oncall", "impact", "deps", "team", "search", "find", "health", "migration", "what-is", "me", "help"]
+            [
+                "owner",
+                "oncall",
+                "impact",
+                "deps",
+                "team",
+                "search",
+                "find",
+                "health",
+                "migration",
+                "scorecard",
+                "what-is",
+                "me",
+                "help"
+            ]
         );
         assert_eq!(cmd["options"][0]["options"][0]["autocomplete"], true);
     }

@@ -25,6 +25,7 @@ fn source() -> SourceSettings {
         }),
         follow_locations: true,
         required: true,
+        allowed_locations: Vec::new(),
     }
 }
 

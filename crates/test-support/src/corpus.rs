@@ -225,8 +225,72 @@ fn impact_with_team_on_call() -> Answer {
 }
 
 /// The corpus: `(name, answer)`, names unique and usable as snapshot names.
+fn scorecard_team() -> Answer {
+    use backline_answer::scorecard::*;
+    let rule = |name: &str| RuleInfo { name: name.into(), description: None };
+    let failed = |rule: &str, reason: &str, level: &str| FailedRule {
+        rule: rule.into(),
+        reason: reason.into(),
+        level: level.into(),
+    };
+    answer(
+        "how is team-payments doing",
+        "team-payments: 1 of 2 entities at silver; 1 at bronze",
+        AnswerBody::Scorecard(ScorecardAnswer {
+            scorecard: ScorecardInfo {
+                name: "production-readiness".into(),
+                description: Some("What a service needs before it takes traffic".into()),
+                kinds: vec!["Component".into()],
+                levels: vec![
+                    LevelInfo { name: "bronze".into(), rules: vec![rule("owner-has-members"), rule("description")] },
+                    LevelInfo { name: "silver".into(), rules: vec![rule("on-call"), rule("runbook-or-dashboard")] },
+                    LevelInfo { name: "gold".into(), rules: vec![rule("techdocs")] },
+                ],
+                required: Some("silver".into()),
+            },
+            team: Some(team_payments()),
+            teams: vec![TeamScore {
+                team: Some(team_payments()),
+                level: Some("bronze".into()),
+                entity_count: 2,
+                reached: vec![
+                    LevelCount { level: "bronze".into(), count: 2 },
+                    LevelCount { level: "silver".into(), count: 1 },
+                ],
+            }],
+            entities: vec![
+                EntityScore {
+                    entity: with_owner(entity("component", "payments-worker"), "team-payments"),
+                    level: Some("bronze".into()),
+                    next_level: Some("silver".into()),
+                    failed: vec![
+                        failed("on-call", "no pagerduty.com/service-id or opsgenie.com/team annotation", "silver"),
+                        failed("techdocs", HOSTILE, "gold"),
+                    ],
+                    passed: vec!["owner-has-members".into(), "description".into(), "runbook-or-dashboard".into()],
+                },
+                EntityScore {
+                    entity: with_owner(entity("component", "payments-api"), "team-payments"),
+                    level: Some("silver".into()),
+                    next_level: Some("gold".into()),
+                    failed: vec![failed("techdocs", "no backstage.io/techdocs-ref annotation", "gold")],
+                    passed: vec![
+                        "owner-has-members".into(),
+                        "description".into(),
+                        "on-call".into(),
+                        "runbook-or-dashboard".into(),
+                    ],
+                },
+            ],
+            total: 2,
+            other_scorecards: vec!["security-baseline".into()],
+        }),
+    )
+}
+
 pub fn corpus() -> Vec<(&'static str, Answer)> {
     let mut out = vec![
+        ("scorecard_team", scorecard_team()),
         ("ownership", ownership("payments-api")),
         ("ownership_live_oncall", ownership_live_oncall()),
         ("contact_oncall_gap_stale_unavailable", contact_oncall_gap()),
@@ -771,6 +835,6 @@ mod tests {
             assert!(names.insert(*name), "{name} twice");
             kinds.insert(std::mem::discriminant(&a.body));
         }
-        assert_eq!(kinds.len(), 13, "every AnswerBody variant");
+        assert_eq!(kinds.len(), 16, "every AnswerBody variant");
     }
 }

@@ -69,7 +69,17 @@ fn split_depth(rest: &str) -> (String, Option<u32>) {
 
 /// The one-line usage hint of the slash command (also used in the manifest).
 pub fn usage_hint() -> String {
-    SUBCOMMANDS.iter().filter(|s| !s.usage.is_empty()).map(command::usage_line).collect::<Vec<_>>().join(" | ")
+    // Slack shows the hint on one line while the command is typed: commands whose argument may be
+    // left out are named alone (`help` spells out their arguments).
+    SUBCOMMANDS
+        .iter()
+        .filter(|s| !s.usage.is_empty())
+        .map(|s| match s.arg {
+            command::Arg::OptionalText { .. } => s.name.to_owned(),
+            _ => command::usage_line(s),
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 #[cfg(test)]
