@@ -212,6 +212,30 @@ fn backline_toml_above_the_workspace_applies_under_the_editor_settings() {
 }
 
 #[test]
+fn custom_kinds_of_backline_toml_are_recognised_in_the_editor() {
+    let prepare = |parent: &Path| {
+        std::fs::write(
+            parent.join("backline.toml"),
+            "[[kind]]\nname = \"Environment\"\napi_versions = [\"example.com/v1alpha1\"]\n\
+             [[kind.reference]]\nfield = \"owner\"\nrelation = \"ownedBy\"\ndefault_kind = \"group\"\nrequired = true\n",
+        )
+        .unwrap();
+        std::fs::write(
+            parent.join("ws/environments.catalog-info.yaml"),
+            "apiVersion: example.com/v1alpha1\nkind: Environment\nmetadata:\n  name: production\nspec:\n  tier: production\n",
+        )
+        .unwrap();
+    };
+    let mut f = fixture_in(prepare, capabilities(false), json!({}));
+    let uri = f.open("environments.catalog-info.yaml");
+    // Recognised (no "No processor recognized"), and checked as declared: the owner is required.
+    let diags = f.settled_diagnostics(&uri, has_code("BS0502"));
+    assert!(!codes(&diags).contains(&"BS0501".to_owned()), "{diags:?}");
+    let missing = diags.iter().find(|d| d["code"] == "BS0502").unwrap();
+    assert!(missing["message"].as_str().unwrap().contains("'owner'"), "{missing}");
+}
+
+#[test]
 fn diagnostics_cover_every_document_of_a_multi_document_file() {
     let mut f = fixture();
     let uri = f.uri("more.yaml");

@@ -44,15 +44,23 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         }
     });
     // The `[[scorecard]]`s of `backline.toml` (`--config`, else the nearest one) become hints on
-    // each entity's file. A file that cannot be read costs the hints, not the server.
-    let scorecards = match super::load_config(global) {
-        Ok(config) => config.scorecards,
+    // each entity's file, and its `[[kind]]`s are recognised like built-in kinds. A file that
+    // cannot be read costs those, not the server.
+    let (scorecards, kinds) = match super::load_config(global).and_then(|config| {
+        let kinds = config.custom_kinds(&super::config_base(global)?)?;
+        Ok((config.scorecards, kinds))
+    }) {
+        Ok(found) => found,
         Err(e) => {
-            tracing::warn!("scorecard hints are off: {e:#}");
-            Vec::new()
+            tracing::warn!("scorecard hints and custom kinds are off: {e:#}");
+            Default::default()
         }
     };
-    backline_lsp::run_stdio_with(Some(project), scorecards)?;
+    backline_lsp::run_stdio_with(backline_lsp::Project {
+        settings: Some(project),
+        scorecards,
+        kinds: Arc::new(kinds),
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

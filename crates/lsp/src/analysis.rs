@@ -295,7 +295,8 @@ pub(crate) fn start_scan(shared: &Arc<Shared>) {
         let _ = shared.scan_gate.subscribe().wait_for(|open| *open).await;
         let started = std::time::Instant::now();
         let scan_cancel = cancel.clone();
-        let disk = tokio::task::spawn_blocking(move || workspace::scan(&roots, &scan_cancel)).await;
+        let kinds = shared.lock().settings.kinds.clone();
+        let disk = tokio::task::spawn_blocking(move || workspace::scan(&roots, &kinds, &scan_cancel)).await;
         let Ok(mut disk) = disk else { return };
         if cancel.load(Ordering::Relaxed) {
             return;
@@ -365,7 +366,10 @@ pub(crate) fn files_changed(shared: &Arc<Shared>, changed: Vec<PathBuf>, deleted
         let work = {
             let shared = shared.clone();
             tokio::task::spawn_blocking(move || {
-                let disk = shared.lock().disk.clone();
+                let (disk, kinds) = {
+                    let st = shared.lock();
+                    (st.disk.clone(), st.settings.kinds.clone())
+                };
                 let scope = disk.scope.clone();
                 let removed: HashSet<Arc<str>> = deleted
                     .iter()
@@ -394,7 +398,7 @@ pub(crate) fn files_changed(shared: &Arc<Shared>, changed: Vec<PathBuf>, deleted
                         if !seen.insert(p.clone()) {
                             continue;
                         }
-                        let (parsed, mut f) = workspace::load(&p);
+                        let (parsed, mut f) = workspace::load(&p, &kinds);
                         if let Some(parsed) = parsed {
                             let (targets, lf) = workspace::location_targets(&parsed, &scope);
                             f.extend(lf);

@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use backline_catalog::{Encoding, LineIndex, ParsedFile, parse_file};
+use backline_catalog::{CustomKinds, Encoding, LineIndex, ParsedFile, parse_file_with};
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use crate::convert;
@@ -27,10 +27,24 @@ pub(crate) struct Document {
     line_index: OnceLock<Arc<LineIndex>>,
     parsed: OnceLock<Arc<ParsedFile>>,
     is_catalog: OnceLock<bool>,
+    /// The custom kinds the text is parsed with.
+    kinds: Arc<CustomKinds>,
 }
 
 impl Document {
     pub(crate) fn new(uri: Uri, path: Arc<str>, version: i32, seq: u64, text: Arc<str>) -> Document {
+        Document::with_kinds(uri, path, version, seq, text, CustomKinds::none())
+    }
+
+    /// A document whose text is parsed with the configuration's custom kinds.
+    pub(crate) fn with_kinds(
+        uri: Uri,
+        path: Arc<str>,
+        version: i32,
+        seq: u64,
+        text: Arc<str>,
+        kinds: Arc<CustomKinds>,
+    ) -> Document {
         Document {
             uri,
             path,
@@ -40,6 +54,7 @@ impl Document {
             line_index: OnceLock::new(),
             parsed: OnceLock::new(),
             is_catalog: OnceLock::new(),
+            kinds,
         }
     }
 
@@ -53,7 +68,7 @@ impl Document {
 
     /// The parse and per-file validation of this version, computed once.
     pub(crate) fn parsed(&self) -> Arc<ParsedFile> {
-        self.parsed.get_or_init(|| Arc::new(parse_file(self.path.clone(), &self.text))).clone()
+        self.parsed.get_or_init(|| Arc::new(parse_file_with(self.path.clone(), &self.text, &self.kinds))).clone()
     }
 
     /// Whether this document is a catalog file by name or by its head (the rule of
@@ -106,7 +121,7 @@ impl Document {
             Some(t) => Arc::from(t),
             None => self.text.clone(),
         };
-        Document::new(self.uri.clone(), self.path.clone(), version, seq, text)
+        Document::with_kinds(self.uri.clone(), self.path.clone(), version, seq, text, self.kinds.clone())
     }
 }
 

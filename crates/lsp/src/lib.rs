@@ -56,23 +56,29 @@ const CONCURRENCY: usize = 32;
 /// `settings::merge`).
 pub type ProjectSettings = std::sync::Arc<dyn Fn(&std::path::Path) -> Option<serde_json::Value> + Send + Sync>;
 
-/// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin).
-pub fn run_stdio() -> std::io::Result<()> {
-    run_stdio_with(None, Vec::new())
+/// What the project's `backline.toml` gives the server besides editor-shaped settings: the binary
+/// owns that file and hands these over typed.
+#[derive(Clone, Default)]
+pub struct Project {
+    /// The project's settings as defaults under the editor's.
+    pub settings: Option<ProjectSettings>,
+    /// `[[scorecard]]`s: each entity's file gets a hint with its level and what the next level
+    /// needs (`scorecard-progress`).
+    pub scorecards: Vec<backline_catalog::scorecard::Scorecard>,
+    /// `[[kind]]`s: custom kinds, recognised in open documents and the workspace like built-in ones.
+    pub kinds: std::sync::Arc<backline_catalog::CustomKinds>,
 }
 
-/// [`run_stdio`], with the project's settings as defaults under the editor's, and the
-/// `[[scorecard]]`s of `backline.toml`: each entity's file gets a hint with its level and what
-/// the next level needs (`scorecard-progress`).
-pub fn run_stdio_with(
-    project: Option<ProjectSettings>,
-    scorecards: Vec<backline_catalog::scorecard::Scorecard>,
-) -> std::io::Result<()> {
-    let scorecards = std::sync::Arc::new(scorecards);
+/// Serves LSP on stdin/stdout until the client sends `exit` (or closes stdin).
+pub fn run_stdio() -> std::io::Result<()> {
+    run_stdio_with(Project::default())
+}
+
+/// [`run_stdio`], with what the project's `backline.toml` says.
+pub fn run_stdio_with(project: Project) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().thread_name("backline-lsp").build()?;
     runtime.block_on(async {
-        let (service, socket) =
-            LspService::new(move |client| server::Server::with_project(client, project.clone(), scorecards.clone()));
+        let (service, socket) = LspService::new(move |client| server::Server::with_project(client, project.clone()));
         tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
             .concurrency_level(CONCURRENCY)
             .serve(service)

@@ -21,18 +21,18 @@ pub(crate) struct Server {
 
 impl Server {
     /// A server with the project's settings (`backline.toml`, as the binary reads it) under the
-    /// editor's, and its `[[scorecard]]`s for the editor's hints.
-    pub(crate) fn with_project(
-        client: Client,
-        project: Option<crate::ProjectSettings>,
-        scorecards: Arc<Vec<backline_catalog::scorecard::Scorecard>>,
-    ) -> Server {
+    /// editor's, its `[[scorecard]]`s for the editor's hints and its custom kinds.
+    pub(crate) fn with_project(client: Client, project: crate::Project) -> Server {
         let mut shared = Shared::new(client);
-        shared.project = project;
+        shared.project = project.settings;
         let shared = Arc::new(shared);
-        if !scorecards.is_empty() {
+        {
             let mut st = shared.lock();
-            st.settings = Arc::new(crate::settings::Settings { scorecards, ..Default::default() });
+            st.settings = Arc::new(crate::settings::Settings {
+                scorecards: Arc::new(project.scorecards),
+                kinds: project.kinds,
+                ..Default::default()
+            });
         }
         Server { shared }
     }
@@ -85,6 +85,7 @@ impl LanguageServer for Server {
                 st.caps = handlers::initialize::client_caps(&params.capabilities);
                 st.roots = roots;
                 settings.scorecards = st.settings.scorecards.clone();
+                settings.kinds = st.settings.kinds.clone();
                 st.settings = Arc::new(settings);
                 st.project_settings = project;
             }

@@ -42,6 +42,8 @@ pub(crate) struct Settings {
     /// `[[scorecard]]`s of the `backline.toml` the server was started with; the editor's
     /// settings do not carry them, so a settings change keeps them.
     pub scorecards: Arc<Vec<Scorecard>>,
+    /// `[[kind]]`s of the same file, kept the same way.
+    pub kinds: Arc<backline_catalog::CustomKinds>,
 }
 
 /// Unwraps `{"settings": {"backline": x}}`, `{"backline": x}` and `{"settings": x}` to `x`.

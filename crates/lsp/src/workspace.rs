@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use backline_catalog::catalog::CatalogIndex;
 use backline_catalog::discover::{self, FileSystem, RealFs, TargetScope, is_catalog_file_name};
 use backline_catalog::scorecard::CatalogFacts;
-use backline_catalog::{Code, Finding, Kind, ParsedFile, TextRange, parse_file};
+use backline_catalog::{Code, CustomKinds, Finding, Kind, ParsedFile, TextRange, parse_file_with};
 use rayon::prelude::*;
 
 use crate::external::OrgCatalog;
@@ -182,7 +182,7 @@ pub(crate) fn slim(mut parsed: ParsedFile) -> ParsedFile {
 }
 
 /// Reads and parses one file from disk. `None` when it cannot be read (the finding says why).
-pub(crate) fn load(path: &Path) -> (Option<ParsedFile>, Vec<Finding>) {
+pub(crate) fn load(path: &Path, kinds: &CustomKinds) -> (Option<ParsedFile>, Vec<Finding>) {
     let key: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
     let unreadable = |message: String| Finding::new(Code::Unreadable, &key, TextRange::empty(0), message);
     match RealFs.len(path) {
@@ -220,7 +220,7 @@ pub(crate) fn load(path: &Path) -> (Option<ParsedFile>, Vec<Finding>) {
             (String::from_utf8_lossy(err.as_bytes()).into_owned(), vec![f])
         }
     };
-    (Some(parse_file(key, &text)), findings)
+    (Some(parse_file_with(key, &text, kinds)), findings)
 }
 
 /// The scope of a scan of `roots`: Location targets may lead inside them and nowhere else (a
@@ -254,7 +254,7 @@ type Loaded = (Origin, Option<ParsedFile>, Vec<Finding>, Vec<PathBuf>);
 
 /// Finds and parses every catalog file below `roots` (and what their Locations point at), in
 /// parallel. `cancelled` is polled between waves: a newer scan makes this one pointless.
-pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskFiles {
+pub(crate) fn scan(roots: &[(PathBuf, Origin)], kinds: &CustomKinds, cancelled: &AtomicBool) -> DiskFiles {
     let mut out = DiskFiles::default();
     let scope = target_scope(&roots.iter().map(|(r, _)| discover::normalize(r)).collect::<Vec<_>>());
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -278,7 +278,7 @@ pub(crate) fn scan(roots: &[(PathBuf, Origin)], cancelled: &AtomicBool) -> DiskF
         let loaded: Vec<Loaded> = wave
             .par_iter()
             .map(|(p, origin)| {
-                let (parsed, mut findings) = load(p);
+                let (parsed, mut findings) = load(p, kinds);
                 let mut targets = Vec::new();
                 if let Some(parsed) = &parsed {
                     let (t, f) = location_targets(parsed, &scope);
@@ -492,6 +492,7 @@ pub(crate) fn needs_rebuild(catalog: &Catalog, new: &ParsedFile) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use backline_catalog::parse_file;
 
     #[test]
     fn catalog_documents_by_name_or_by_content() {

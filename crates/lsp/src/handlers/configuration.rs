@@ -28,6 +28,7 @@ pub(crate) fn did_change_configuration(shared: &Arc<Shared>, params: DidChangeCo
         let mut st = shared.lock();
         let rescan = st.settings.catalogs != settings.catalogs;
         settings.scorecards = st.settings.scorecards.clone();
+        settings.kinds = st.settings.kinds.clone();
         st.settings = Arc::new(settings);
         (rescan, st.docs.keys().cloned().collect::<Vec<_>>(), !st.published.is_empty())
     };

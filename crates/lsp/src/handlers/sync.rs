@@ -30,7 +30,8 @@ pub(crate) fn did_open(shared: &Arc<Shared>, params: DidOpenTextDocumentParams) 
             .map(|(k, _)| k.clone())
             .or_else(|| st.disk.by_path.get_key_value(key.as_str()).map(|(k, _)| k.clone()))
             .unwrap_or_else(|| Arc::from(key.as_str()));
-        let document = Document::new(doc.uri, path.clone(), doc.version, seq, Arc::from(doc.text));
+        let kinds = st.settings.kinds.clone();
+        let document = Document::with_kinds(doc.uri, path.clone(), doc.version, seq, Arc::from(doc.text), kinds);
         st.docs.insert(path.clone(), Arc::new(document));
         path
     };

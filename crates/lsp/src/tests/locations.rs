@@ -46,7 +46,11 @@ fn layout(targets: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn scan(ws: &Path) -> workspace::DiskFiles {
-    workspace::scan(&[(ws.to_path_buf(), Origin::Workspace)], &AtomicBool::new(false))
+    workspace::scan(
+        &[(ws.to_path_buf(), Origin::Workspace)],
+        &backline_catalog::CustomKinds::default(),
+        &AtomicBool::new(false),
+    )
 }
 
 fn names(disk: &workspace::DiskFiles) -> Vec<String> {
