@@ -53,6 +53,7 @@ npm ci --prefix tests/differential --no-audit --no-fund --loglevel=error
 npm ci --prefix tests/backstage --no-audit --no-fund --loglevel=error
 command -v psql >/dev/null 2>&1 || { as_root apt-get update -qq; DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq postgresql-client >/dev/null; }
 npm ci --prefix editors/vscode --no-audit --no-fund --loglevel=error
+./editors/vscode-e2e/install.sh
 
 step "Rust: the workspace's tests (tests/image.rs builds and runs the container image)"
 cargo test --workspace
@@ -68,3 +69,8 @@ npm --prefix editors/vscode run package
 vsix_bytes=$(stat -c %s editors/vscode/backline.vsix)
 echo "backline.vsix: $vsix_bytes bytes (one bundled file, no node_modules)"
 [ "$vsix_bytes" -lt 1048576 ] || { echo "backline.vsix is over 1 MiB: is node_modules packaged again?"; exit 1; }
+
+step "VS Code extension in a real VS Code (code-server + headless Chromium)"
+# Installs the .vsix just built, opens a workspace and checks diagnostics, completion, a quick fix
+# and the commands in the editor's UI; the screenshot is kept in target/vscode-e2e/.
+BACKLINE_BIN=target/debug/backline BACKLINE_VSIX=editors/vscode/backline.vsix node editors/vscode-e2e/run.mjs

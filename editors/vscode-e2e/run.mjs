@@ -300,9 +300,20 @@ async function main() {
     await goTo(page, 8, 13);
     await page.keyboard.press('End');
     await page.keyboard.press('Control+Space');
+    // Pressed while the editor is still settling after the quick fix, Ctrl+Space can be swallowed
+    // (VS Code then sends no completion request at all); a user presses it again, and so do we.
+    let lastPress = Date.now();
     const offered = await eventually('team-a and team-b (from org.yaml) offered', async () => {
       const rows = await texts(page, '.suggest-widget .monaco-list-row');
-      return rows.some((r) => r.includes('team-a')) && rows.some((r) => r.includes('team-b')) ? rows : false;
+      if (rows.some((r) => r.includes('team-a')) && rows.some((r) => r.includes('team-b'))) {
+        return rows;
+      }
+      if (rows.length === 0 && Date.now() - lastPress > 2_000) {
+        await page.keyboard.press('Escape');
+        await page.keyboard.press('Control+Space');
+        lastPress = Date.now();
+      }
+      return false;
     });
     await choose(page, '.suggest-widget .monaco-list-row', 'team-a');
     await eventually('the buffer says `owner: team-a`', async () => (await editorText(page)).includes('owner: team-a'));
