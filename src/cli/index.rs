@@ -80,7 +80,11 @@ pub async fn run_with_progress(
         None => index.index(&options).await,
     };
     let result = match result {
-        Ok(report) => crate::backstage::sync_all(index, all, &options).await.map(|remote| merge(report, remote)),
+        Ok(report) => crate::backstage::sync_all(index, all, &options).await.map(|remote| {
+            let mut report = report;
+            remote.into_iter().for_each(|r| report.absorb(r));
+            report
+        }),
         Err(e) => Err(e),
     };
     bar.finish_and_clear();
@@ -108,18 +112,6 @@ fn no_catalog(global: &GlobalArgs) -> anyhow::Error {
          then run `backline index`; or index a directory once with `backline index <directory>`.\n\
          See docs/configuration.md."
     )
-}
-
-/// One report for a run of the file sources followed by the Backstage sources' own runs.
-fn merge(mut report: IndexReport, remote: Vec<IndexReport>) -> IndexReport {
-    for r in remote {
-        report.sources.extend(r.sources);
-        report.changed_entities += r.changed_entities;
-        report.generation = report.generation.max(r.generation);
-        report.store_time += r.store_time;
-        report.search_time += r.search_time;
-    }
-    report
 }
 
 /// Opens the index, ready to answer: refuses to answer from nothing ([`no_catalog`]), indexes

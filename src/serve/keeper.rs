@@ -326,13 +326,7 @@ async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) ->
     // snapshot; a failure marks the source stale, the other sources keep their run.
     if let Ok(report) = &mut result {
         match crate::backstage::sync_all(index, sources, &run).await {
-            Ok(remote) => {
-                for r in remote {
-                    report.sources.extend(r.sources);
-                    report.changed_entities += r.changed_entities;
-                    report.generation = report.generation.max(r.generation);
-                }
-            }
+            Ok(remote) => remote.into_iter().for_each(|r| report.absorb(r)),
             Err(e) => result = Err(e),
         }
     }

@@ -130,6 +130,16 @@ mod millis {
 }
 
 impl IndexReport {
+    /// Adds the report of another run over other sources (a Backstage source's run after the
+    /// file sources'), as one report of both.
+    pub fn absorb(&mut self, other: IndexReport) {
+        self.sources.extend(other.sources);
+        self.changed_entities += other.changed_entities;
+        self.generation = self.generation.max(other.generation);
+        self.store_time += other.store_time;
+        self.search_time += other.search_time;
+    }
+
     pub fn failed_sources(&self) -> impl Iterator<Item = &SourceReport> {
         self.sources.iter().filter(|s| s.error.is_some())
     }
