@@ -73,6 +73,7 @@ async fn run(tmp: &Path, catalog: &Path, rounds: usize) {
             search: SearchLocation::Dir(tmp.join("search")),
         },
         sources: vec![SourceSettings::dir("bench", catalog)],
+        migrations: Vec::new(),
     };
     let mut ix = Index::open(settings).await.expect("open");
     let started = Instant::now();
