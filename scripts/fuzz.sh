@@ -5,6 +5,9 @@
 #   scripts/fuzz.sh            # one minute each
 #   scripts/fuzz.sh 600        # ten minutes each
 #   FUZZ_TARGETS="question parse_file" scripts/fuzz.sh 120
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 7200   # stop each target after ten million executions
+#   FUZZ_MAX_LEN=2048 scripts/fuzz.sh 600     # inputs up to 2 KiB (default: libFuzzer's choice,
+#                                             # which follows the largest seed: slow for parse_file)
 #
 # Needs a nightly toolchain (`rustup toolchain install nightly`) and cargo-fuzz (`cargo install
 # cargo-fuzz`). Inputs that grow coverage are kept in fuzz/corpus/<target>/ (not committed), seeded
@@ -16,6 +19,9 @@
 set -euo pipefail
 
 seconds="${1:-60}"
+runs=()
+[ -n "${FUZZ_RUNS:-}" ] && runs=("-runs=$FUZZ_RUNS")
+[ -n "${FUZZ_MAX_LEN:-}" ] && runs+=("-max_len=$FUZZ_MAX_LEN")
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root/fuzz"
 
@@ -39,9 +45,10 @@ for target in $targets; do
     # Findings stop a run early; -rss_limit_mb and -timeout make memory and time blow-ups findings.
     "${fuzz[@]}" run -s none "$target" "corpus/$target" "${seeds[@]}" -- \
         -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 \
-        >"$log" 2>&1 || true
+        "${runs[@]}" >"$log" 2>&1 || true
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     elapsed=$(sed -n 's/^Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$log" | tail -1)
+    [ -n "${FUZZ_LOG_DIR:-}" ] && cp "$log" "$FUZZ_LOG_DIR/$target.log"
     after=$(find "artifacts/$target" -type f | wc -l)
     found=$((after - before))
     rate="-"

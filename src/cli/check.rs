@@ -4,7 +4,9 @@
 //! failure. Output formats: human (snippets, colour on a terminal), JSON, SARIF 2.1.0 (GitHub code
 //! scanning), GitHub workflow annotations and GitLab Code Quality (a merge request's report).
 
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,8 +14,9 @@ use std::sync::Arc;
 
 use anstyle::{AnsiColor, Style};
 use backline_catalog::catalog::CatalogIndex;
-use backline_catalog::discover::{DiscoverOptions, Reach, RealFs, SourceFile, TargetScope, discover};
+use backline_catalog::discover::{DiscoverOptions, FileSystem, Reach, RealFs, SourceFile, TargetScope, discover_with};
 use backline_catalog::lint_level::{LintLevel, LintLevels};
+use backline_catalog::model::ParsedFile;
 use backline_catalog::scorecard::lint::{Enabled, lint_file};
 use backline_catalog::scorecard::{CatalogFacts, Scorecard};
 use backline_catalog::{Code, Encoding, Finding, LineIndex, Severity};
@@ -72,7 +75,7 @@ pub struct Args {
 fn scorecard_findings(
     cards: &[Scorecard],
     levels: &LintLevels,
-    files: &[SourceFile],
+    files: &[CheckedFile],
     index: &CatalogIndex,
 ) -> Vec<Finding> {
     if cards.is_empty() {
@@ -83,6 +86,45 @@ fn scorecard_findings(
     let facts = CatalogFacts::build(files.iter().map(|f| &f.parsed));
     let context = facts.with(index);
     files.iter().flat_map(|f| lint_file(cards, &context, &f.parsed, enabled)).collect()
+}
+
+/// A file as `check` keeps it from parsing to reporting. Cross-file lints can only run once every
+/// file is parsed, so what each file leaves behind bounds the peak memory of a large check: not
+/// its text (a snippet reads the file again) and, unless scorecard lints read them, not its
+/// entities' details ([`ParsedFile::shed_details`]).
+struct CheckedFile {
+    path: PathBuf,
+    /// The length and hash of the text that was checked: a snippet quotes the re-read file only
+    /// if it still holds that text.
+    text_len: usize,
+    text_hash: u64,
+    parsed: ParsedFile,
+}
+
+impl CheckedFile {
+    fn new(file: SourceFile, keep_details: bool) -> CheckedFile {
+        let mut parsed = file.parsed;
+        if !keep_details {
+            parsed.shed_details();
+        }
+        CheckedFile { path: file.path, text_len: file.text.len(), text_hash: text_hash(&file.text), parsed }
+    }
+
+    /// The text that was checked, read again; `None` when the file changed since or cannot be
+    /// read. Invalid UTF-8 is replaced as the first read did.
+    fn reread(&self) -> Option<Arc<str>> {
+        let bytes = RealFs.read(&self.path).ok()?;
+        let text = String::from_utf8_lossy(&bytes);
+        (text.len() == self.text_len && text_hash(&text) == self.text_hash).then(|| Arc::from(text.as_ref()))
+    }
+}
+
+/// A hash that is the same for the same text within one process (`DefaultHasher::new` has fixed
+/// keys).
+fn text_hash(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
@@ -105,11 +147,13 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         allowed: allowed.clone(),
         kinds: Arc::new(config.custom_kinds(&config_dir)?),
     };
-    let discovery = discover(&RealFs, &args.paths, &options);
+    // Scorecard lints read the entities' annotations, links and the rest.
+    let keep_details = !args.no_lints && !config.scorecards.is_empty();
+    let discovery = discover_with(&RealFs, &args.paths, &options, |file| CheckedFile::new(file, keep_details));
     // Only files of the checked tree are quoted: an allowed directory's files are checked, but
     // their text stays out of logs. Discovery reads nothing outside the roots and the allowed
     // directories, so without allowed directories every file is quotable and none is resolved.
-    let unquotable: std::collections::HashSet<Arc<str>> = if allowed.is_empty() {
+    let unquotable: HashSet<Arc<str>> = if allowed.is_empty() {
         Default::default()
     } else {
         let scope = TargetScope::new(&RealFs, &args.paths, &allowed);
@@ -159,7 +203,9 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
 
     let mut report = Report::new(&discovery.files, &findings);
     report.unquotable = unquotable.iter().map(|p| &**p).collect();
-    let mut out = anstream::stdout().lock();
+    // Every format is written as it is produced, through one buffer: a large report is never
+    // built in memory, and never written a line per system call.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock());
     let format = if args.json { Format::Json } else { args.format };
     match format {
         Format::Human => report.human(&mut out)?,
@@ -171,6 +217,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     if matches!(format, Format::Json | Format::Sarif | Format::Gitlab) {
         writeln!(out)?;
     }
+    out.flush()?;
     let failed = report.errors > 0 || (args.deny == Some(Deny::Warnings) && report.warnings > 0);
     Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }
@@ -189,10 +236,13 @@ fn progress_bar() -> indicatif::ProgressBar {
 
 /// Everything an output format needs, with positions resolved once.
 struct Report<'a> {
-    files: &'a [SourceFile],
+    files: &'a [CheckedFile],
     /// Files whose lines must not be shown in snippets (read through `[locations] allow`).
-    unquotable: std::collections::HashSet<&'a str>,
-    by_path: HashMap<&'a str, &'a SourceFile>,
+    unquotable: HashSet<&'a str>,
+    by_path: HashMap<&'a str, &'a CheckedFile>,
+    /// The file last read again for snippets, and its text if it still holds what was checked:
+    /// findings come sorted by file, so each file is read once.
+    quoted: RefCell<Option<(&'a str, Option<Arc<str>>)>>,
     findings: &'a [Finding],
     errors: usize,
     warnings: usize,
@@ -208,12 +258,13 @@ struct Pos {
 }
 
 impl<'a> Report<'a> {
-    fn new(files: &'a [SourceFile], findings: &'a [Finding]) -> Self {
+    fn new(files: &'a [CheckedFile], findings: &'a [Finding]) -> Self {
         let count = |s| findings.iter().filter(|f| f.severity == s).count();
         Report {
             files,
-            unquotable: std::collections::HashSet::new(),
+            unquotable: HashSet::new(),
             by_path: files.iter().map(|f| (&*f.parsed.path, f)).collect(),
+            quoted: RefCell::new(None),
             findings,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
@@ -227,6 +278,20 @@ impl<'a> Report<'a> {
             Some(f) => pos_in(&f.parsed.line_index, offset),
             None => Pos { line: 1, column: 1, utf16_column: 1 },
         }
+    }
+
+    /// The text of a checked file for quoting, unless it is unquotable or changed since.
+    fn quotable_text(&self, file: &str) -> Option<(&'a CheckedFile, Arc<str>)> {
+        let source = *self.by_path.get(file)?;
+        if self.unquotable.contains(file) {
+            return None;
+        }
+        let mut quoted = self.quoted.borrow_mut();
+        if quoted.as_ref().is_none_or(|(path, _)| *path != file) {
+            *quoted = Some((&*source.parsed.path, source.reread()));
+        }
+        let text = quoted.as_ref()?.1.clone()?;
+        Some((source, text))
     }
 
     fn summary(&self) -> String {
@@ -258,8 +323,8 @@ impl<'a> Report<'a> {
             let start = self.pos(&f.file, f.range.start);
             writeln!(out, "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}", f.severity.as_str(), f.code, f.message)?;
             writeln!(out, "  {blue}-->{blue:#} {}:{}:{}", f.file, start.line, start.column)?;
-            if let Some(source) = self.by_path.get(&*f.file).filter(|_| !self.unquotable.contains(&*f.file)) {
-                snippet(out, source, f, sev, blue)?;
+            if let Some((source, text)) = self.quotable_text(&f.file) {
+                snippet(out, &source.parsed.line_index, &text, f, sev, blue)?;
             }
             for r in &f.related {
                 let p = self.pos(&r.file, r.range.start);
@@ -276,48 +341,58 @@ impl<'a> Report<'a> {
         Ok(())
     }
 
-    fn json(&self) -> serde_json::Value {
-        let mut by_file: HashMap<&str, Vec<serde_json::Value>> = HashMap::new();
+    /// The JSON report, serialized file by file as it is written.
+    fn json(&self) -> impl serde::Serialize + '_ {
+        let mut by_file: HashMap<&str, Vec<&Finding>> = HashMap::new();
         for f in self.findings {
-            by_file.entry(&f.file).or_default().push(self.finding_json(f));
+            by_file.entry(&f.file).or_default().push(f);
         }
-        let mut files: Vec<serde_json::Value> = self
-            .files
+        // Findings about paths that could not be read at all come after the files, by path.
+        let mut unread: Vec<(&str, Vec<&Finding>)> = by_file
             .iter()
-            .map(|sf| {
-                let p = &sf.parsed;
-                let documents: Vec<_> = p
-                    .documents
-                    .iter()
-                    .map(|d| {
-                        json!({
-                            "index": d.index,
-                            "line": p.line_index.line_col(d.range.start).line,
-                            "entity": d.entity.as_ref().map(|e| e.entity_ref.canonical()),
-                            "stage": d.stage.map(|s| s.as_str()),
-                        })
-                    })
-                    .collect();
-                json!({ "path": &*p.path, "documents": documents, "findings": by_file.remove(&*p.path).unwrap_or_default() })
-            })
+            .filter(|(path, _)| !self.by_path.contains_key(*path))
+            .map(|(p, f)| (*p, f.clone()))
             .collect();
-        // Findings about paths that could not be read at all.
-        let mut rest: Vec<_> = by_file.into_iter().collect();
-        rest.sort_by(|a, b| a.0.cmp(b.0));
-        for (path, findings) in rest {
-            files.push(json!({ "path": path, "documents": [], "findings": findings }));
+        unread.sort_by(|a, b| a.0.cmp(b.0));
+        let files = self.files.iter().map(move |sf| {
+            let p = &sf.parsed;
+            let documents: Vec<_> = p
+                .documents
+                .iter()
+                .map(|d| {
+                    json!({
+                        "index": d.index,
+                        "line": p.line_index.line_col(d.range.start).line,
+                        "entity": d.entity.as_ref().map(|e| e.entity_ref.canonical()),
+                        "stage": d.stage.map(|s| s.as_str()),
+                    })
+                })
+                .collect();
+            let findings: Vec<_> = by_file.get(&*p.path).into_iter().flatten().map(|f| self.finding_json(f)).collect();
+            json!({ "path": &*p.path, "documents": documents, "findings": findings })
+        });
+        let unread = unread.into_iter().map(|(path, findings)| {
+            let findings: Vec<_> = findings.into_iter().map(|f| self.finding_json(f)).collect();
+            json!({ "path": path, "documents": [], "findings": findings })
+        });
+        // Keys in the order `json!` objects have (sorted), as the report always had them.
+        #[derive(serde::Serialize)]
+        struct JsonReport<F: serde::Serialize> {
+            files: F,
+            summary: serde_json::Value,
+            version: u32,
         }
-        json!({
-            "version": 1,
-            "summary": {
+        JsonReport {
+            files: Streamed::new(files.chain(unread)),
+            summary: json!({
                 "files": self.files.len(),
                 "entities": self.entities,
                 "errors": self.errors,
                 "warnings": self.warnings,
                 "hints": self.hints,
-            },
-            "files": files,
-        })
+            }),
+            version: 1,
+        }
     }
 
     fn finding_json(&self, f: &Finding) -> serde_json::Value {
@@ -344,7 +419,7 @@ impl<'a> Report<'a> {
         })
     }
 
-    fn sarif(&self) -> serde_json::Value {
+    fn sarif(&self) -> impl serde::Serialize + '_ {
         let rules: Vec<_> = Code::ALL
             .iter()
             .map(|c| {
@@ -358,10 +433,7 @@ impl<'a> Report<'a> {
                 })
             })
             .collect();
-        let results: Vec<_> = self
-            .findings
-            .iter()
-            .map(|f| {
+        let results = self.findings.iter().map(|f| {
                 let s = self.pos(&f.file, f.range.start);
                 let e = self.pos(&f.file, f.range.end);
                 let mut result = json!({
@@ -401,17 +473,31 @@ impl<'a> Report<'a> {
                     }]);
                 }
                 result
-            })
-            .collect();
-        json!({
-            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-            "version": "2.1.0",
-            "runs": [{
-                "tool": { "driver": { "name": "backline", "informationUri": "https://example.invalid/backline", "version": env!("CARGO_PKG_VERSION"), "rules": rules } },
-                "columnKind": "utf16CodeUnits",
-                "results": results,
+            });
+        // Keys in the order `json!` objects have (sorted), as the report always had them.
+        #[derive(serde::Serialize)]
+        struct Run<R: serde::Serialize> {
+            #[serde(rename = "columnKind")]
+            column_kind: &'static str,
+            results: R,
+            tool: serde_json::Value,
+        }
+        #[derive(serde::Serialize)]
+        struct Sarif<R: serde::Serialize> {
+            #[serde(rename = "$schema")]
+            schema: &'static str,
+            runs: [Run<R>; 1],
+            version: &'static str,
+        }
+        Sarif {
+            schema: "https://json.schemastore.org/sarif-2.1.0.json",
+            runs: [Run {
+                column_kind: "utf16CodeUnits",
+                results: Streamed::new(results),
+                tool: json!({ "driver": { "name": "backline", "informationUri": "https://example.invalid/backline", "version": env!("CARGO_PKG_VERSION"), "rules": rules } }),
             }],
-        })
+            version: "2.1.0",
+        }
     }
 
     fn github(&self, out: &mut impl Write) -> anyhow::Result<()> {
@@ -449,30 +535,26 @@ impl Report<'_> {
     /// say which findings are new or fixed, so a fingerprint must survive edits elsewhere in the
     /// file: it hashes the code, the file and the message (which names the entity and the value),
     /// not the line, plus an occurrence number when the same finding appears twice in a file.
-    fn gitlab(&self) -> serde_json::Value {
+    fn gitlab(&self) -> impl serde::Serialize + '_ {
         let mut seen: HashMap<(Code, &str, &str), u32> = HashMap::new();
-        let issues: Vec<_> = self
-            .findings
-            .iter()
-            .map(|f| {
-                let s = self.pos(&f.file, f.range.start);
-                let e = self.pos(&f.file, f.range.end);
-                let path = gitlab_path(&f.file);
-                let occurrence = seen.entry((f.code, &f.file, &f.message)).or_default();
-                *occurrence += 1;
-                let fingerprint = fingerprint(&[f.code.as_str(), &path, &f.message, &occurrence.to_string()]);
-                json!({
-                    "type": "issue",
-                    "description": format!("{}: {}", f.code, f.message),
-                    "check_name": format!("{} {}", f.code, f.code.name()),
-                    "fingerprint": fingerprint,
-                    "severity": gitlab_severity(f.severity),
-                    "categories": [if f.code.is_lint() { "Bug Risk" } else { "Compatibility" }],
-                    "location": { "path": path, "lines": { "begin": s.line, "end": e.line } },
-                })
+        let issues = self.findings.iter().map(move |f| {
+            let s = self.pos(&f.file, f.range.start);
+            let e = self.pos(&f.file, f.range.end);
+            let path = gitlab_path(&f.file);
+            let occurrence = seen.entry((f.code, &f.file, &f.message)).or_default();
+            *occurrence += 1;
+            let fingerprint = fingerprint(&[f.code.as_str(), &path, &f.message, &occurrence.to_string()]);
+            json!({
+                "type": "issue",
+                "description": format!("{}: {}", f.code, f.message),
+                "check_name": format!("{} {}", f.code, f.code.name()),
+                "fingerprint": fingerprint,
+                "severity": gitlab_severity(f.severity),
+                "categories": [if f.code.is_lint() { "Bug Risk" } else { "Compatibility" }],
+                "location": { "path": path, "lines": { "begin": s.line, "end": e.line } },
             })
-            .collect();
-        serde_json::Value::Array(issues)
+        });
+        Streamed::new(issues)
     }
 }
 
@@ -516,9 +598,14 @@ fn pos_in(index: &LineIndex, offset: u32) -> Pos {
 }
 
 /// The source line(s) of a finding with a caret underline.
-fn snippet(out: &mut impl Write, source: &SourceFile, f: &Finding, sev: Style, blue: Style) -> anyhow::Result<()> {
-    let index = &source.parsed.line_index;
-    let text = &source.text;
+fn snippet(
+    out: &mut impl Write,
+    index: &LineIndex,
+    text: &str,
+    f: &Finding,
+    sev: Style,
+    blue: Style,
+) -> anyhow::Result<()> {
     if !text.is_char_boundary(f.range.start as usize) || !text.is_char_boundary(f.range.end as usize) {
         return Ok(());
     }
@@ -534,6 +621,23 @@ fn snippet(out: &mut impl Write, source: &SourceFile, f: &Finding, sev: Style, b
     writeln!(out, "{gutter} {blue}|{blue:#} {}", line_text.replace('\t', " "))?;
     writeln!(out, "{pad} {blue}|{blue:#} {}{sev}{}{sev:#}", " ".repeat(start_col), "^".repeat(width))?;
     Ok(())
+}
+
+/// A JSON array serialized from an iterator while it is written, so a long array is never held
+/// in memory. It can be serialized once.
+struct Streamed<I>(Cell<Option<I>>);
+
+impl<I> Streamed<I> {
+    fn new(items: I) -> Self {
+        Streamed(Cell::new(Some(items)))
+    }
+}
+
+impl<I: Iterator<Item = T>, T: serde::Serialize> serde::Serialize for Streamed<I> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let items = self.0.take().ok_or_else(|| serde::ser::Error::custom("a streamed array is written once"))?;
+        serializer.collect_seq(items)
+    }
 }
 
 fn plural(n: usize) -> &'static str {
@@ -559,4 +663,28 @@ fn gh_data(s: &str) -> String {
 
 fn gh_property(s: &str) -> String {
     gh_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use backline_catalog::discover::load_file;
+    use backline_catalog::kinds::custom::CustomKinds;
+
+    use super::*;
+
+    /// Snippets quote the file as it was checked, or not at all.
+    #[test]
+    fn a_file_changed_after_it_was_checked_is_not_quoted() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("catalog-info.yaml");
+        std::fs::write(&path, "kind: Component\nmetadata:\n  name: a\n").expect("write");
+        let (file, _) = load_file(&RealFs, &path, &CustomKinds::default());
+        let checked = CheckedFile::new(file.expect("readable"), false);
+        assert_eq!(checked.reread().as_deref(), Some("kind: Component\nmetadata:\n  name: a\n"));
+        // Same length, different text.
+        std::fs::write(&path, "kind: Component\nmetadata:\n  name: b\n").expect("write");
+        assert_eq!(checked.reread(), None);
+        std::fs::remove_file(&path).expect("remove");
+        assert_eq!(checked.reread(), None);
+    }
 }

@@ -2,8 +2,9 @@
 //!
 //! This is the only module of the checking path that does I/O, and it does it through the
 //! [`FileSystem`] trait so other sources (a git revision read without a checkout, an editor's
-//! unsaved buffers) can reuse the same traversal. Parsing happens here too (in parallel, with
-//! rayon) because a Location's targets are only known once its file is parsed.
+//! unsaved buffers) can reuse the same traversal. Parsing happens here too, in parallel (on the
+//! walking threads while a tree is walked, with rayon for Location targets), because a
+//! Location's targets are only known once its file is parsed.
 //!
 //! A catalog file is input from whoever can open a pull request, so following it must not read
 //! the host: Location targets stay inside the source's roots (a [`TargetScope`]; `[locations]
@@ -15,7 +16,7 @@
 use std::collections::HashSet;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use globset::{GlobBuilder, GlobMatcher};
 use rayon::prelude::*;
@@ -44,6 +45,12 @@ pub trait FileSystem: Sync {
     /// symbolic link and never yields one, so what it finds lies where its path says: Location
     /// scope checks rely on that.
     fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf>;
+    /// [`FileSystem::walk`], handing each file to `visit` as soon as it is found, from several
+    /// threads at once and in no particular order: work per file (reading, parsing) overlaps the
+    /// walk instead of waiting for it. The default walks first, then visits in parallel.
+    fn walk_each(&self, dir: &Path, respect_ignore: bool, visit: &(dyn Fn(PathBuf) + Sync)) {
+        self.walk(dir, respect_ignore).into_par_iter().for_each(visit);
+    }
     fn len(&self, path: &Path) -> io::Result<u64>;
     /// Where `path` really is (symlinks followed), to decide whether a Location may name it.
     /// Trees without links (a git revision, an in-memory map) are already their own scope and
@@ -89,14 +96,28 @@ impl FileSystem for RealFs {
     }
 
     fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf> {
-        let mut builder = ignore::WalkBuilder::new(dir);
-        builder.standard_filters(respect_ignore).hidden(respect_ignore).require_git(false);
-        builder
+        walker(dir, respect_ignore)
             .build()
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
             .map(ignore::DirEntry::into_path)
             .collect()
+    }
+
+    /// A tree of many small directories costs more in listing them than in reading its files:
+    /// the parallel walker lists directories on every core, each file visited by the thread
+    /// that found it.
+    fn walk_each(&self, dir: &Path, respect_ignore: bool, visit: &(dyn Fn(PathBuf) + Sync)) {
+        walker(dir, respect_ignore).build_parallel().run(|| {
+            Box::new(|entry| {
+                if let Ok(entry) = entry
+                    && entry.file_type().is_some_and(|t| t.is_file())
+                {
+                    visit(entry.into_path());
+                }
+                ignore::WalkState::Continue
+            })
+        });
     }
 
     fn len(&self, path: &Path) -> io::Result<u64> {
@@ -108,6 +129,14 @@ impl FileSystem for RealFs {
         // be read from it anyway.
         std::fs::canonicalize(path).unwrap_or_else(|_| normalize(&absolute(path)))
     }
+}
+
+/// The walk both [`RealFs`] walks share: `.gitignore` and hidden files apply with
+/// `respect_ignore`; links are never followed.
+fn walker(dir: &Path, respect_ignore: bool) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(dir);
+    builder.standard_filters(respect_ignore).hidden(respect_ignore).require_git(false);
+    builder
 }
 
 fn not_regular() -> io::Error {
@@ -224,7 +253,10 @@ pub struct Discovery {
 
 /// Shortens a path for display: relative to the working directory when it is below it.
 pub fn display_path(path: &Path) -> Arc<str> {
-    let cwd = std::env::current_dir().ok();
+    // Read once: the process never changes its working directory, and a large check shows
+    // tens of thousands of paths.
+    static CWD: OnceLock<Option<PathBuf>> = OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok());
     let shown = cwd.as_deref().and_then(|c| path.strip_prefix(c).ok()).unwrap_or(path);
     Arc::from(shown.to_string_lossy().as_ref())
 }
@@ -335,25 +367,60 @@ pub fn discover_with<T: Send>(
     options: &DiscoverOptions,
     keep: impl Fn(SourceFile) -> T + Sync,
 ) -> Discovered<T> {
+    /// A file as the parallel step leaves it: what the caller keeps, and what following its
+    /// Locations needs (only Location entities have a spec, so this is usually empty).
+    struct Loaded<T> {
+        kept: T,
+        path: PathBuf,
+        display: Arc<str>,
+        locations: Vec<LocationSpec>,
+    }
+    type Processed<T> = (Option<Loaded<T>>, Vec<Finding>);
+
+    let process = |p: &Path| -> Processed<T> {
+        let (file, findings) = load_file(fs, p, &options.kinds);
+        let loaded = file.map(|mut file| {
+            if !options.keep_trees {
+                file.parsed.documents.iter_mut().for_each(|d| d.tree = None);
+            }
+            let locations = if options.follow_locations {
+                file.parsed.entities().filter_map(|e| e.location.clone()).collect()
+            } else {
+                Vec::new()
+            };
+            let (path, display) = (file.path.clone(), file.parsed.path.clone());
+            Loaded { kept: keep(file), path, display, locations }
+        });
+        if let Some(tick) = &options.on_file {
+            tick();
+        }
+        (loaded, findings)
+    };
+
     let mut files = Vec::new();
     let mut findings = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
-    let mut wave: Vec<PathBuf> = Vec::new();
+    // Each wave's files in order, with those already processed during a walk.
+    let mut wave: Vec<(PathBuf, Option<Processed<T>>)> = Vec::new();
     let scope = TargetScope::new(fs, roots, &options.allowed);
     for root in roots {
         let root = normalize(root);
         if fs.is_dir(&root) {
-            let mut found: Vec<PathBuf> = fs
-                .walk(&root, true)
-                .into_iter()
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_catalog_file_name))
-                .map(|p| normalize(&p))
-                .collect();
-            found.sort();
-            wave.extend(found.into_iter().filter(|p| seen.insert(p.clone())));
+            // Files are read and parsed while the walk goes on, then put in path order.
+            let found = Mutex::new(Vec::new());
+            fs.walk_each(&root, true, &|p| {
+                if p.file_name().and_then(|n| n.to_str()).is_some_and(is_catalog_file_name) {
+                    let p = normalize(&p);
+                    let processed = process(&p);
+                    found.lock().unwrap_or_else(PoisonError::into_inner).push((p, Some(processed)));
+                }
+            });
+            let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+            found.sort_by(|a, b| a.0.cmp(&b.0));
+            wave.extend(found.into_iter().filter(|(p, _)| seen.insert(p.clone())));
         } else if fs.is_file(&root) {
             if seen.insert(root.clone()) {
-                wave.push(root);
+                wave.push((root, None));
             }
         } else {
             let display = display_path(&root);
@@ -366,38 +433,9 @@ pub fn discover_with<T: Send>(
         }
     }
 
-    /// A file as the parallel step leaves it: what the caller keeps, and what following its
-    /// Locations needs (only Location entities have a spec, so this is usually empty).
-    struct Loaded<T> {
-        kept: T,
-        path: PathBuf,
-        display: Arc<str>,
-        locations: Vec<LocationSpec>,
-    }
-
     while !wave.is_empty() {
-        let loaded: Vec<(Option<Loaded<T>>, Vec<Finding>)> = wave
-            .par_iter()
-            .map(|p| {
-                let (file, findings) = load_file(fs, p, &options.kinds);
-                let loaded = file.map(|mut file| {
-                    if !options.keep_trees {
-                        file.parsed.documents.iter_mut().for_each(|d| d.tree = None);
-                    }
-                    let locations = if options.follow_locations {
-                        file.parsed.entities().filter_map(|e| e.location.clone()).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    let (path, display) = (file.path.clone(), file.parsed.path.clone());
-                    Loaded { kept: keep(file), path, display, locations }
-                });
-                if let Some(tick) = &options.on_file {
-                    tick();
-                }
-                (loaded, findings)
-            })
-            .collect();
+        let loaded: Vec<Processed<T>> =
+            wave.into_par_iter().map(|(p, processed)| processed.unwrap_or_else(|| process(&p))).collect();
         let mut next = Vec::new();
         for (file, file_findings) in loaded {
             findings.extend(file_findings);
@@ -408,7 +446,7 @@ pub fn discover_with<T: Send>(
                 findings.extend(target_findings);
                 for t in targets {
                     if seen.insert(t.clone()) {
-                        next.push(t);
+                        next.push((t, None));
                     }
                 }
             }

@@ -22,7 +22,8 @@ pub use crate::kinds::{
 /// One reference written in a relation field.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reference {
-    pub field: RelationField,
+    /// Interned ([`RelationField::interned`]): every reference of a field shares one copy.
+    pub field: &'static RelationField,
     /// The text as written.
     pub raw: String,
     /// Where the value is written.
@@ -167,5 +168,32 @@ pub struct ParsedFile {
 impl ParsedFile {
     pub fn entities(&self) -> impl Iterator<Item = &Entity> {
         self.documents.iter().filter_map(|d| d.entity.as_ref())
+    }
+
+    /// Drops what only editors, the store, answers and scorecards read: each document's YAML
+    /// tree and each entity's descriptive fields (title, description, tags, labels,
+    /// annotations, links, profile, spec type, lifecycle, Location spec). Left are identities,
+    /// references, stages, findings and the line index: all that cross-file lints
+    /// ([`crate::catalog::CatalogIndex`]) and a report of findings read. A checker that keeps
+    /// every file of a large catalog until the cross-file lints can run keeps this much of each.
+    pub fn shed_details(&mut self) {
+        for document in &mut self.documents {
+            document.tree = None;
+            let Some(entity) = &mut document.entity else { continue };
+            entity.api_version = String::new();
+            entity.title = None;
+            entity.description = None;
+            entity.tags = Vec::new();
+            entity.labels = Vec::new();
+            entity.annotations = Vec::new();
+            entity.links = Vec::new();
+            entity.spec_type = None;
+            entity.lifecycle = None;
+            entity.profile = None;
+            entity.location = None;
+            entity.references.shrink_to_fit();
+        }
+        self.documents.shrink_to_fit();
+        self.findings.shrink_to_fit();
     }
 }

@@ -23,6 +23,7 @@ impl Checker<'_> {
         let Some(spec) = spec else { return out };
         for field in fields {
             let Some(value) = spec.get(field.field) else { continue };
+            let field = field.interned();
             // Backstage skips falsy values (`doEmit` returns on `!targets`).
             if is_falsy(value) {
                 continue;
