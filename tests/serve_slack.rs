@@ -148,7 +148,10 @@ impl FakeSlack {
                         } else if path.starts_with("/upload/") {
                             ("text/plain", format!("OK - {}", bytes.len()))
                         } else if path.starts_with("/api/files.completeUploadExternal") {
-                            ("application/json", json!({"ok": true, "files": [{"id": FILE_ID, "title": "chart"}]}).to_string())
+                            (
+                                "application/json",
+                                json!({"ok": true, "files": [{"id": FILE_ID, "title": "chart"}]}).to_string(),
+                            )
                         } else if path.starts_with("/api/chat.postMessage") {
                             let channel = channel_id(body["channel"].as_str().unwrap_or("C1"));
                             let reply = json!({"ok": true, "channel": channel, "ts": "1.2", "message": {"ts": "1.2", "text": "x"}});
@@ -504,7 +507,8 @@ fn replicas_on_one_postgres_catalog_give_the_same_answers() {
 // Migrations: burn-down charts with the answers, nudges on their schedule.
 
 /// The python3 migration of the example catalog, as `tests/migration.rs` has it.
-const PYTHON3: &str = "\n[[migration]]\nname = \"python3\"\nscope = \"kind:component\"\ntodo = \"tag:python2\"\ndone = \"tag:python3\"\n";
+const PYTHON3: &str =
+    "\n[[migration]]\nname = \"python3\"\nscope = \"kind:component\"\ntodo = \"tag:python2\"\ndone = \"tag:python3\"\n";
 
 fn mention(addr: SocketAddr, event_id: &str, text: &str) {
     let event = json!({
@@ -539,21 +543,33 @@ fn a_migration_answer_in_a_channel_uploads_its_burn_down_chart() {
     assert_eq!(complete["channel_id"], "C0E2E", "{complete}");
     assert_eq!(complete["thread_ts"], "1700000000.000200", "{complete}");
     assert_eq!(complete["files"][0]["id"], FILE_ID, "{complete}");
-    assert!(complete["files"][0]["title"].as_str().unwrap().starts_with("Burn-down of migration python3"), "{complete}");
+    assert!(
+        complete["files"][0]["title"].as_str().unwrap().starts_with("Burn-down of migration python3"),
+        "{complete}"
+    );
 
     // The three calls of the flow, once, after the answer itself.
     let paths: Vec<String> = fake.paths().into_iter().filter(|p| !p.starts_with("/api/users.info")).collect();
     let upload = format!("/upload/{FILE_ID}");
     assert_eq!(
         paths,
-        ["/api/chat.postMessage", "/api/files.getUploadURLExternal", upload.as_str(), "/api/files.completeUploadExternal"]
+        [
+            "/api/chat.postMessage",
+            "/api/files.getUploadURLExternal",
+            upload.as_str(),
+            "/api/files.completeUploadExternal"
+        ]
     );
     let (_, _, answer) = &fake.calls_to("/api/chat.postMessage")[0];
     assert!(text(answer).contains("Migration python3"), "{answer}");
     let get = &fake.calls_to("/api/files.getUploadURLExternal")[0];
     let (_, upload_auth, content_type, bytes) = &fake.raw_calls_to("/upload/")[0];
     assert!(is_png(bytes), "the uploaded bytes are a PNG ({} bytes)", bytes.len());
-    assert!(get.0.contains("filename=burn-down.png") && get.0.contains(&format!("length={}", bytes.len())), "{}", get.0);
+    assert!(
+        get.0.contains("filename=burn-down.png") && get.0.contains(&format!("length={}", bytes.len())),
+        "{}",
+        get.0
+    );
     assert_eq!(get.1.as_deref(), Some(bearer.as_str()));
     assert_eq!(content_type.as_deref(), Some("image/png"));
     assert_eq!(*upload_auth, None, "the bot token is not sent to the upload URL");
@@ -586,7 +602,8 @@ fn without_files_write_the_chart_is_an_image_block_served_by_serve() {
     assert!(block["alt_text"].as_str().unwrap().starts_with("Burn-down of migration python3"), "{block}");
     let url = block["image_url"].as_str().unwrap();
     let path = url.strip_prefix("https://backline.example.com/bl").unwrap_or_else(|| panic!("{url}"));
-    let token = path.strip_prefix("/slack/charts/").and_then(|t| t.strip_suffix(".png")).unwrap_or_else(|| panic!("{url}"));
+    let token =
+        path.strip_prefix("/slack/charts/").and_then(|t| t.strip_suffix(".png")).unwrap_or_else(|| panic!("{url}"));
     assert!(token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()), "128 random bits: {token}");
 
     // Served by serve itself, as a PNG; a guessed path is not.
