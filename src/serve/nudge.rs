@@ -12,8 +12,10 @@
 //! per migration, team and period, written by whichever replica gets there first), then posted.
 //! So a team is never nudged twice in a period, whatever the number of replicas or restarts; a
 //! post that failed for a reason that may pass (rate limited, unreachable) is released and tried
-//! again at the next check, a refused one (an unknown channel) is not. Teams with nothing left
-//! are never nudged; nor is the summary channel once the migration is done.
+//! again at the next check, a refused one (an unknown channel) is not. A post to a platform
+//! `serve` does not run (a team's Discord channel with only Slack configured) is logged once and
+//! left unclaimed. Teams with nothing left are never nudged; nor is the summary channel once the
+//! migration is done.
 //!
 //! With `nudge_dry_run`, each post is logged once per period instead (destination and summary
 //! line) and nothing is posted or remembered.
@@ -56,6 +58,9 @@ impl Default for NudgeOptions {
 
 /// Where posts go: the chat platform of each.
 pub trait Poster: Send + Sync {
+    /// Whether posts to `platform` can go anywhere (its bot runs).
+    fn supports(&self, platform: NudgePlatform) -> bool;
+
     fn post<'a>(
         &'a self,
         platform: NudgePlatform,
@@ -67,18 +72,28 @@ pub trait Poster: Send + Sync {
 /// The chat modules `serve` runs: a post goes to the module of its platform, if it runs.
 pub struct Modules(pub Vec<Arc<dyn ChatModule>>);
 
+impl Modules {
+    fn module(&self, platform: NudgePlatform) -> Option<&Arc<dyn ChatModule>> {
+        let wanted = match platform {
+            NudgePlatform::Slack => ChatPlatform::Slack,
+            NudgePlatform::Discord => ChatPlatform::Discord,
+        };
+        self.0.iter().find(|m| m.platform() == wanted)
+    }
+}
+
 impl Poster for Modules {
+    fn supports(&self, platform: NudgePlatform) -> bool {
+        self.module(platform).is_some()
+    }
+
     fn post<'a>(
         &'a self,
         platform: NudgePlatform,
         channel: &'a str,
         answer: &'a Answer,
     ) -> BoxFuture<'a, Result<(), PostError>> {
-        let wanted = match platform {
-            NudgePlatform::Slack => ChatPlatform::Slack,
-            NudgePlatform::Discord => ChatPlatform::Discord,
-        };
-        match self.0.iter().find(|m| m.platform() == wanted) {
+        match self.module(platform) {
             Some(module) => module.post(channel, answer),
             None => Box::pin(async { Err(PostError::Unsupported) }),
         }
@@ -103,6 +118,8 @@ pub struct CheckReport {
     pub failed: usize,
     /// Posts logged instead of posted (`nudge_dry_run`).
     pub logged: usize,
+    /// Posts to a platform `serve` does not run (a Discord channel with only Slack configured).
+    pub unsupported: usize,
 }
 
 /// The nudge schedule of one `serve`.
@@ -111,7 +128,8 @@ pub struct Nudger {
     poster: Arc<dyn Poster>,
     opts: NudgeOptions,
     clock: Clock,
-    /// `(migration, period, destination)` logged in a dry run: each is logged once.
+    /// `(migration, period, destination)` logged in a dry run, or as going to a platform that
+    /// does not run: each is logged once.
     logged: HashSet<(String, String, String)>,
 }
 
@@ -166,6 +184,13 @@ impl Nudger {
                     }
                     continue;
                 }
+                if !self.poster.supports(post.platform) {
+                    if self.logged.insert((plan.migration.clone(), plan.period.clone(), to.clone())) {
+                        warn!(migration = %plan.migration, platform = ?post.platform, channel = %post.channel, to = %to, "a migration nudge goes to a chat platform serve does not run; not posted");
+                    }
+                    report.unsupported += 1;
+                    continue;
+                }
                 // Claimed first: a replica (or this one before a restart) may have posted it.
                 if !self.index.mark_nudged(&plan, post, unix_now()).await? {
                     report.already += 1;
@@ -190,6 +215,7 @@ impl Nudger {
                 already = report.already,
                 failed = report.failed,
                 logged = report.logged,
+                unsupported = report.unsupported,
                 unreachable = plan.unreachable.len(),
                 "migration nudges checked"
             );
@@ -197,6 +223,7 @@ impl Nudger {
             total.already += report.already;
             total.failed += report.failed;
             total.logged += report.logged;
+            total.unsupported += report.unsupported;
         }
         Ok(total)
     }
@@ -218,6 +245,10 @@ mod tests {
     struct Recorder(Mutex<Vec<(NudgePlatform, String, String)>>);
 
     impl Poster for Recorder {
+        fn supports(&self, platform: NudgePlatform) -> bool {
+            platform == NudgePlatform::Slack
+        }
+
         fn post<'a>(
             &'a self,
             platform: NudgePlatform,
@@ -307,6 +338,20 @@ mod tests {
             assert_eq!(second.failed, usize::from(retried), "{channel}");
             assert_eq!(second.already, 4 + usize::from(!retried), "{channel}");
         }
+    }
+
+    #[tokio::test]
+    async fn posts_to_a_platform_serve_does_not_run_are_neither_posted_nor_claimed() {
+        let dir = tempfile::tempdir().unwrap();
+        // A Discord channel id: only Slack runs here.
+        let index = example_index(dir.path(), "123456789012345678").await;
+        let recorder = Arc::new(Recorder::default());
+        let clock: Clock = Arc::new(|| day("2026-12-07"));
+        let mut nudger = Nudger::new(index, recorder.clone(), NudgeOptions::default(), clock);
+        let first = nudger.check().await.unwrap();
+        assert_eq!((first.posted, first.unsupported, first.failed), (4, 1, 0));
+        let second = nudger.check().await.unwrap();
+        assert_eq!((second.already, second.unsupported), (4, 1), "not claimed: still unsupported, not already posted");
     }
 
     #[tokio::test]

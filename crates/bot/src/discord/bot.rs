@@ -376,18 +376,26 @@ impl DiscordBot {
                 return;
             }
         };
-        let outcome = match rendered.edit_with_chart(png).execute(&self.rest, token.expose()).await {
-            // An unparsable echo still means Discord took the edit.
-            Ok(_) | Err(serenity::Error::Json(_)) => {
-                outbound("edit_original", true);
-                ChartOutcome::Attached
+        let mut outcome = ChartOutcome::Failed;
+        for attempt in 0..3u32 {
+            match rendered.edit_with_chart(png.clone()).execute(&self.rest, token.expose()).await {
+                // An unparsable echo still means Discord took the edit.
+                Ok(_) | Err(serenity::Error::Json(_)) => {
+                    outbound("edit_original", true);
+                    outcome = ChartOutcome::Attached;
+                    break;
+                }
+                Err(e) => {
+                    outbound("edit_original", false);
+                    warn!(attempt, error = %describe(&e), "could not attach a chart to a Discord answer");
+                    // A 404: the response this edits may not have reached Discord yet.
+                    if !retryable(&e) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt + 1))).await;
+                }
             }
-            Err(e) => {
-                outbound("edit_original", false);
-                warn!(error = %describe(&e), "could not attach a chart to a Discord answer");
-                ChartOutcome::Failed
-            }
-        };
+        }
         m::chart("discord", outcome);
     }
 
