@@ -1,5 +1,6 @@
 //! A migration's burn-down chart from the index's recorded history: the data
-//! [`backline_chart`] draws, built once for `backline migration --chart` and the bots' images.
+//! [`backline_chart`] draws, built once for `backline migration --chart` and the bots' images
+//! ([`png`], which `serve`'s question engine hands every chat platform).
 
 use std::collections::BTreeMap;
 
@@ -44,4 +45,12 @@ pub async fn burn_down(index: &Index, m: &Migration) -> anyhow::Result<BurnDown>
         teams,
         due: m.due,
     })
+}
+
+/// The PNG of the burn-down of the migration called `name`, as the bots show it.
+pub async fn png(index: &Index, name: &str) -> anyhow::Result<Vec<u8>> {
+    let Some(m) = index.migration(name) else { anyhow::bail!("no migration is called `{name}`") };
+    let chart = burn_down(index, m).await?;
+    // Drawing is CPU work of tens of milliseconds: off the runtime's worker threads.
+    Ok(tokio::task::spawn_blocking(move || backline_chart::png(&chart)).await??)
 }

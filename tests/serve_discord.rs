@@ -1,7 +1,9 @@
 //! End to end: the real `backline serve` binary on a loopback port, indexing the example catalog,
 //! answering Discord interactions signed with a test key pair (PING, `/backline owner`,
-//! autocomplete, `/backline impact`), refusing a bad signature; and `backline discord register`
-//! registering the command against a fake Discord REST API (plain `std` HTTP on loopback).
+//! autocomplete, `/backline impact`), refusing a bad signature; a migration answer's burn-down
+//! chart attached by editing the answer (multipart, against a fake Discord REST API on loopback,
+//! plain `std` HTTP); `/backline scorecard` with and without a team; and `backline discord
+//! register` registering the command (its options snapshotted).
 
 #![cfg(unix)]
 
@@ -63,10 +65,13 @@ fn backline(kind: u8, sub: &str, options: Value) -> Value {
 // A fake Discord REST API: records (method, path, authorization, body); echoes commands.
 
 type Call = (String, String, Option<String>, Value);
+/// A request as received: method, path, content type, body bytes.
+type RawCall = (String, String, Option<String>, Vec<u8>);
 
 struct FakeDiscord {
     addr: SocketAddr,
     calls: Arc<Mutex<Vec<Call>>>,
+    raw: Arc<Mutex<Vec<RawCall>>>,
 }
 
 impl FakeDiscord {
@@ -74,18 +79,26 @@ impl FakeDiscord {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let record = Arc::clone(&calls);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (record, record_raw) = (Arc::clone(&calls), Arc::clone(&raw));
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let record = Arc::clone(&record);
+                let (record, record_raw) = (Arc::clone(&record), Arc::clone(&record_raw));
                 std::thread::spawn(move || {
-                    while let Some((line, headers, body)) = read_message(&mut stream) {
+                    while let Some((line, headers, bytes)) = read_message(&mut stream) {
                         let mut parts = line.split_whitespace();
                         let method = parts.next().unwrap_or("").to_owned();
                         let path = parts.next().unwrap_or("").to_owned();
-                        let auth = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone());
-                        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                        let auth = header("authorization");
+                        record_raw.lock().unwrap().push((
+                            method.clone(),
+                            path.clone(),
+                            header("content-type"),
+                            bytes.clone(),
+                        ));
+                        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
                         let reply = match body.as_array() {
                             Some(cmds) if method == "PUT" => Value::Array(
                                 cmds.iter()
@@ -115,20 +128,67 @@ impl FakeDiscord {
                 });
             }
         });
-        FakeDiscord { addr, calls }
+        FakeDiscord { addr, calls, raw }
     }
+
+    /// The first request whose path ends with `suffix`, waiting for it.
+    fn wait_for(&self, method: &str, suffix: &str) -> RawCall {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(c) = self.raw.lock().unwrap().iter().find(|c| c.0 == method && c.1.ends_with(suffix)) {
+                return c.clone();
+            }
+            let seen: Vec<String> = self.raw.lock().unwrap().iter().map(|c| format!("{} {}", c.0, c.1)).collect();
+            assert!(Instant::now() < deadline, "no {method} …{suffix}: {seen:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// The parts of a `multipart/form-data` body: (headers, content) by part name.
+fn multipart(content_type: &str, body: &[u8]) -> Vec<(String, String, Vec<u8>)> {
+    let boundary = content_type.split("boundary=").nth(1).expect("a boundary").trim_matches('"');
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, delimiter.as_bytes()) {
+        rest = &rest[start + delimiter.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let head_end = find(rest, b"\r\n\r\n").expect("part headers");
+        let head = String::from_utf8_lossy(&rest[..head_end]).to_string();
+        let content_start = head_end + 4;
+        let end = find(&rest[content_start..], delimiter.as_bytes()).expect("part end") + content_start;
+        let content = rest[content_start..end - 2].to_vec(); // less the CRLF before the delimiter
+        let name = head.split("name=\"").nth(1).and_then(|n| n.split('"').next()).unwrap_or("").to_owned();
+        parts.push((name, head, content));
+        rest = &rest[end..];
+    }
+    parts
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 // ------------------------------------------------------------------------------------------
 // The binary.
 
 fn config(dir: &Path, fake: &FakeDiscord) -> PathBuf {
+    config_with(dir, fake, "")
+}
+
+/// The python3 migration of the example catalog, and a scorecard.
+const MIGRATION_AND_SCORECARD: &str = "\n[[migration]]\nname = \"python3\"\nscope = \"kind:component\"\ntodo = \"tag:python2\"\ndone = \"tag:python3\"\n\n[[scorecard]]\nname = \"ready\"\nlevels = [\n  { name = \"bronze\", rules = [\"owner-has-members\", \"description\"] },\n  { name = \"silver\", rules = [\"on-call\", \"runbook-or-dashboard\"] },\n]\n";
+
+fn config_with(dir: &Path, fake: &FakeDiscord, extra: &str) -> PathBuf {
     let toml = format!(
         "[store]\nurl = \"sqlite://index.db\"\n\n[[source]]\nname = \"northwind\"\npath = {:?}\n\n[discord]\nmode = \"http\"\napplication_id = \"{APP_ID}\"\npublic_key = \"{}\"\nallowed_guilds = [\"{GUILD}\"]\napi_url = \"http://{}\"\n",
         example_catalog().display().to_string(),
         hex::encode(key().verifying_key().to_bytes()),
         fake.addr
-    );
+    ) + extra;
     let path = dir.join("backline.toml");
     std::fs::write(&path, toml).unwrap();
     path
@@ -259,6 +319,57 @@ fn serve_answers_signed_discord_interactions_with_the_example_catalog() {
     assert!(serve.stop().success(), "clean exit on SIGTERM");
 }
 
+/// A migration answer is sent at once; then the answer is edited to attach its burn-down as a
+/// PNG (`multipart/form-data`: `payload_json` and `files[0]`) shown in the embed. And
+/// `/backline scorecard` answers with a team and without one (the option is optional).
+#[test]
+fn a_migration_answer_gets_its_burn_down_attached_and_scorecards_need_no_team() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeDiscord::start();
+    let config = config_with(dir.path(), &fake, MIGRATION_AND_SCORECARD);
+    let serve = Serve::start(&config);
+
+    let asked = interaction(
+        serve.addr,
+        &backline(2, "migration", json!([{"type": 3, "name": "migration", "value": "python3"}])),
+    );
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    let v = asked.json();
+    assert_eq!(v["type"], 4, "answered at once: {v}");
+    let t = v.to_string();
+    assert!(t.contains("Migration python3") && t.contains("team-payments"), "{t}");
+
+    let (_, path, content_type, body) =
+        fake.wait_for("PATCH", &format!("/webhooks/{APP_ID}/{INTERACTION_TOKEN}/messages/@original"));
+    assert!(path.starts_with("/api/v10/"), "{path}");
+    let content_type = content_type.expect("a content type");
+    assert!(content_type.starts_with("multipart/form-data"), "{content_type}");
+    let parts = multipart(&content_type, &body);
+    let names: Vec<&str> = parts.iter().map(|p| p.0.as_str()).collect();
+    assert_eq!(names, ["files[0]", "payload_json"]);
+    let (_, file_head, png) = &parts[0];
+    assert!(file_head.contains("filename=\"burn-down.png\""), "{file_head}");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    let payload: Value = serde_json::from_slice(&parts[1].2).unwrap();
+    assert_eq!(payload["embeds"][0]["image"]["url"], "attachment://burn-down.png", "{payload}");
+    assert_eq!(payload["attachments"][0]["filename"], "burn-down.png", "{payload}");
+    assert_eq!(payload["allowed_mentions"]["parse"], json!([]), "{payload}");
+    assert!(payload.to_string().contains("Migration python3"), "the edit keeps the answer: {payload}");
+
+    // Scorecards: without a team, every team furthest behind first; with one, that team.
+    let all = interaction(serve.addr, &backline(2, "scorecard", json!([]))).json().to_string();
+    assert!(all.contains("Scorecard ready") && all.contains("Teams, furthest behind first"), "{all}");
+    let team = json!([{"type": 3, "name": "team", "value": "team-payments"}]);
+    let one = interaction(serve.addr, &backline(2, "scorecard", team)).json().to_string();
+    assert!(one.contains("Scorecard ready · team-payments") && one.contains("payments-api"), "{one}");
+
+    let metrics = http(serve.addr, "GET", "/metrics", &[], "").body;
+    assert!(metrics.contains(r#"backline_charts_total{platform="discord",outcome="attached"} 1"#), "{metrics}");
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert!(!logs.contains(BOT_TOKEN) && !logs.contains(INTERACTION_TOKEN), "{logs}");
+    serve.stop();
+}
+
 #[test]
 fn discord_register_puts_the_command_for_a_guild_and_globally() {
     let dir = tempfile::tempdir().unwrap();
@@ -310,4 +421,20 @@ fn discord_register_puts_the_command_for_a_guild_and_globally() {
         );
         assert_eq!(cmd["options"][0]["options"][0]["autocomplete"], true);
     }
+    // What each subcommand takes, as registered: a required option is one the answer needs.
+    let options: Vec<Value> = calls[0].3[0]["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|sub| {
+            let opts: Vec<Value> = sub["options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| json!({"name": o["name"], "description": o["description"], "required": o["required"].as_bool().unwrap_or(false), "autocomplete": o["autocomplete"].as_bool().unwrap_or(false)}))
+                .collect();
+            json!({"subcommand": sub["name"], "options": opts})
+        })
+        .collect();
+    insta::assert_json_snapshot!("discord_registration", options);
 }

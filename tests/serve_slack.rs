@@ -91,35 +91,78 @@ fn users_info(path: &str) -> String {
         .to_string()
 }
 
-/// A fake Slack Web API: records each request, answers ok (and `users.info` from [`users_info`]).
+/// One request to the fake as received: path, authorization header, content type, body bytes.
+type RawCall = (String, Option<String>, Option<String>, Vec<u8>);
+
+/// The file id and upload path the fake hands out for uploads.
+const FILE_ID: &str = "F0CHART";
+
+/// The channel id the fake says a message went to: ids as given, names (`#platform-migrations`)
+/// as a made-up id (`CPLATFORMMIGRATIONS`), as Slack answers with the id of a named channel.
+fn channel_id(channel: &str) -> String {
+    if channel.starts_with('#') {
+        format!("C{}", channel.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_uppercase())
+    } else {
+        channel.to_owned()
+    }
+}
+
+/// A fake Slack Web API: records each request, answers ok (and `users.info` from [`users_info`]);
+/// file uploads go through Slack's external upload flow, or are refused with `missing_scope` as
+/// for a bot without `files:write`.
 struct FakeSlack {
     addr: SocketAddr,
     calls: Arc<Mutex<Vec<SlackCall>>>,
+    raw: Arc<Mutex<Vec<RawCall>>>,
 }
 
 impl FakeSlack {
     fn start() -> FakeSlack {
+        FakeSlack::start_with(true)
+    }
+
+    fn start_with(uploads: bool) -> FakeSlack {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let calls = Arc::new(Mutex::new(Vec::new()));
-        let record = Arc::clone(&calls);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (record, record_raw) = (Arc::clone(&calls), Arc::clone(&raw));
         std::thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let record = Arc::clone(&record);
+                let (record, record_raw) = (Arc::clone(&record), Arc::clone(&record_raw));
                 std::thread::spawn(move || {
-                    while let Some((line, headers, body)) = read_message(&mut stream) {
+                    while let Some((line, headers, bytes)) = read_message(&mut stream) {
                         let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
-                        let auth = headers.iter().find(|(k, _)| k == "authorization").map(|(_, v)| v.clone());
-                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
-                        let reply = if path.starts_with("/api/users.info") {
-                            users_info(&path)
+                        let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+                        let auth = header("authorization");
+                        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                        let (content_type, reply) = if path.starts_with("/api/users.info") {
+                            ("application/json", users_info(&path))
+                        } else if path.starts_with("/api/files.getUploadURLExternal") && uploads {
+                            let url = format!("http://{addr}/upload/{FILE_ID}");
+                            ("application/json", json!({"ok": true, "upload_url": url, "file_id": FILE_ID}).to_string())
+                        } else if path.starts_with("/api/files.getUploadURLExternal") {
+                            let refused = json!({"ok": false, "error": "missing_scope", "needed": "files:write", "provided": "chat:write,commands"});
+                            ("application/json", refused.to_string())
+                        } else if path.starts_with("/upload/") {
+                            ("text/plain", format!("OK - {}", bytes.len()))
+                        } else if path.starts_with("/api/files.completeUploadExternal") {
+                            (
+                                "application/json",
+                                json!({"ok": true, "files": [{"id": FILE_ID, "title": "chart"}]}).to_string(),
+                            )
+                        } else if path.starts_with("/api/chat.postMessage") {
+                            let channel = channel_id(body["channel"].as_str().unwrap_or("C1"));
+                            let reply = json!({"ok": true, "channel": channel, "ts": "1.2", "message": {"ts": "1.2", "text": "x"}});
+                            ("application/json", reply.to_string())
                         } else {
-                            r#"{"ok":true,"channel":"C1","ts":"1.2"}"#.to_owned()
+                            ("application/json", r#"{"ok":true,"channel":"C1","ts":"1.2"}"#.to_owned())
                         };
+                        record_raw.lock().unwrap().push((path.clone(), auth.clone(), header("content-type"), bytes));
                         record.lock().unwrap().push((path, auth, body));
                         let resp = format!(
-                            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{reply}",
+                            "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{reply}",
                             reply.len()
                         );
                         if stream.write_all(resp.as_bytes()).is_err() {
@@ -129,20 +172,34 @@ impl FakeSlack {
                 });
             }
         });
-        FakeSlack { addr, calls }
+        FakeSlack { addr, calls, raw }
     }
 
     fn calls_to(&self, prefix: &str) -> Vec<SlackCall> {
         self.calls.lock().unwrap().iter().filter(|c| c.0.starts_with(prefix)).cloned().collect()
     }
 
+    fn raw_calls_to(&self, prefix: &str) -> Vec<RawCall> {
+        self.raw.lock().unwrap().iter().filter(|c| c.0.starts_with(prefix)).cloned().collect()
+    }
+
+    /// The paths called so far, in order.
+    fn paths(&self) -> Vec<String> {
+        self.calls.lock().unwrap().iter().map(|c| c.0.split('?').next().unwrap_or("").to_owned()).collect()
+    }
+
     fn wait_for(&self, path: &str, timeout: Duration) -> (String, Option<String>, Value) {
+        self.wait_for_nth(path, 1, timeout)
+    }
+
+    /// The `n`th call (from 1) whose path starts with `prefix`.
+    fn wait_for_nth(&self, prefix: &str, n: usize, timeout: Duration) -> SlackCall {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(c) = self.calls.lock().unwrap().iter().find(|c| c.0 == path) {
-                return c.clone();
+            if let Some(c) = self.calls_to(prefix).into_iter().nth(n - 1) {
+                return c;
             }
-            assert!(Instant::now() < deadline, "no call to {path}: {:?}", self.calls.lock().unwrap());
+            assert!(Instant::now() < deadline, "no call {n} to {prefix}: {:?}", self.paths());
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -444,4 +501,213 @@ fn replicas_on_one_postgres_catalog_give_the_same_answers() {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status();
+}
+
+// ------------------------------------------------------------------------------------------
+// Migrations: burn-down charts with the answers, nudges on their schedule.
+
+/// The python3 migration of the example catalog, as `tests/migration.rs` has it.
+const PYTHON3: &str =
+    "\n[[migration]]\nname = \"python3\"\nscope = \"kind:component\"\ntodo = \"tag:python2\"\ndone = \"tag:python3\"\n";
+
+fn mention(addr: SocketAddr, event_id: &str, text: &str) {
+    let event = json!({
+        "token": "x", "team_id": TEAM, "api_app_id": "A123", "type": "event_callback", "event_id": event_id, "event_time": 1,
+        "event": {"type": "app_mention", "user": "U1", "text": format!("<@UBOT> {text}"), "ts": "1700000000.000200", "channel": "C0E2E", "event_ts": "1700000000.000200"}
+    });
+    assert_eq!(signed(addr, "/slack/events", "application/json", &event.to_string(), SECRET).status, 200);
+}
+
+fn is_png(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 10_000
+}
+
+/// A migration answer asked in a channel comes with its burn-down: the answer is posted, then
+/// the PNG goes through Slack's external upload flow into the answer's thread, with the bot
+/// token on the API calls and not on the upload URL. An ephemeral slash answer uploads nothing
+/// (a file would show it to the whole channel).
+#[test]
+fn a_migration_answer_in_a_channel_uploads_its_burn_down_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeSlack::start();
+    let toml = config("sqlite://index.db", &example_catalog(), &format!("http://{}/api", fake.addr)) + PYTHON3;
+    let serve = Serve::start(dir.path(), &toml, &["--no-watch"]);
+
+    let slash_answer = text(&slash(serve.addr, "migration python3").json());
+    assert!(slash_answer.contains("Migration python3") && slash_answer.contains("team-payments"), "{slash_answer}");
+
+    mention(serve.addr, "EvChart1", "how is the python3 migration going");
+    let (_, auth, complete) = fake.wait_for("/api/files.completeUploadExternal", Duration::from_secs(30));
+    let bearer = format!("Bearer {BOT_TOKEN}");
+    assert_eq!(auth.as_deref(), Some(bearer.as_str()));
+    assert_eq!(complete["channel_id"], "C0E2E", "{complete}");
+    assert_eq!(complete["thread_ts"], "1700000000.000200", "{complete}");
+    assert_eq!(complete["files"][0]["id"], FILE_ID, "{complete}");
+    assert!(
+        complete["files"][0]["title"].as_str().unwrap().starts_with("Burn-down of migration python3"),
+        "{complete}"
+    );
+
+    // The three calls of the flow, once, after the answer itself.
+    let paths: Vec<String> = fake.paths().into_iter().filter(|p| !p.starts_with("/api/users.info")).collect();
+    let upload = format!("/upload/{FILE_ID}");
+    assert_eq!(
+        paths,
+        [
+            "/api/chat.postMessage",
+            "/api/files.getUploadURLExternal",
+            upload.as_str(),
+            "/api/files.completeUploadExternal"
+        ]
+    );
+    let (_, _, answer) = &fake.calls_to("/api/chat.postMessage")[0];
+    assert!(text(answer).contains("Migration python3"), "{answer}");
+    let get = &fake.calls_to("/api/files.getUploadURLExternal")[0];
+    let (_, upload_auth, content_type, bytes) = &fake.raw_calls_to("/upload/")[0];
+    assert!(is_png(bytes), "the uploaded bytes are a PNG ({} bytes)", bytes.len());
+    assert!(
+        get.0.contains("filename=burn-down.png") && get.0.contains(&format!("length={}", bytes.len())),
+        "{}",
+        get.0
+    );
+    assert_eq!(get.1.as_deref(), Some(bearer.as_str()));
+    assert_eq!(content_type.as_deref(), Some("image/png"));
+    assert_eq!(*upload_auth, None, "the bot token is not sent to the upload URL");
+
+    let metrics = http(serve.addr, "GET", "/metrics", &[], "").body;
+    assert!(metrics.contains(r#"backline_charts_total{platform="slack",outcome="uploaded"} 1"#), "{metrics}");
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert!(!logs.contains(BOT_TOKEN) && !logs.contains(&upload), "{logs}");
+    serve.stop();
+}
+
+/// A bot without `files:write` (Slack answers `missing_scope`) shows the chart in an image block
+/// whose URL `serve` serves itself, under `public_url`, at an unguessable path; it does not ask
+/// Slack again. An ephemeral slash answer gets its image block through the `response_url`.
+#[test]
+fn without_files_write_the_chart_is_an_image_block_served_by_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeSlack::start_with(false);
+    let toml = config("sqlite://index.db", &example_catalog(), &format!("http://{}/api", fake.addr))
+        .replace("[slack]\n", "[slack]\npublic_url = \"https://backline.example.com/bl\"\n")
+        + PYTHON3;
+    let serve = Serve::start(dir.path(), &toml, &["--no-watch"]);
+
+    mention(serve.addr, "EvChart2", "how is the python3 migration going");
+    let (_, _, image) = fake.wait_for_nth("/api/chat.postMessage", 2, Duration::from_secs(30));
+    assert_eq!(image["channel"], "C0E2E");
+    assert_eq!(image["thread_ts"], "1700000000.000200");
+    let block = &image["blocks"][0];
+    assert_eq!(block["type"], "image", "{image}");
+    assert!(block["alt_text"].as_str().unwrap().starts_with("Burn-down of migration python3"), "{block}");
+    let url = block["image_url"].as_str().unwrap();
+    let path = url.strip_prefix("https://backline.example.com/bl").unwrap_or_else(|| panic!("{url}"));
+    let token =
+        path.strip_prefix("/slack/charts/").and_then(|t| t.strip_suffix(".png")).unwrap_or_else(|| panic!("{url}"));
+    assert!(token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()), "128 random bits: {token}");
+
+    // Served by serve itself, as a PNG; a guessed path is not.
+    let mut s = TcpStream::connect(serve.addr).unwrap();
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut s, &mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    assert!(head.starts_with("http/1.1 200") && head.contains("content-type: image/png"), "{head}");
+    assert!(is_png(&raw[split + 4..]));
+    let guessed = format!("/slack/charts/{}.png", "0".repeat(32));
+    assert_eq!(http(serve.addr, "GET", &guessed, &[], "").status, 404);
+
+    // Slack is not asked again; an ephemeral slash answer's image goes to its response_url.
+    let body = form(&[
+        ("team_id", TEAM),
+        ("channel_id", "C2147483705"),
+        ("user_id", "U2147483697"),
+        ("command", "/backline"),
+        ("text", "migration python3"),
+        ("response_url", &format!("http://{}/hooks/chart", fake.addr)),
+    ]);
+    assert_eq!(signed(serve.addr, "/slack/commands", "application/x-www-form-urlencoded", &body, SECRET).status, 200);
+    let (_, _, followed) = fake.wait_for("/hooks/chart", Duration::from_secs(30));
+    assert_eq!(followed["response_type"], "ephemeral");
+    assert_eq!(followed["blocks"][0]["type"], "image", "{followed}");
+    assert_eq!(fake.calls_to("/api/files.getUploadURLExternal").len(), 1);
+    assert!(fake.calls_to("/upload/").is_empty() && fake.calls_to("/api/files.completeUploadExternal").is_empty());
+    serve.stop();
+}
+
+/// Nudges: `serve` posts each team's part of the migration to its channel and the summary to
+/// the configured channel, once per period, remembered in the store across restarts; a dry run
+/// logs instead.
+#[test]
+fn serve_posts_migration_nudges_once_per_team_per_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = FakeSlack::start();
+    let nudged = format!(
+        "{PYTHON3}[migration.nudge]\nevery = \"weekly\"\nsummary_channel = \"#platform-migrations\"\n\n[serve]\nnudge_check_secs = 1\n"
+    );
+    let toml = config("sqlite://index.db", &example_catalog(), &format!("http://{}/api", fake.addr)) + &nudged;
+    let serve = Serve::start(dir.path(), &toml, &["--no-watch"]);
+
+    // Two checks: the first posts, the second finds every post made.
+    let checks = wait_for_log(&serve, "migration nudges checked", 2);
+    assert!(checks[0].contains("posted=5") && checks[0].contains("already=0"), "{checks:?}");
+    assert!(checks[1].contains("posted=0") && checks[1].contains("already=5"), "{checks:?}");
+    let posts = fake.calls_to("/api/chat.postMessage");
+    let sent: Vec<(&str, String)> = posts
+        .iter()
+        .map(|(_, _, body)| (body["channel"].as_str().unwrap(), body["text"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("#payments-oncall", "Migration python3 for team-payments: 60% done, 2 remaining.".to_owned()),
+            ("#fulfilment", "Migration python3 for team-fulfilment: 0% done, 1 remaining.".to_owned()),
+            ("#logistics", "Migration python3 for team-logistics: 0% done, 1 remaining.".to_owned()),
+            ("#data-team", "Migration python3 for team-data: 50% done, 1 remaining.".to_owned()),
+            ("#platform-migrations", "Migration python3: 44% done, 5 remaining across 4 teams.".to_owned()),
+        ]
+    );
+    for (_, auth, body) in &posts {
+        assert_eq!(auth.as_deref(), Some(format!("Bearer {BOT_TOKEN}").as_str()));
+        assert!(text(body).contains("left, ") && !text(body).contains("team-sre"), "{body}");
+    }
+    // The summary carries the burn-down, in the summary channel (by the id Slack answered with).
+    let (_, _, complete) = fake.wait_for("/api/files.completeUploadExternal", Duration::from_secs(10));
+    assert_eq!(complete["channel_id"], "CPLATFORMMIGRATIONS");
+    assert_eq!(fake.calls_to("/api/files.completeUploadExternal").len(), 1);
+    serve.stop();
+
+    // A restart in the same period posts nothing: the store remembers.
+    let serve = Serve::start(dir.path(), &toml, &["--no-watch"]);
+    let checks = wait_for_log(&serve, "migration nudges checked", 1);
+    assert!(checks[0].contains("posted=0") && checks[0].contains("already=5"), "{checks:?}");
+    assert_eq!(fake.calls_to("/api/chat.postMessage").len(), 5);
+    serve.stop();
+
+    // A dry run on a fresh store logs each post once and posts nothing.
+    let dry_dir = tempfile::tempdir().unwrap();
+    let dry = toml.replace("nudge_check_secs = 1\n", "nudge_check_secs = 1\nnudge_dry_run = true\n");
+    let serve = Serve::start(dry_dir.path(), &dry, &["--no-watch"]);
+    let checks = wait_for_log(&serve, "migration nudges checked", 2);
+    assert!(checks[0].contains("logged=5") && checks[1].contains("logged=0"), "{checks:?}");
+    let logs = serve.stderr.lock().unwrap().clone();
+    assert_eq!(logs.matches("nudge dry run: would post").count(), 5, "{logs}");
+    assert!(logs.contains("channel=#payments-oncall"), "{logs}");
+    assert_eq!(fake.calls_to("/api/chat.postMessage").len(), 5);
+    serve.stop();
+}
+
+/// The first `n` log lines containing `needle`, once there are that many.
+fn wait_for_log(serve: &Serve, needle: &str, n: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let lines: Vec<String> =
+            serve.stderr.lock().unwrap().lines().filter(|l| l.contains(needle)).map(str::to_owned).collect();
+        if lines.len() >= n {
+            return lines.into_iter().take(n).collect();
+        }
+        assert!(Instant::now() < deadline, "fewer than {n} lines with {needle:?}: {}", serve.stderr.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use backline_answer::card::ChartKind;
 use backline_answer::{Answer, AnswerBody, Asker, LiveOnCall, LiveState, Query};
 use backline_catalog::CustomKinds;
 use backline_catalog::lint_level::LintLevels;
@@ -90,6 +91,20 @@ impl QuestionEngine for IndexEngine {
         };
         let config = oncall.config();
         CachePolicy::For(live_on_call_ttl(live, config.cache_secs, config.retry_secs, SystemClock.now()))
+    }
+
+    /// Burn-down charts, drawn from the index's history (`crate::chart`), once for every
+    /// platform. Errors are logged here; users are told nothing (the answer goes without it).
+    fn chart<'a>(&'a self, kind: &'a ChartKind) -> BoxFuture<'a, Result<Vec<u8>, EngineError>> {
+        Box::pin(async move {
+            let Some(index) = self.slot.get() else { return Err(EngineError(UNAVAILABLE.into())) };
+            match kind {
+                ChartKind::BurnDown { migration } => crate::chart::png(index, migration).await.map_err(|e| {
+                    warn!(error = %format!("{e:#}"), migration = %migration, "cannot draw a burn-down chart");
+                    EngineError("the chart could not be drawn".into())
+                }),
+            }
+        })
     }
 }
 

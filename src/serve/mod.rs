@@ -18,7 +18,12 @@
 //! body_read_timeout_secs = 10    # a complete request body within this, or 408
 //! max_connections = 512          # more are answered 503 and closed (capped at half `ulimit -n`)
 //! max_header_bytes = 16384       # larger request heads get 431 (at least 8192)
+//! nudge_check_secs = 300         # how often migration nudges are checked (`nudge`)
+//! nudge_dry_run = false          # log the nudges instead of posting them
 //! ```
+//!
+//! Besides answering, `serve` posts the migration nudges of `[[migration]]`s with a
+//! `[migration.nudge]` on their schedule ([`nudge`]).
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -26,6 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod keeper;
+pub mod nudge;
 
 use backline_bot::engine::SharedEngine;
 use backline_bot::serve::{ConnectionLimits, IndexHealth, ModuleContext, ModuleError, Server, shutdown_pair};
@@ -35,6 +41,7 @@ use serde::Deserialize;
 use tokio::net::TcpListener;
 
 use self::keeper::{IndexEngine, IndexSlot, KeeperOptions, keep_current, open_index};
+use self::nudge::{Modules, NudgeOptions, Nudger};
 use crate::config::Config;
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -52,6 +59,8 @@ pub struct ServeSection {
     body_read_timeout_secs: Option<u64>,
     max_connections: Option<usize>,
     max_header_bytes: Option<usize>,
+    nudge_check_secs: Option<u64>,
+    nudge_dry_run: Option<bool>,
 }
 
 /// Settings of one `serve` run: `[serve]`, then flags and environment on top.
@@ -62,6 +71,7 @@ pub struct ServeOptions {
     pub watch: bool,
     pub index_on_start: bool,
     pub limits: ConnectionLimits,
+    pub nudge: NudgeOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,6 +154,10 @@ impl ServeOptions {
             watch: !overrides.no_watch && t.watch.unwrap_or(true),
             index_on_start: !overrides.no_index && t.index_on_start.unwrap_or(true),
             limits,
+            nudge: NudgeOptions {
+                check_every: secs("nudge_check_secs", t.nudge_check_secs, nudge::DEFAULT_CHECK)?,
+                dry_run: t.nudge_dry_run.unwrap_or(false),
+            },
         })
     }
 }
@@ -183,6 +197,7 @@ pub async fn serve(
         return Err(ServeError::NoPlatform);
     }
     let health = Arc::new(IndexHealth::default());
+    let poster = Arc::new(Modules(modules.clone()));
     let server = Server::new(modules, Arc::clone(&health)).with_limits(opts.limits.clone());
 
     let listener = TcpListener::bind(opts.listen).await.map_err(|e| ServeError::Bind(opts.listen, e))?;
@@ -208,9 +223,13 @@ pub async fn serve(
         let scorecards = config.scorecards.clone();
         let slot = Arc::clone(&slot);
         let shutdown = shutdown.clone();
+        let nudges = opts.nudge.clone();
         tokio::spawn(async move {
             let Some(index) = open_index(settings, scorecards, &slot, shutdown.clone()).await else { return };
+            let nudger = Nudger::new(Arc::clone(&index), poster, nudges, nudge::system_clock());
+            let nudging = tokio::spawn(nudger.run(Arc::clone(&health), shutdown.clone()));
             keep_current(index, health, keeper, shutdown).await;
+            let _ = nudging.await;
         })
     };
     tokio::spawn(async move {

@@ -27,6 +27,33 @@ pub struct Card {
     /// Re-asking the same question gives the same answer, so it may be shared (not true of
     /// "which one do you mean?").
     pub shareable: bool,
+    /// A picture the answer comes with (a migration's burn-down), named only: see [`Chart`].
+    pub chart: Option<Chart>,
+}
+
+/// A picture a card comes with. The card only names it, so answers stay plain data: whoever
+/// answered draws it (`backline serve` draws burn-downs from the index's history with
+/// `backline-chart`, once for every platform), and each platform only delivers the image (Slack
+/// as a file or an image block, Discord as an attachment of the message). An image that cannot be
+/// drawn or delivered is left out; the card says everything without it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Chart {
+    pub kind: ChartKind,
+    /// What the picture shows, in words: its alternative text and title.
+    pub alt_text: String,
+}
+
+/// What a [`Chart`] draws.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ChartKind {
+    /// A migration's burn-down: what remains over the recorded days, in total and for the teams
+    /// furthest behind, with the due date.
+    BurnDown { migration: String },
+}
+
+impl Chart {
+    /// The image's file name (Discord's `attachment://` URL names the attachment by it).
+    pub const FILE_NAME: &'static str = "burn-down.png";
 }
 
 /// The headline of a card; `url` links it (the entity's catalog page).

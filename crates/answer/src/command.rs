@@ -169,7 +169,11 @@ pub const SCORECARD: Command = Command {
     kind: CommandKind::Scorecard,
     name: "scorecard",
     aliases: &["scorecards", "score"],
-    arg: Arg::OptionalText { name: "team", description: "A team or entity, optionally after a scorecard's name" },
+    // Optional: without a team the answer is the whole catalog's, every team furthest behind first.
+    arg: Arg::OptionalText {
+        name: "team",
+        description: "A team or entity, optionally after a scorecard's name; leave out for every team",
+    },
     usage: "[scorecard] [team]",
     depth: None,
     limit: None,

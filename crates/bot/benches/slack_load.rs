@@ -305,6 +305,7 @@ async fn start_in_process(secret: &str, team: &str) -> (String, backline_bot::se
         ephemeral: true,
         reply_in_thread: true,
         catalog_url: None,
+        public_url: None,
         max_body_bytes: 64 * 1024,
         answer_budget: Duration::from_secs(2),
         max_pending: 256,

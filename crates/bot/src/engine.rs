@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use backline_answer::card::ChartKind;
 use backline_answer::{Answer, Asker, Query};
 
 pub use crate::answer_cache::CachePolicy;
@@ -72,6 +73,14 @@ pub trait QuestionEngine: Send + Sync + 'static {
     /// when it carries live data, such as who is on call now.
     fn cache_policy(&self, _answer: &Answer) -> CachePolicy {
         CachePolicy::UntilChanged
+    }
+
+    /// The PNG of a chart an answer's card names ([`backline_answer::card::Chart`]), drawn once
+    /// for every platform; the bots only deliver it. An error leaves the chart out, never the
+    /// answer. Engines without charts need not override it.
+    fn chart<'a>(&'a self, kind: &'a ChartKind) -> BoxFuture<'a, Result<Vec<u8>, EngineError>> {
+        let _ = kind;
+        Box::pin(async { Err(EngineError("charts are not available here".into())) })
     }
 }
 

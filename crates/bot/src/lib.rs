@@ -10,12 +10,14 @@
 //! - [`discord`]: the Discord bot (gateway and HTTP interactions, `/backline` with autocomplete,
 //!   embeds, buttons).
 //! - [`answer_cache`]: rendered answers kept per catalog version, for questions asked again.
+//! - [`images`]: chart images served at unguessable, expiring paths (Slack's image blocks).
 //! - [`secret`]: the type tokens live in, so they never reach a log; [`logging`] caps what
 //!   libraries may log.
 
 pub mod answer_cache;
 pub mod discord;
 pub mod engine;
+pub mod images;
 pub mod logging;
 pub mod metrics;
 pub mod platforms;

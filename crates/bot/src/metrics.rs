@@ -18,8 +18,12 @@
 //! - `slack_ack_seconds{endpoint}`: time from request to acknowledgement (the HTTP response).
 //! - `engine_seconds{platform}` and `engine_errors_total{platform}`: question engine calls;
 //!   `engine_busy_total{platform}`: questions turned away because the engine was saturated.
-//! - `slack_outbound_total{method, outcome}`: `chat.postMessage` and `response_url` posts,
-//!   `outcome` `ok`, `rate_limited`, `error`.
+//! - `slack_outbound_total{method, outcome}`: `chat.postMessage` and `response_url` posts and
+//!   the file upload calls (`files.getUploadURLExternal`, `file_upload`,
+//!   `files.completeUploadExternal`), `outcome` `ok`, `rate_limited`, `error`.
+//! - `charts_total{platform, outcome}`: chart images of answers: `uploaded` (a Slack file),
+//!   `linked` (a Slack image block served by `serve`), `attached` (a Discord attachment),
+//!   `skipped` (no way to deliver it), `failed` (not drawn, or delivery failed).
 //! - `slack_socket_connections_total{event}`: Socket Mode `hello`, `disconnect`, `error`.
 //! - `http_connections_open`: connections being served now; `http_connections_refused_total
 //!   {reason}`: `at_capacity` (the `max_connections` cap) or `accept_error` (e.g. out of file
@@ -84,6 +88,40 @@ pub fn engine_busy(platform: &'static str) {
 
 pub fn outbound(method: &'static str, outcome: &'static str) {
     metrics::counter!("backline_slack_outbound_total", "method" => method, "outcome" => outcome).increment(1);
+}
+
+/// What became of an answer's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartOutcome {
+    Uploaded,
+    Linked,
+    Attached,
+    Skipped,
+    Failed,
+}
+
+impl ChartOutcome {
+    const ALL: [ChartOutcome; 5] = [
+        ChartOutcome::Uploaded,
+        ChartOutcome::Linked,
+        ChartOutcome::Attached,
+        ChartOutcome::Skipped,
+        ChartOutcome::Failed,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ChartOutcome::Uploaded => "uploaded",
+            ChartOutcome::Linked => "linked",
+            ChartOutcome::Attached => "attached",
+            ChartOutcome::Skipped => "skipped",
+            ChartOutcome::Failed => "failed",
+        }
+    }
+}
+
+pub fn chart(platform: &'static str, outcome: ChartOutcome) {
+    metrics::counter!("backline_charts_total", "platform" => platform, "outcome" => outcome.label()).increment(1);
 }
 
 pub fn socket(event: &'static str) {
@@ -213,6 +251,10 @@ fn describe() {
     );
     describe_counter!("backline_slack_outbound_total", "Posts to Slack (chat.postMessage, response_url), by outcome.");
     describe_counter!("backline_slack_socket_connections_total", "Slack Socket Mode connection events.");
+    describe_counter!(
+        "backline_charts_total",
+        "Chart images of answers, by platform and outcome (uploaded, linked, attached, skipped, failed)."
+    );
     describe_gauge!(CONNECTIONS_OPEN, "HTTP connections being served now.");
     describe_counter!(
         CONNECTIONS_REFUSED,
@@ -251,6 +293,9 @@ pub fn register_platform(platform: &'static str) {
     for outcome in ["hit", "miss"] {
         metrics::counter!("backline_answer_cache_total", "platform" => platform, "outcome" => outcome).increment(0);
     }
+    for outcome in ChartOutcome::ALL {
+        metrics::counter!("backline_charts_total", "platform" => platform, "outcome" => outcome.label()).increment(0);
+    }
     match platform {
         "slack" => {
             for endpoint in ["events", "commands", "interactions"] {
@@ -260,7 +305,13 @@ pub fn register_platform(platform: &'static str) {
                 }
                 let _ = metrics::histogram!("backline_slack_ack_seconds", "endpoint" => endpoint);
             }
-            for method in ["chat.postMessage", "response_url"] {
+            for method in [
+                "chat.postMessage",
+                "response_url",
+                "files.getUploadURLExternal",
+                "file_upload",
+                "files.completeUploadExternal",
+            ] {
                 for outcome in ["ok", "rate_limited", "error"] {
                     metrics::counter!("backline_slack_outbound_total", "method" => method, "outcome" => outcome)
                         .increment(0);
@@ -276,9 +327,11 @@ pub fn register_platform(platform: &'static str) {
                     .increment(0);
             }
             let _ = metrics::histogram!("backline_discord_ack_seconds", "endpoint" => "interactions");
-            for outcome in ["ok", "error"] {
-                metrics::counter!("backline_discord_outbound_total", "method" => "edit_original", "outcome" => outcome)
-                    .increment(0);
+            for method in ["edit_original", "send_message"] {
+                for outcome in ["ok", "error"] {
+                    metrics::counter!("backline_discord_outbound_total", "method" => method, "outcome" => outcome)
+                        .increment(0);
+                }
             }
         }
         // Another platform: its engine series above; its own series appear when first recorded.

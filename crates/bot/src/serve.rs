@@ -28,6 +28,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use backline_answer::Answer;
+use backline_answer::card::ChatPlatform;
 use futures_util::future::BoxFuture;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde_json::json;
@@ -79,10 +81,38 @@ pub struct ModuleError {
     pub message: String,
 }
 
+/// Why a post the server made on its own (a scheduled nudge) did not go out. Safe to log: no
+/// tokens, URLs or bodies.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    #[error("this chat platform does not post on its own")]
+    Unsupported,
+    #[error("not a channel this platform can post to: {0}")]
+    BadChannel(String),
+    /// The platform refused the post (a channel it does not know, a missing permission): trying
+    /// again will not help.
+    #[error("{0}")]
+    Failed(String),
+    /// Rate limited or unreachable: a later attempt may succeed.
+    #[error("{0}")]
+    Transient(String),
+}
+
 /// One chat platform inside `backline serve`.
 pub trait ChatModule: Send + Sync + 'static {
     /// `slack`, `discord`: used in logs, `/readyz` and errors.
     fn name(&self) -> &'static str;
+
+    /// Which platform this is, for posts addressed to one (a team's Slack or Discord channel).
+    fn platform(&self) -> ChatPlatform;
+
+    /// Posts `answer` into `channel` on the server's own initiative (scheduled posts such as
+    /// migration nudges), rendered as the platform renders answers, followed by its chart when
+    /// it has one. The default posts nothing.
+    fn post<'a>(&'a self, channel: &'a str, answer: &'a Answer) -> BoxFuture<'a, Result<(), PostError>> {
+        let _ = (channel, answer);
+        Box::pin(async { Err(PostError::Unsupported) })
+    }
 
     /// HTTP routes on the shared port, under the module's own prefix. May be empty.
     fn routes(&self) -> Router {

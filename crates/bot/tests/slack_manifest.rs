@@ -20,7 +20,16 @@ fn check_common(m: &Value, name: &str) {
     scopes.sort();
     assert_eq!(
         scopes,
-        ["app_mentions:read", "chat:write", "commands", "im:history", "users:read", "users:read.email"],
+        [
+            "app_mentions:read",
+            "chat:write",
+            "chat:write.public",
+            "commands",
+            "files:write",
+            "im:history",
+            "users:read",
+            "users:read.email"
+        ],
         "{name}: exactly the scopes used"
     );
     assert!(m["oauth_config"]["scopes"].get("user").is_none(), "{name}: no user scopes");

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::reach::{contact_group, merge_contacts};
 use super::{PresentOptions, code_name, lines_block, named, plural, short_name, short_ref};
-use crate::card::{Block, Card, Field, List, Sep, Text, Title, cut};
+use crate::card::{Block, Card, Chart, ChartKind, Field, List, Sep, Text, Title, cut};
 use crate::model::{
     MigrationAnswer, MigrationBaseline, MigrationInfo, MigrationList, MigrationProgress, NudgePlan, NudgePlatform,
     TeamProgress,
@@ -164,6 +164,27 @@ pub(super) fn migration(c: &mut Card, a: &MigrationAnswer, opts: &PresentOptions
         lines_block(c, List::new(lines, Sep::Line, TEAMS_SHOWN));
     }
     c.footer = footer(&a.migration);
+    c.chart = chart(a);
+}
+
+/// The burn-down of a whole migration, once its progress has been recorded (one team's part is
+/// a line of the card, not a chart).
+pub fn chart(a: &MigrationAnswer) -> Option<Chart> {
+    if a.team.is_some() || a.migration.since.is_none() || a.teams.is_empty() {
+        return None;
+    }
+    let m = &a.migration;
+    let mut alt = format!(
+        "Burn-down of migration {}: {} remaining of {} since {}",
+        m.name,
+        a.progress.remaining,
+        a.progress.done + a.progress.remaining,
+        m.since.as_deref().unwrap_or_default()
+    );
+    if let Some(due) = &m.due {
+        let _ = write!(alt, ", due {due}");
+    }
+    Some(Chart { kind: ChartKind::BurnDown { migration: m.name.clone() }, alt_text: cut(&alt, 1000) })
 }
 
 /// Every migration.

@@ -49,6 +49,7 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
             answer.body,
             AnswerBody::Ambiguous(_) | AnswerBody::NotFound(_) | AnswerBody::Mine(_) | AnswerBody::UnknownAsker(_)
         ),
+        chart: None,
     };
     match &answer.body {
         AnswerBody::Ownership(a) => entity::ownership(&mut c, a, opts),
@@ -86,6 +87,7 @@ pub fn notice(text: &str) -> Card {
         footer: Vec::new(),
         warning: false,
         shareable: false,
+        chart: None,
     }
 }
 

@@ -8,6 +8,11 @@
 //! the token's 15 minutes. Buttons do the same with "update message" (7) or a deferred update
 //! (6). Autocomplete answers from the search index within its own short budget, or with nothing.
 //!
+//! An answer with a chart (a migration's burn-down) is sent first; once sent, the chart is drawn
+//! by the engine and the answer's message is edited to attach it (`multipart/form-data` with
+//! `payload_json` and `files[0]`, shown in the first embed as `attachment://burn-down.png`), so a
+//! chart that cannot be drawn or attached never delays or loses the answer.
+//!
 //! Serenity's interaction types derive `Debug` including the interaction token (a 15-minute
 //! capability to post as the app), and its HTTP errors carry request URLs that contain it; so
 //! nothing here logs an interaction, an error's `Debug` or `Display`, only chosen ids and a
@@ -17,12 +22,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backline_answer::{AnswerBody, Asker, AskerPlatform, Query};
+use backline_answer::{Answer, AnswerBody, Asker, AskerPlatform, Query};
 use serenity::all::{
-    AuthorizingIntegrationOwner, AutocompleteChoice, CommandInteraction, ComponentInteraction,
+    AuthorizingIntegrationOwner, AutocompleteChoice, ChannelId, CommandInteraction, ComponentInteraction,
     CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage, Http, Interaction,
     InteractionContext,
 };
+use serenity::builder::Builder;
 use tokio::sync::{Semaphore, oneshot};
 use tracing::{debug, warn};
 
@@ -30,7 +36,9 @@ use super::command::{self, Arg, Parsed};
 use super::config::DiscordConfig;
 use super::render::{self, BUTTON_ASK, Options, Rendered};
 use crate::engine::{Ask, SharedEngine};
+use crate::metrics::{self as m, ChartOutcome};
 use crate::secret::Secret;
+use crate::serve::PostError;
 
 /// Discord's limits for autocomplete results.
 const MAX_CHOICES: usize = 25;
@@ -293,6 +301,18 @@ impl DiscordBot {
         let bot = Arc::clone(self);
         let mut task = tokio::spawn(async move { bot.answer(&ask, &asker).await });
         match tokio::time::timeout(self.cfg.answer_budget, &mut task).await {
+            Ok(Ok(rendered)) if rendered.chart.is_some() => {
+                // The answer goes now; its chart is added by editing it once it has been sent.
+                let (tx, rx) = oneshot::channel();
+                let bot = Arc::clone(self);
+                let delivered = rendered.clone();
+                tokio::spawn(async move {
+                    if tokio::time::timeout(Duration::from_secs(10), rx).await.is_ok_and(|r| r.is_ok()) {
+                        bot.add_chart(&token, &delivered).await;
+                    }
+                });
+                Reply { response: inline(rendered), sent: Some(tx), outcome: Outcome::Answered }
+            }
             Ok(Ok(rendered)) => Reply::now(inline(rendered), Outcome::Answered),
             Ok(Err(_join)) => {
                 Reply::now(inline(render::notice("Sorry, something went wrong while answering.")), Outcome::Answered)
@@ -311,32 +331,112 @@ impl DiscordBot {
                         Ok(Err(_)) => render::notice("Sorry, something went wrong while answering."),
                         Err(_) => render::notice("Sorry, the catalog took too long to answer."),
                     };
-                    bot.finish(&token, &rendered).await;
+                    if bot.finish(&token, &rendered).await {
+                        bot.add_chart(&token, &rendered).await;
+                    }
                 });
                 Reply { response: defer, sent: Some(tx), outcome: Outcome::Deferred }
             }
         }
     }
 
-    /// Replaces the deferred response with the answer.
-    pub async fn finish(&self, token: &Secret, rendered: &Rendered) {
+    /// Replaces the deferred response with the answer; whether it was delivered.
+    pub async fn finish(&self, token: &Secret, rendered: &Rendered) -> bool {
         let edit = rendered.edit();
         for attempt in 0..3u32 {
             match self.rest.edit_original_interaction_response(token.expose(), &edit, Vec::new()).await {
                 Ok(_) => {
-                    metrics::counter!("backline_discord_outbound_total", "method" => "edit_original", "outcome" => "ok").increment(1);
-                    return;
+                    outbound("edit_original", true);
+                    return true;
                 }
                 // Discord accepted the edit; only its echo of the message did not parse.
-                Err(serenity::Error::Json(_)) => return,
+                Err(serenity::Error::Json(_)) => return true,
                 Err(e) => {
-                    metrics::counter!("backline_discord_outbound_total", "method" => "edit_original", "outcome" => "error").increment(1);
+                    outbound("edit_original", false);
                     warn!(attempt, error = %describe(&e), "could not deliver a deferred Discord answer");
                     if !retryable(&e) {
-                        return;
+                        return false;
                     }
                     tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt + 1))).await;
                 }
+            }
+        }
+        false
+    }
+
+    /// Edits the delivered answer to show its chart: the PNG (drawn by the engine) as an
+    /// attachment, in the first embed. A failure leaves the answer as it was.
+    async fn add_chart(&self, token: &Secret, rendered: &Rendered) {
+        let Some(chart) = &rendered.chart else { return };
+        let png = match self.engine.chart(&chart.kind).await {
+            Ok(png) => png,
+            Err(e) => {
+                warn!(error = %e, "could not draw a chart; the answer stays without it");
+                m::chart("discord", ChartOutcome::Failed);
+                return;
+            }
+        };
+        let mut outcome = ChartOutcome::Failed;
+        for attempt in 0..3u32 {
+            match rendered.edit_with_chart(png.clone()).execute(&self.rest, token.expose()).await {
+                // An unparsable echo still means Discord took the edit.
+                Ok(_) | Err(serenity::Error::Json(_)) => {
+                    outbound("edit_original", true);
+                    outcome = ChartOutcome::Attached;
+                    break;
+                }
+                Err(e) => {
+                    outbound("edit_original", false);
+                    warn!(attempt, error = %describe(&e), "could not attach a chart to a Discord answer");
+                    // A 404: the response this edits may not have reached Discord yet.
+                    if !retryable(&e) {
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt + 1))).await;
+                }
+            }
+        }
+        m::chart("discord", outcome);
+    }
+
+    /// Posts `answer` into a channel on the server's own initiative (a scheduled nudge), with its
+    /// chart attached when one can be drawn.
+    pub async fn post(&self, channel: &str, answer: &Answer) -> Result<(), PostError> {
+        let id: u64 = channel.trim().parse().ok().filter(|id| *id != 0).ok_or_else(|| {
+            PostError::BadChannel(format!("`{}` is not a Discord channel id", render::cut(channel, 40)))
+        })?;
+        let rendered = render::render(answer, &self.options());
+        let png = match &rendered.chart {
+            Some(chart) => match self.engine.chart(&chart.kind).await {
+                Ok(png) => Some(png),
+                Err(e) => {
+                    warn!(error = %e, "could not draw a chart; posting without it");
+                    m::chart("discord", ChartOutcome::Failed);
+                    None
+                }
+            },
+            None => None,
+        };
+        let attached = png.is_some();
+        match ChannelId::new(id).send_message(&self.rest, rendered.channel_message(png)).await {
+            Ok(_) | Err(serenity::Error::Json(_)) => {
+                outbound("send_message", true);
+                if attached {
+                    m::chart("discord", ChartOutcome::Attached);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                outbound("send_message", false);
+                // An unknown channel (404) or a missing permission (403) stays so; a blip may not.
+                let transient = match &e {
+                    serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(r)) => {
+                        r.status_code.is_server_error() || r.status_code.as_u16() == 429
+                    }
+                    serenity::Error::Http(serenity::http::HttpError::Request(_)) => true,
+                    _ => false,
+                };
+                Err(if transient { PostError::Transient(describe(&e)) } else { PostError::Failed(describe(&e)) })
             }
         }
     }
@@ -397,6 +497,11 @@ impl DiscordBot {
             })
             .collect()
     }
+}
+
+fn outbound(method: &'static str, ok: bool) {
+    let outcome = if ok { "ok" } else { "error" };
+    metrics::counter!("backline_discord_outbound_total", "method" => method, "outcome" => outcome).increment(1);
 }
 
 /// A Discord user as the engine sees them: their id, nothing else (bots get no e-mail).

@@ -25,12 +25,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
+use backline_answer::Answer;
+use backline_answer::card::ChatPlatform;
 use futures_util::future::BoxFuture;
 
 use self::bot::DiscordBot;
 pub use self::config::{DiscordConfig, DiscordSection, Mode};
 use self::verify::InteractionVerifier;
-use crate::serve::{ChatModule, ModuleContext, ModuleError, Shutdown};
+use crate::serve::{ChatModule, ModuleContext, ModuleError, PostError, Shutdown};
 
 /// Discord inside `backline serve`.
 pub struct DiscordModule {
@@ -75,6 +77,14 @@ impl DiscordModule {
 impl ChatModule for DiscordModule {
     fn name(&self) -> &'static str {
         "discord"
+    }
+
+    fn platform(&self) -> ChatPlatform {
+        ChatPlatform::Discord
+    }
+
+    fn post<'a>(&'a self, channel: &'a str, answer: &'a Answer) -> BoxFuture<'a, Result<(), PostError>> {
+        Box::pin(self.bot.post(channel, answer))
     }
 
     fn routes(&self) -> Router {

@@ -12,11 +12,11 @@
 use std::collections::HashSet;
 
 use backline_answer::Answer;
-use backline_answer::card::{Block, Card, ChatPlatform, Icon, ListBlock, Markup, render_list, render_text};
+use backline_answer::card::{Block, Card, Chart, ChatPlatform, Icon, ListBlock, Markup, render_list, render_text};
 use backline_answer::present::{self, PresentOptions};
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponseMessage, EditInteractionResponse,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse,
 };
 
 /// Discord's documented limits.
@@ -79,11 +79,13 @@ pub struct Button {
     pub custom_id: String,
 }
 
-/// A message ready to send.
+/// A message ready to send, and the chart the answer comes with (attached by a later edit of the
+/// message, once drawn: [`Rendered::edit_with_chart`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rendered {
     pub embeds: Vec<Embed>,
     pub buttons: Vec<Button>,
+    pub chart: Option<Chart>,
 }
 
 fn create_embed(e: &Embed) -> CreateEmbed {
@@ -139,6 +141,37 @@ impl Rendered {
             .embeds(self.embeds())
             .components(self.rows())
             .allowed_mentions(CreateAllowedMentions::new())
+    }
+
+    /// The embeds with the chart shown in the first one, from the attachment `png` becomes.
+    fn embeds_with_chart(&self) -> Vec<CreateEmbed> {
+        let mut embeds = self.embeds();
+        if let Some(first) = embeds.first_mut() {
+            *first = first.clone().attachment(Chart::FILE_NAME);
+        }
+        embeds
+    }
+
+    /// As an edit of the original response that attaches the chart's PNG (sent as
+    /// `multipart/form-data`: `payload_json` and `files[0]`) and shows it in the first embed
+    /// (`attachment://burn-down.png`).
+    pub fn edit_with_chart(&self, png: Vec<u8>) -> EditInteractionResponse {
+        EditInteractionResponse::new()
+            .embeds(self.embeds_with_chart())
+            .components(self.rows())
+            .allowed_mentions(CreateAllowedMentions::new())
+            .new_attachment(CreateAttachment::bytes(png, Chart::FILE_NAME))
+    }
+
+    /// As a new message in a channel (a scheduled post), with the chart's PNG when drawn.
+    pub fn channel_message(&self, png: Option<Vec<u8>>) -> CreateMessage {
+        let message = CreateMessage::new().components(self.rows()).allowed_mentions(CreateAllowedMentions::new());
+        match png {
+            Some(png) => {
+                message.embeds(self.embeds_with_chart()).add_file(CreateAttachment::bytes(png, Chart::FILE_NAME))
+            }
+            None => message.embeds(self.embeds()),
+        }
     }
 }
 
@@ -332,7 +365,7 @@ impl Msg {
         if self.embed.description.is_empty() && self.embed.title.is_none() && self.embed.fields.is_empty() {
             self.embed.description = "Backline".into();
         }
-        Rendered { embeds: vec![self.embed], buttons: self.buttons }
+        Rendered { embeds: vec![self.embed], buttons: self.buttons, chart: None }
     }
 }
 
@@ -384,7 +417,9 @@ fn render_card(card: &Card) -> Rendered {
         }
     }
     m.footer(card.footer.join(" — "));
-    m.finish()
+    let mut rendered = m.finish();
+    rendered.chart = card.chart.clone();
+    rendered
 }
 
 /// A labelled list as a field ("🚨 On call"); an unlabelled one as part of the description.

@@ -17,6 +17,7 @@ use slack_morphism::prelude::SlackBlock;
 use tokio::sync::Semaphore;
 use tracing::{debug, warn};
 
+use super::chart::{ChartTarget, Charts, Fallback};
 use super::command::{self, Parsed};
 use super::config::SlackConfig;
 use super::dedup::Dedup;
@@ -100,12 +101,16 @@ pub struct SlackBot {
     accepted: AtomicUsize,
     /// Rendered answers by question and whether they carry a share button.
     cache: AnswerCache<Rendered>,
+    /// Delivers the charts answers come with.
+    charts: Charts,
 }
 
 impl SlackBot {
     pub fn new(cfg: SlackConfig, engine: SharedEngine, out: Outbound) -> SlackBot {
         let policy = Policy::new(cfg.allowed_teams.clone(), cfg.allowed_enterprises.clone(), cfg.allow_external_users);
+        let charts = Charts::new(cfg.public_url.clone(), Arc::new(crate::images::ImageStore::default()));
         SlackBot {
+            charts,
             cfg,
             policy,
             dedup: Dedup::new(std::time::Duration::from_secs(3600), 100_000),
@@ -120,6 +125,26 @@ impl SlackBot {
 
     pub fn config(&self) -> &SlackConfig {
         &self.cfg
+    }
+
+    pub fn charts(&self) -> &Charts {
+        &self.charts
+    }
+
+    pub fn outbound(&self) -> &Arc<Outbound> {
+        &self.out
+    }
+
+    /// Renders an answer that was not asked (a scheduled post), as answers are rendered.
+    pub fn render_unasked(&self, answer: &Answer) -> Rendered {
+        render::render(answer, &self.options(None))
+    }
+
+    /// Delivers `rendered`'s chart, if it has one, after the answer went to `target`.
+    pub async fn follow_with_chart(&self, rendered: &Rendered, target: ChartTarget) {
+        if let Some(chart) = &rendered.chart {
+            self.charts.deliver(self.engine.as_ref(), &self.out, chart, &target).await;
+        }
     }
 
     fn options(&self, share: Option<&Ask>) -> Options {
@@ -210,17 +235,32 @@ impl SlackBot {
         let task_ask = ask.clone();
         let user_id = cmd.user_id.clone();
         let mut task = tokio::spawn(async move { bot.answer(&task_ask, &user_id, ephemeral).await });
+        let how = if ephemeral { Respond::Ephemeral } else { Respond::InChannel };
+        // A file would show an ephemeral answer's chart to the whole channel: image block only.
+        let chart_target = ChartTarget {
+            upload: (!ephemeral).then(|| (cmd.channel_id.clone(), None)),
+            fallback: Fallback::Respond { url: cmd.response_url.clone(), how },
+        };
         let reply = match tokio::time::timeout(self.cfg.answer_budget, &mut task).await {
-            Ok(Ok(rendered)) => CommandReply::new(rendered, ephemeral),
+            Ok(Ok(rendered)) => {
+                if rendered.chart.is_some() {
+                    // The chart is drawn and sent while the acknowledgement carries the answer.
+                    let bot = Arc::clone(self);
+                    let rendered = rendered.clone();
+                    tokio::spawn(async move { bot.follow_with_chart(&rendered, chart_target).await });
+                }
+                CommandReply::new(rendered, ephemeral)
+            }
             Ok(Err(_join)) => CommandReply::new(render::notice("Sorry, something went wrong while answering."), true),
             Err(_elapsed) => {
                 // Too slow for the acknowledgement: answer through the response_url when ready.
                 let bot = Arc::clone(self);
                 let url = cmd.response_url.clone();
                 tokio::spawn(async move {
-                    if let Ok(rendered) = task.await {
-                        let how = if ephemeral { Respond::Ephemeral } else { Respond::InChannel };
-                        let _ = bot.out.respond(&url, &rendered, how).await;
+                    if let Ok(rendered) = task.await
+                        && bot.out.respond(&url, &rendered, how).await.is_ok()
+                    {
+                        bot.follow_with_chart(&rendered, chart_target).await;
                     }
                 });
                 CommandReply::new(render::notice("Looking that up…"), true)
@@ -268,7 +308,13 @@ impl SlackBot {
         let user_id = ev.user.clone().unwrap_or_default();
         tokio::spawn(async move {
             let rendered = bot.answer(&ask, &user_id, false).await;
-            let _ = bot.out.post_message(&channel, thread_ts.as_deref(), &rendered).await;
+            if let Ok(posted) = bot.out.post_message(&channel, thread_ts.as_deref(), &rendered).await {
+                let target = ChartTarget {
+                    upload: Some((posted.channel_id, thread_ts.clone())),
+                    fallback: Fallback::Post { channel, thread_ts },
+                };
+                bot.follow_with_chart(&rendered, target).await;
+            }
         });
         EventOutcome::Answering
     }
@@ -309,9 +355,22 @@ impl SlackBot {
         debug!(user = %i.user.id, action = %action.action_id, "button");
         let bot = Arc::clone(self);
         let user_id = i.user.id.clone();
+        // The chart follows where the answer went: the channel when it is visible to all.
+        let visible_to_all = how == Respond::InChannel || (how == Respond::ReplaceOriginal && !ephemeral);
+        let channel = i.channel.as_ref().and_then(|c| c.id.clone());
+        let thread_ts = i.container.as_ref().and_then(|c| c.thread_ts.clone());
+        let chart_target = ChartTarget {
+            upload: channel.filter(|_| visible_to_all).map(|c| (c, thread_ts)),
+            fallback: Fallback::Respond {
+                url: url.clone(),
+                how: if visible_to_all { Respond::InChannel } else { Respond::Ephemeral },
+            },
+        };
         tokio::spawn(async move {
             let rendered = bot.answer(&ask, &user_id, share).await;
-            let _ = bot.out.respond(&url, &rendered, how).await;
+            if bot.out.respond(&url, &rendered, how).await.is_ok() {
+                bot.follow_with_chart(&rendered, chart_target).await;
+            }
         });
         EventOutcome::Answering
     }

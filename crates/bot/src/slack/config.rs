@@ -13,6 +13,8 @@
 //! allow_external_users = false   # people of other organisations in shared channels
 //! ephemeral = true               # slash answers visible to the asker only, with a Share button
 //! catalog_url = "https://backstage.example.com"  # link entities to their Backstage page
+//! public_url = "https://backline.example.com"     # where Slack reaches `serve`: chart images
+//!                                                 # by URL when the bot may not upload files
 //! ```
 
 use std::time::Duration;
@@ -51,6 +53,7 @@ pub struct SlackSection {
     ephemeral: Option<bool>,
     reply_in_thread: Option<bool>,
     catalog_url: Option<String>,
+    public_url: Option<String>,
     max_body_bytes: Option<usize>,
     answer_budget_ms: Option<u64>,
     max_pending: Option<usize>,
@@ -75,6 +78,10 @@ pub struct SlackConfig {
     pub ephemeral: bool,
     pub reply_in_thread: bool,
     pub catalog_url: Option<String>,
+    /// The base URL at which Slack reaches this server (`https://backline.example.com`): chart
+    /// images are shown from it when the bot may not upload files (no `files:write`). Without
+    /// it, such a bot answers without the chart.
+    pub public_url: Option<url::Url>,
     pub max_body_bytes: usize,
     /// How long a slash command waits for the engine before acknowledging with "looking it up"
     /// and answering through the `response_url` instead (Slack allows 3 s in all).
@@ -104,6 +111,7 @@ pub const ENV_ALLOWED_TEAMS: &str = "BACKLINE_SLACK_ALLOWED_TEAMS";
 pub const ENV_ALLOWED_ENTERPRISES: &str = "BACKLINE_SLACK_ALLOWED_ENTERPRISES";
 pub const ENV_API_URL: &str = "BACKLINE_SLACK_API_URL";
 pub const ENV_MODE: &str = "BACKLINE_SLACK_MODE";
+pub const ENV_PUBLIC_URL: &str = "BACKLINE_SLACK_PUBLIC_URL";
 
 fn list(v: &str) -> Vec<String> {
     v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
@@ -163,6 +171,22 @@ impl SlackConfig {
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
             return Err(SlackConfigError::Invalid(format!("api_url `{api_url}` is not an http(s) URL")));
         }
+        let public_url = match env(ENV_PUBLIC_URL).or(t.public_url) {
+            None => None,
+            Some(u) => {
+                let parsed = url::Url::parse(u.trim())
+                    .ok()
+                    .filter(|p| matches!(p.scheme(), "https" | "http") && p.host().is_some())
+                    .ok_or_else(|| SlackConfigError::Invalid(format!("public_url `{u}` is not an http(s) URL")))?;
+                // A base to join paths to: `https://host/backline` means `https://host/backline/`.
+                let mut base = parsed;
+                if !base.path().ends_with('/') {
+                    let path = format!("{}/", base.path());
+                    base.set_path(&path);
+                }
+                Some(base)
+            }
+        };
         let budget_ms = t.answer_budget_ms.unwrap_or(2000);
         if budget_ms > 2500 {
             return Err(SlackConfigError::Invalid(
@@ -181,6 +205,7 @@ impl SlackConfig {
             ephemeral: t.ephemeral.unwrap_or(true),
             reply_in_thread: t.reply_in_thread.unwrap_or(true),
             catalog_url: t.catalog_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")),
+            public_url,
             max_body_bytes: t.max_body_bytes.unwrap_or(64 * 1024).clamp(4 * 1024, 1024 * 1024),
             answer_budget: Duration::from_millis(budget_ms),
             max_pending: t.max_pending.unwrap_or(256).max(1),
@@ -252,6 +277,11 @@ mod tests {
                 Some("allowed_teams = [\"T1\"]"),
                 &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s"), (ENV_MODE, "carrier-pigeon")],
                 "carrier-pigeon",
+            ),
+            (
+                Some("allowed_teams = [\"T1\"]\npublic_url = \"backline.example.com\""),
+                &[(ENV_BOT_TOKEN, "x"), (ENV_SIGNING_SECRET, "s")],
+                "public_url",
             ),
             (
                 Some("allowed_teams = [\"T1\"]\nanswer_budget_ms = 5000"),

@@ -7,9 +7,11 @@
 //! - [`verify`] checks request signatures, [`policy`] who may ask, [`dedup`] Slack's retries.
 //! - [`command`] parses `/backline` subcommands; [`render`] and [`mrkdwn`] turn answers into
 //!   safe Block Kit; [`outbound`] talks to Slack's Web API and `response_url`s; [`identity`]
-//!   caches who is asking (`users.info`: e-mail and time zone).
+//!   caches who is asking (`users.info`: e-mail and time zone); [`chart`] delivers an answer's
+//!   chart after it (a file upload, or an image block `serve` serves).
 
 pub mod bot;
+pub mod chart;
 pub mod command;
 pub mod config;
 pub mod dedup;
@@ -26,14 +28,17 @@ pub mod verify;
 use std::sync::{Arc, OnceLock};
 
 use axum::Router;
+use backline_answer::Answer;
+use backline_answer::card::ChatPlatform;
 use futures_util::future::BoxFuture;
 
 use self::bot::SlackBot;
+use self::chart::{ChartTarget, Fallback};
 pub use self::config::{Mode, SlackConfig, SlackSection};
 use self::outbound::{Client, Outbound, RetryPolicy};
 use self::socket::{SocketMode, SocketState};
 use self::verify::Verifier;
-use crate::serve::{ChatModule, ModuleContext, ModuleError, Shutdown};
+use crate::serve::{ChatModule, ModuleContext, ModuleError, PostError, Shutdown};
 
 /// Slack inside `backline serve`.
 pub struct SlackModule {
@@ -81,12 +86,39 @@ impl ChatModule for SlackModule {
         "slack"
     }
 
+    fn platform(&self) -> ChatPlatform {
+        ChatPlatform::Slack
+    }
+
     fn routes(&self) -> Router {
         let cfg = self.bot.config();
-        match (cfg.mode, &cfg.signing_secret) {
+        let router = match (cfg.mode, &cfg.signing_secret) {
             (Mode::Http, Some(secret)) => http::router(Arc::clone(&self.bot), Verifier::new(secret)),
             _ => Router::new(),
+        };
+        // Chart images for image blocks, in either mode: Slack fetches them from `public_url`.
+        match self.bot.charts().store() {
+            Some(store) => router.merge(crate::images::router(chart::IMAGES_PATH, Arc::clone(store))),
+            None => router,
         }
+    }
+
+    fn post<'a>(&'a self, channel: &'a str, answer: &'a Answer) -> BoxFuture<'a, Result<(), PostError>> {
+        Box::pin(async move {
+            let rendered = self.bot.render_unasked(answer);
+            let posted = self.bot.outbound().post_message(channel, None, &rendered).await.map_err(|e| match e {
+                outbound::OutboundError::RateLimited | outbound::OutboundError::Transport(_) => {
+                    PostError::Transient(e.to_string())
+                }
+                outbound::OutboundError::Api(_) | outbound::OutboundError::BadUrl => PostError::Failed(e.to_string()),
+            })?;
+            let target = ChartTarget {
+                upload: Some((posted.channel_id.clone(), None)),
+                fallback: Fallback::Post { channel: posted.channel_id, thread_ts: None },
+            };
+            self.bot.follow_with_chart(&rendered, target).await;
+            Ok(())
+        })
     }
 
     fn run(self: Arc<Self>, shutdown: Shutdown) -> BoxFuture<'static, Result<(), ModuleError>> {

@@ -1,5 +1,6 @@
-//! Everything the bot sends to Slack: `chat.postMessage` and `response_url` posts, with
-//! `429 Retry-After` honoured, and `users.info` (who is asking: e-mail and time zone).
+//! Everything the bot sends to Slack: `chat.postMessage` and `response_url` posts, file uploads
+//! (Slack's external upload flow, for chart images), with `429 Retry-After` honoured, and
+//! `users.info` (who is asking: e-mail and time zone).
 //!
 //! Built on slack-morphism's hyper client. Two things are ours:
 //! - the connector: slack-morphism's default is HTTPS-only, so when the API base URL is plain
@@ -134,6 +135,23 @@ impl std::fmt::Debug for UserInfo {
     }
 }
 
+/// Where a message went, as Slack says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub channel_id: String,
+    pub ts: String,
+}
+
+/// A file to share.
+#[derive(Debug, Clone, Copy)]
+pub struct Upload<'a> {
+    pub name: &'a str,
+    pub title: &'a str,
+    pub alt_text: &'a str,
+    pub content_type: &'a str,
+    pub bytes: &'a [u8],
+}
+
 #[derive(Serialize)]
 struct ResponseUrlBody<'a> {
     text: &'a str,
@@ -162,20 +180,78 @@ impl Outbound {
         &self.client
     }
 
-    /// Posts into a channel or DM, in a thread when `thread_ts` is set.
+    /// Posts into a channel or DM, in a thread when `thread_ts` is set. Returns where it went
+    /// as Slack says: the channel's id (also for a channel given by name) and the message's `ts`.
     pub async fn post_message(
         &self,
         channel: &str,
         thread_ts: Option<&str>,
         msg: &Rendered,
-    ) -> Result<(), OutboundError> {
+    ) -> Result<Posted, OutboundError> {
         let req = SlackApiChatPostMessageRequest::new(SlackChannelId(channel.to_owned()), msg.content())
             .opt_thread_ts(thread_ts.map(|t| SlackTs(t.to_owned())))
             .with_unfurl_links(false)
             .with_unfurl_media(false);
         self.with_retry("chat.postMessage", || async {
             let session = self.client.open_session(&self.token);
-            session.chat_post_message(&req).await.map(|_| ())
+            session.chat_post_message(&req).await.map(|r| Posted { channel_id: r.channel.0, ts: r.ts.0 })
+        })
+        .await
+    }
+
+    /// Shares a file in a conversation through Slack's external upload flow:
+    /// `files.getUploadURLExternal` (a one-time upload URL for this name and length), the bytes
+    /// POSTed to that URL, then `files.completeUploadExternal` into `channel_id` (in the thread
+    /// `thread_ts` when set). The upload URL is a capability of its own: it is never logged and
+    /// the bot token is not sent to it. A bot without `files:write` fails at the first call with
+    /// [`OutboundError::Api`] `missing_scope`.
+    pub async fn upload_file(
+        &self,
+        channel_id: &str,
+        thread_ts: Option<&str>,
+        file: &Upload<'_>,
+    ) -> Result<(), OutboundError> {
+        let get = SlackApiFilesGetUploadUrlExternalRequest::new(file.name.to_owned(), file.bytes.len())
+            .with_alt_txt(file.alt_text.to_owned());
+        let target = self
+            .with_retry("files.getUploadURLExternal", || async {
+                let session = self.client.open_session(&self.token);
+                session.get_upload_url_external(&get).await
+            })
+            .await?;
+        let url = target.upload_url.0.clone();
+        self.with_retry("file_upload", || {
+            let url = url.clone();
+            async move {
+                let span = tracing::debug_span!("slack file upload");
+                let ctx = SlackClientApiCallContext {
+                    rate_control_params: None,
+                    token: None,
+                    tracing_span: &span,
+                    is_sensitive_url: true,
+                };
+                self.client
+                    .http_api
+                    .connector
+                    .http_post_uri_binary::<SlackApiFilesUploadViaUrlResponse>(
+                        url,
+                        file.content_type.to_owned(),
+                        file.bytes,
+                        ctx,
+                    )
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await?;
+        let complete = SlackApiFilesCompleteUploadExternalRequest::new(vec![
+            SlackApiFilesComplete::new(target.file_id.clone()).with_title(file.title.to_owned()),
+        ])
+        .with_channel_id(SlackChannelId(channel_id.to_owned()))
+        .opt_thread_ts(thread_ts.map(|t| SlackTs(t.to_owned())));
+        self.with_retry("files.completeUploadExternal", || async {
+            let session = self.client.open_session(&self.token);
+            session.files_complete_upload_external(&complete).await.map(|_| ())
         })
         .await
     }
@@ -251,17 +327,17 @@ impl Outbound {
         }
     }
 
-    async fn with_retry<F, Fut>(&self, method: &'static str, mut call: F) -> Result<(), OutboundError>
+    async fn with_retry<T, F, Fut>(&self, method: &'static str, mut call: F) -> Result<T, OutboundError>
     where
         F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<(), SlackClientError>>,
+        Fut: std::future::Future<Output = Result<T, SlackClientError>>,
     {
         let mut attempt = 0;
         loop {
             match call().await {
-                Ok(()) => {
+                Ok(value) => {
                     m::outbound(method, "ok");
-                    return Ok(());
+                    return Ok(value);
                 }
                 Err(SlackClientError::RateLimitError(e)) => {
                     m::outbound(method, "rate_limited");

@@ -9,7 +9,7 @@
 //! construction, and checked over rendered JSON by the tests.
 
 use backline_answer::Answer;
-use backline_answer::card::{Block, Card, ChatPlatform, Icon, ListBlock, Markup, Sep, render_list, render_text};
+use backline_answer::card::{Block, Card, Chart, ChatPlatform, Icon, ListBlock, Markup, Sep, render_list, render_text};
 use backline_answer::present::{self, PresentOptions};
 use slack_morphism::prelude::*;
 
@@ -34,6 +34,9 @@ pub mod limits {
     pub const TOTAL_TEXT: usize = 9000;
     /// The top-level `text` (notification and accessibility fallback).
     pub const FALLBACK_TEXT: usize = 2000;
+    /// An image block's `alt_text` and `title`.
+    pub const IMAGE_ALT_TEXT: usize = 2000;
+    pub const IMAGE_TITLE: usize = 2000;
 }
 
 /// `action_id` of a disambiguation or "did you mean" button; its value is a question.
@@ -41,11 +44,13 @@ pub const ACTION_ASK: &str = "backline.ask";
 /// `action_id` of the "Share in channel" button; its value is a serialised [`crate::engine::Ask`].
 pub const ACTION_SHARE: &str = "backline.share";
 
-/// A message ready to send: blocks plus the fallback `text` Slack shows in notifications.
+/// A message ready to send: blocks plus the fallback `text` Slack shows in notifications, and
+/// the chart the answer comes with, delivered after the message (`super::chart`).
 #[derive(Debug, Clone)]
 pub struct Rendered {
     pub text: String,
     pub blocks: Vec<SlackBlock>,
+    pub chart: Option<Chart>,
 }
 
 impl Rendered {
@@ -172,7 +177,18 @@ fn render_card(card: &Card, opts: &Options) -> Rendered {
             .collect(),
     );
     m.context(card.footer.iter().map(|f| escape_cut(f, 1000)).collect());
-    m.finish(&card.summary, card.shareable)
+    let mut rendered = m.finish(&card.summary, card.shareable);
+    rendered.chart = card.chart.clone();
+    rendered
+}
+
+/// A message that is only a chart's image, shown from `url` (an image block: Slack fetches it).
+pub fn image(chart: &Chart, url: url::Url) -> Rendered {
+    let alt = cut(chart.alt_text.trim(), limits::IMAGE_ALT_TEXT);
+    let title = cut(chart.alt_text.trim(), limits::IMAGE_TITLE);
+    let block = SlackImageBlock::new(SlackImageUrlOrFile::ImageUrl { image_url: url }, alt.clone())
+        .with_title(SlackBlockPlainTextOnly::from(title));
+    Rendered { text: escape(&alt), blocks: vec![block.into()], chart: None }
 }
 
 /// `:rotating_light: *On call:* a · b`, or the list alone when it has no label.
@@ -304,6 +320,6 @@ impl<'o> Msg<'o> {
         }
         let text = cut(&escape(summary.trim()), limits::FALLBACK_TEXT);
         let text = if text.is_empty() { "Backline".to_owned() } else { text };
-        Rendered { text, blocks: self.blocks }
+        Rendered { text, blocks: self.blocks, chart: None }
     }
 }

@@ -400,6 +400,7 @@ pub fn slack_config(fake: &FakeSlack, mode: Mode) -> SlackConfig {
         ephemeral: true,
         reply_in_thread: true,
         catalog_url: None,
+        public_url: None,
         max_body_bytes: 16 * 1024,
         answer_budget: Duration::from_millis(500),
         max_pending: 256,

@@ -306,6 +306,13 @@ impl Index {
         self.store().mark_nudged(m, post.team.as_deref().unwrap_or(SUMMARY_KEY), &plan.period, at).await
     }
 
+    /// Forgets that `post` of `plan` was posted: it did not go out, and may be tried again in
+    /// the period.
+    pub async fn unmark_nudged(&self, plan: &NudgePlan, post: &NudgePost) -> Result<(), IndexError> {
+        let m = self.migration(&plan.migration).ok_or_else(|| IndexError::UnknownMigration(plan.migration.clone()))?;
+        self.store().unmark_nudged(m, post.team.as_deref().unwrap_or(SUMMARY_KEY), &plan.period).await
+    }
+
     /// `name`'s recorded history: `(day, owner ref or "", remaining)` by day then owner, for
     /// burn-down charts.
     pub async fn migration_history(&self, name: &str) -> Result<Vec<(i64, String, u32)>, IndexError> {

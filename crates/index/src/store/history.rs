@@ -295,4 +295,18 @@ impl Store {
         });
         Ok(done == 1)
     }
+
+    /// Forgets that `owner_ref` was nudged about `m` in `period` (its post did not go out, so a
+    /// later attempt in the period may post it).
+    pub(crate) async fn unmark_nudged(&self, m: &Migration, owner_ref: &str, period: &str) -> Result<(), IndexError> {
+        on_pool!(&self.pool, c, _pg => {
+            sqlx::query("DELETE FROM migration_nudges WHERE migration = $1 AND owner_ref = $2 AND period = $3")
+                .bind(key(m))
+                .bind(owner_ref)
+                .bind(period)
+                .execute(c)
+                .await?;
+        });
+        Ok(())
+    }
 }
