@@ -206,10 +206,11 @@ pub async fn serve(
     };
     let keeper_task = {
         let scorecards = config.scorecards.clone();
+        let frontend_url = config.frontend_url(&settings);
         let slot = Arc::clone(&slot);
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let Some(index) = open_index(settings, scorecards, &slot, shutdown.clone()).await else { return };
+            let Some(index) = open_index(settings, scorecards, frontend_url, &slot, shutdown.clone()).await else { return };
             keep_current(index, health, keeper, shutdown).await;
         })
     };
