@@ -211,6 +211,30 @@ mod tests {
     }
 
     #[test]
+    fn entity_pages_are_in_the_configured_frontend_else_the_first_backstage_sources() {
+        struct NoEnv;
+        impl Env for NoEnv {
+            fn var(&self, _: &str) -> Option<String> {
+                None
+            }
+        }
+        let sources = "[[source]]\nname = \"files\"\npath = \".\"\n\
+                       [[source]]\nname = \"portal\"\nbackstage = \"https://bs.example\"\nfrontend_url = \"https://portal.example\"\n";
+        let base = std::path::Path::new("/repo");
+        let config = Config::parse(sources).unwrap();
+        let settings = config.index_settings(base, &NoEnv).unwrap();
+        assert_eq!(config.frontend_url(&settings).as_deref(), Some("https://portal.example"));
+        let config =
+            Config::parse(&format!("[backstage]\nfrontend_url = \"https://backstage.example\"\n{sources}")).unwrap();
+        assert_eq!(config.frontend_url(&settings).as_deref(), Some("https://backstage.example"));
+        for bad in ["backstage.example", "ftp://backstage.example", "https://", "https:// x"] {
+            let err = Config::parse(&format!("[backstage]\nfrontend_url = {bad:?}\n")).unwrap_err().to_string();
+            assert!(err.contains("is not an http(s) URL"), "{bad}: {err}");
+        }
+        assert!(Config::parse("[backstage]\nfrontend = \"https://x\"\n").unwrap_err().to_string().contains("line"));
+    }
+
+    #[test]
     fn scorecards_are_validated_when_the_file_is_read() {
         let config = Config::parse(
             "[[scorecard]]\nname = \"ready\"\nrequire = \"bronze\"\n\

@@ -214,7 +214,10 @@ async fn next_on_call(
     email: Option<&str>,
 ) -> Vec<NextOnCall> {
     let config = oncall.config();
-    let configured = [(OnCallProvider::PagerDuty, !config.pagerduty.is_empty()), (OnCallProvider::Opsgenie, !config.opsgenie.is_empty())];
+    let configured = [
+        (OnCallProvider::PagerDuty, !config.pagerduty.is_empty()),
+        (OnCallProvider::Opsgenie, !config.opsgenie.is_empty()),
+    ];
     let cannot = |provider, reason: &str| NextOnCall {
         provider,
         account: None,
@@ -230,7 +233,10 @@ async fn next_on_call(
             .iter()
             .filter(|(_, on)| *on)
             .map(|(p, _)| {
-                cannot(*p, "your User has no e-mail address (`spec.profile.email`), which is how on-call providers know you")
+                cannot(
+                    *p,
+                    "your User has no e-mail address (`spec.profile.email`), which is how on-call providers know you",
+                )
             })
             .collect();
     };

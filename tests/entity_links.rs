@@ -69,7 +69,15 @@ fn every_entity_an_answer_names_links_to_its_backstage_page() {
     assert_eq!(body["owner"]["url"], format!("{FRONTEND}/catalog/default/group/team-payments"));
     assert!(body["members"].as_array().is_some_and(|m| !m.is_empty()));
 
-    for question in ["who owns payments-api", "what does payments-api depend on", "what breaks if orders-db goes down", "what does team-payments own", "find kind:component owner:team-payments", "search payments", "health"] {
+    for question in [
+        "who owns payments-api",
+        "what does payments-api depend on",
+        "what breaks if orders-db goes down",
+        "what does team-payments own",
+        "find kind:component owner:team-payments",
+        "search payments",
+        "health",
+    ] {
         let answer = ask(dir.path(), &["ask", question, "--json"]);
         let mut all = Vec::new();
         entities(&answer["body"], &mut all);

@@ -99,7 +99,13 @@ fn respond(mut stream: TcpStream, failing: &AtomicBool) {
         later["escalation_policy"] = json!({"id": "PEP0002", "type": "escalation_policy_reference", "summary": "Checkout",
             "html_url": "https://acme.pagerduty.com/escalation_policies/PEP0002"});
         let oncalls = vec![
-            oncall_entry(1, "PUSR001", "Ada Lovelace", "ada@northwind.example", Some(("2020-01-01T00:00:00Z", "2099-01-01T09:00:00Z"))),
+            oncall_entry(
+                1,
+                "PUSR001",
+                "Ada Lovelace",
+                "ada@northwind.example",
+                Some(("2020-01-01T00:00:00Z", "2099-01-01T09:00:00Z")),
+            ),
             later,
         ];
         ("200 OK", json!({"oncalls": oncalls, "limit": 100, "offset": 0, "more": false, "total": null}))
@@ -311,15 +317,25 @@ fn when_am_i_on_call_next_asks_the_provider_about_the_asker() {
     let errors: Vec<String> = schema().iter_errors(&answer).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:?}");
     let next = &answer["body"]["next_on_call"][0];
-    assert_eq!((&next["provider"], &next["state"], &next["account"]), (&json!("pagerduty"), &json!("current"), &json!("prod")), "{answer:#}");
+    assert_eq!(
+        (&next["provider"], &next["state"], &next["account"]),
+        (&json!("pagerduty"), &json!("current"), &json!("prod")),
+        "{answer:#}"
+    );
     let shifts = next["shifts"].as_array().unwrap();
     assert_eq!(shifts.len(), 2, "{next:#}");
-    assert_eq!((&shifts[0]["roster"], &shifts[0]["now"], &shifts[0]["level"]), (&json!("Payments"), &json!(true), &json!(1)));
+    assert_eq!(
+        (&shifts[0]["roster"], &shifts[0]["now"], &shifts[0]["level"]),
+        (&json!("Payments"), &json!(true), &json!(1))
+    );
     assert_eq!(shifts[0]["until"], "2099-01-01T09:00:00Z");
     assert_eq!((&shifts[1]["roster"], &shifts[1]["from"]), (&json!("Checkout"), &json!("2099-02-01T09:00:00Z")));
     assert!(shifts[1].get("now").is_none());
     let summary = answer["summary"].as_str().unwrap();
-    assert!(summary.contains("You are on call now for Payments (PagerDuty, level 1), until 2099-01-01 09:00 UTC."), "{summary}");
+    assert!(
+        summary.contains("You are on call now for Payments (PagerDuty, level 1), until 2099-01-01 09:00 UTC."),
+        "{summary}"
+    );
     assert!(
         summary.contains("Your next on-call shift: Checkout (PagerDuty, level 1) from 2099-02-01 09:00 UTC until 2099-02-02 09:00 UTC."),
         "{summary}"
@@ -494,7 +510,10 @@ mod serve {
         assert_eq!(resp.status, 200, "{}", resp.body);
         let shown = resp.json().to_string();
         assert!(shown.contains("When are you on call next?"), "{shown}");
-        assert!(shown.contains("You are on call now for Payments (PagerDuty, level 1), until 2099-01-01 09:00 UTC."), "{shown}");
+        assert!(
+            shown.contains("You are on call now for Payments (PagerDuty, level 1), until 2099-01-01 09:00 UTC."),
+            "{shown}"
+        );
         assert!(shown.contains("Your on-call shifts"), "{shown}");
         assert!(shown.contains("Checkout (PagerDuty, level 1)"), "{shown}");
         let logs = serve.stderr.lock().unwrap().clone();

@@ -210,7 +210,9 @@ pub async fn serve(
         let slot = Arc::clone(&slot);
         let shutdown = shutdown.clone();
         tokio::spawn(async move {
-            let Some(index) = open_index(settings, scorecards, frontend_url, &slot, shutdown.clone()).await else { return };
+            let Some(index) = open_index(settings, scorecards, frontend_url, &slot, shutdown.clone()).await else {
+                return;
+            };
             keep_current(index, health, keeper, shutdown).await;
         })
     };

@@ -232,8 +232,7 @@ impl OnCall {
                         what: "user with the asker's e-mail address".to_owned(),
                     });
                 };
-                let served =
-                    inner.pd_upcoming.read(&(acct, person.id.clone())).into_result(interrupted(provider))?;
+                let served = inner.pd_upcoming.read(&(acct, person.id.clone())).into_result(interrupted(provider))?;
                 let shifts: Vec<UpcomingShift> =
                     served.fetched.value.data.iter().filter(|s| s.until.is_none_or(|u| u > now)).cloned().collect();
                 let failed = served.stale.clone().or_else(|| user.stale.clone());
@@ -257,7 +256,8 @@ impl OnCall {
         }
         let inner = &self.inner;
         let provider = Provider::Opsgenie;
-        let (waits, flight) = inner.og_schedules.claim(teams.keys().copied().collect::<Vec<_>>(), inner.caller.clock.now());
+        let (waits, flight) =
+            inner.og_schedules.claim(teams.keys().copied().collect::<Vec<_>>(), inner.caller.clock.now());
         if let Some(flight) = flight {
             tokio::spawn(run_og_schedules(Arc::clone(inner), flight));
         }
@@ -699,8 +699,7 @@ async fn run_pd_upcoming(inner: Arc<Inner>, flight: Flight<(usize, String), Wind
         let now = inner.caller.clock.now();
         let until = now.plus_secs(inner.config.next_window_days * 24 * 3600);
         tracing::debug!(account = %account.name, users = ids.len(), "PagerDuty upcoming on-calls");
-        let result =
-            pagerduty::users_upcoming(&inner.caller, account, &ids, now, until, inner.config.cache_secs).await;
+        let result = pagerduty::users_upcoming(&inner.caller, account, &ids, now, until, inner.config.cache_secs).await;
         let results = match result {
             Ok(mut fetched) => ids
                 .into_iter()

@@ -46,7 +46,10 @@ async fn pagerduty_says_when_the_next_shift_starts() {
     assert_eq!(frank.shifts.len(), 1, "{frank:#?}");
     let next = &frank.shifts[0];
     assert_eq!((next.from, next.until), (at("2026-12-07T08:00:00Z"), at("2026-12-07T16:00:00Z")));
-    assert_eq!((next.roster_kind, next.roster.name.as_deref(), next.level), (RosterKind::EscalationPolicy, Some("Checkout"), Some(1)));
+    assert_eq!(
+        (next.roster_kind, next.roster.name.as_deref(), next.level),
+        (RosterKind::EscalationPolicy, Some("Checkout"), Some(1))
+    );
     assert_eq!(next.schedule.as_ref().and_then(|s| s.name.as_deref()), Some("Checkout primary"));
     assert!(!next.is_on_at(NOW));
     assert_eq!(frank.searched_until, NOW.plus_secs(30 * DAY));

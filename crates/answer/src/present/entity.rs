@@ -92,12 +92,8 @@ pub(super) fn entity(c: &mut Card, a: &EntityAnswer, opts: &PresentOptions) {
         (RelationType::ConsumesApi, "Consumes"),
         (RelationType::DependsOn, "Depends on"),
     ] {
-        let targets: Vec<Text> = a
-            .relations
-            .iter()
-            .filter(|r| r.relation == relation)
-            .map(|r| code_name(&r.target, opts))
-            .collect();
+        let targets: Vec<Text> =
+            a.relations.iter().filter(|r| r.relation == relation).map(|r| code_name(&r.target, opts)).collect();
         if !targets.is_empty() {
             let list = List::new(targets, Sep::Comma, 5).max_chars(600);
             fields.push(Field { label: label.into(), value: Text::new().list(list) });

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use super::reach::reach;
 use super::{
-    LIST_ITEMS, PresentOptions, code_name, compact, display, footer_of, list_block, named, plural,
-    short_ref, title,
+    LIST_ITEMS, PresentOptions, code_name, compact, display, footer_of, list_block, named, plural, short_ref, title,
 };
 use crate::card::{Block, Card, Choice, Icon, List, Sep, Text, cut};
 use crate::model::{DependencyAnswer, Direction, LiveOnCall, LiveState, TeamAnswer};
@@ -58,7 +57,8 @@ pub(super) fn dependencies(c: &mut Card, a: &DependencyAnswer, opts: &PresentOpt
         ))));
         let max_depth = a.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
         for depth in 1..=max_depth {
-            let items: Vec<Text> = a.nodes.iter().filter(|n| n.depth == depth).map(|n| compact(&n.entity, opts)).collect();
+            let items: Vec<Text> =
+                a.nodes.iter().filter(|n| n.depth == depth).map(|n| compact(&n.entity, opts)).collect();
             if items.is_empty() {
                 continue;
             }

@@ -1,8 +1,6 @@
 //! Cards listing many entities: search results, `find` matches by owner, catalog health.
 
-use super::{
-    LIST_ITEMS, PresentOptions, code_name, facts, lines_block, list_block, named, plural, short_ref,
-};
+use super::{LIST_ITEMS, PresentOptions, code_name, facts, lines_block, list_block, named, plural, short_ref};
 use crate::card::{Block, Card, List, Sep, Text, Title, cut};
 use crate::model::{FindAnswer, HealthAnswer, SearchAnswer};
 use crate::question::filter_text;
@@ -89,9 +87,7 @@ pub(super) fn health(c: &mut Card, a: &HealthAnswer, opts: &PresentOptions) {
         "Owner not defined",
         a.missing_owners
             .iter()
-            .map(|x| {
-                code_name(&x.entity, opts).plain(" → ").code(cut(&short_ref(&x.owner_ref), 80))
-            })
+            .map(|x| code_name(&x.entity, opts).plain(" → ").code(cut(&short_ref(&x.owner_ref), 80)))
             .collect(),
     );
     item(

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use super::oncall::{age_text, short_time, until_text};
 use super::reach::reach;
 use super::{LIST_ITEMS, PresentOptions, display, list_block, named, plural, short_name, short_ref, title};
-use crate::card::{Block, Card, List, Sep, Text, cut};
 use crate::card::Icon;
+use crate::card::{Block, Card, List, Sep, Text, cut};
 use crate::model::{
     AboutMe, AskerPlatform, DISCORD_USER_ANNOTATION, LiveState, MineAnswer, MyShift, NextOnCall, OnCallPerson,
     SLACK_USER_ANNOTATION, UnknownAsker, UnknownAskerReason,
