@@ -64,10 +64,17 @@ struct Inner {
     /// (account, lower-cased e-mail address) → the PagerDuty user, `None` when there is none.
     pd_users: Arc<Store<(usize, String), Option<Person>>>,
     /// (account, PagerDuty user id) → their shifts over the window.
-    pd_upcoming: Arc<Store<(usize, String), Window<Vec<UpcomingShift>>>>,
+    pd_upcoming: Arc<UserShiftsStore>,
     /// (account, Opsgenie schedule id) → its final timeline over the window.
-    og_timelines: Arc<Store<(usize, String), Window<Vec<TimelinePeriod>>>>,
+    og_timelines: Arc<TimelineStore>,
 }
+
+/// A PagerDuty user's shifts over the window, per (account, user id).
+type UserShiftsStore = Store<(usize, String), Window<Vec<UpcomingShift>>>;
+/// An Opsgenie schedule's final timeline over the window, per (account, schedule id).
+type TimelineStore = Store<(usize, String), Window<Vec<TimelinePeriod>>>;
+/// The PagerDuty user found for an address, per account.
+type FoundUser = (usize, Result<Served<Option<Person>>, OnCallError>);
 
 /// Data about a window of time, and how far ahead it reaches.
 #[derive(Debug)]
@@ -209,7 +216,7 @@ impl OnCall {
             tokio::spawn(run_pd_users(Arc::clone(inner), flight));
         }
         wait_all(waits).await;
-        let users: Vec<(usize, Result<Served<Option<Person>>, OnCallError>)> =
+        let users: Vec<FoundUser> =
             keys.iter().map(|k| (k.0, inner.pd_users.read(k).into_result(interrupted(provider)))).collect();
         let user_keys = users.iter().filter_map(|(acct, u)| {
             let person = u.as_ref().ok()?.fetched.value.as_ref()?;
