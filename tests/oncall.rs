@@ -341,6 +341,16 @@ fn when_am_i_on_call_next_asks_the_provider_about_the_asker() {
         "{summary}"
     );
 
+    let out = run(dir.path(), &["ask", "--as", "Ada@Northwind.example", "when am I on call next"]);
+    let shown = text(&out.stdout);
+    assert!(shown.contains("Your on-call shifts:"), "{shown}");
+    assert!(
+        shown.contains(
+            "now  Payments (PagerDuty, level 1) until 2099-01-01 09:00 UTC  https://acme.pagerduty.com/escalation_policies/PEP0001"
+        ),
+        "{shown}"
+    );
+
     // Someone PagerDuty does not know: said so, with the account, never a guess.
     std::fs::create_dir(dir.path().join("catalog/bob")).unwrap();
     std::fs::write(dir.path().join("catalog/bob/catalog-info.yaml"), BOB).unwrap();

@@ -169,6 +169,13 @@ pub fn next_text(a: &MineAnswer) -> Vec<String> {
     out
 }
 
+/// "now  Payments (PagerDuty, level 1) until …", one shift for the plain-text answer.
+pub fn shift_line(s: &MyShift, n: &NextOnCall) -> String {
+    let now = if s.now { "now  " } else { "" };
+    let url = s.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
+    format!("{now}{} {}{url}", shift_place(s, n), shift_times(s))
+}
+
 /// The card's list of the asker's shifts, one block per provider account with shifts.
 fn next_blocks(c: &mut Card, a: &MineAnswer) {
     for n in a.next_on_call.iter().filter(|n| !n.shifts.is_empty()) {
