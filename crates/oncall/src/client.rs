@@ -242,7 +242,8 @@ impl OnCall {
                 let served = inner.pd_upcoming.read(&(acct, person.id.clone())).into_result(interrupted(provider))?;
                 let shifts: Vec<UpcomingShift> =
                     served.fetched.value.data.iter().filter(|s| s.until.is_none_or(|u| u > now)).cloned().collect();
-                let failed = served.stale.clone().or_else(|| user.stale.clone());
+                // A failed user lookup served from its cache says nothing about the shifts' age.
+                let failed = served.stale.clone();
                 Ok(Upcoming {
                     provider,
                     account: self.accounts(provider)[acct].name.clone(),
