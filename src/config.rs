@@ -3,7 +3,8 @@
 //! `[[source]]` to the index, `[locations]` to the catalog's discovery, `[slack]` and `[discord]`
 //! to the bots, `[serve]` to `serve`, `[oncall]` to the on-call lookups, `[[kind]]` to the
 //! catalog's custom kinds, `[[migration]]` to the index, `[[scorecard]]` to the scorecard
-//! evaluator, validated here with `find`'s filter parser for custom rules).
+//! evaluator, validated here with `find`'s filter parser for custom rules, `[backstage]`'s
+//! frontend URL to the index for entity page links).
 //!
 //! Unknown top-level keys and unknown keys inside a section are errors with a line and column,
 //! so a misspelt setting never silently means its default.
@@ -34,6 +35,17 @@ pub enum ConfigError {
     Toml(#[from] toml::de::Error),
     #[error("invalid backline.toml: {0}")]
     Scorecard(#[from] ScorecardError),
+    #[error("invalid backline.toml: [backstage] frontend_url `{0}` is not an http(s) URL")]
+    FrontendUrl(String),
+}
+
+/// `[backstage]`: the organisation's Backstage, whose entity pages answers link to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackstageLinks {
+    /// The frontend's base URL (Backstage's `app.baseUrl`), e.g. `https://backstage.example.com`:
+    /// every entity an answer names links to `{frontend_url}/catalog/{namespace}/{kind}/{name}`.
+    pub frontend_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -56,6 +68,9 @@ pub struct Config {
     /// PagerDuty and Opsgenie accounts: who is on call now, in ownership and contact answers.
     #[serde(default)]
     pub oncall: Option<OnCallSection>,
+    /// The organisation's Backstage, for links to entity pages.
+    #[serde(default)]
+    pub backstage: BackstageLinks,
     /// Custom kinds the organisation's Backstage recognises (`[[kind]]`).
     #[serde(default, rename = "kind")]
     pub kinds: Vec<KindSection>,
@@ -74,7 +89,25 @@ impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let mut config: Config = toml::from_str(text)?;
         config.scorecards = scorecard::resolve(&config.scorecard_sections, &condition)?;
+        if let Some(url) = &config.backstage.frontend_url {
+            let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+            let ok = host.is_some_and(|h| !h.is_empty() && !h.starts_with('/') && !h.contains(char::is_whitespace));
+            if !ok {
+                return Err(ConfigError::FrontendUrl(url.clone()));
+            }
+        }
         Ok(config)
+    }
+
+    /// Where entity pages are: `[backstage] frontend_url`, else the frontend of the first
+    /// Backstage source that names one (files are usually registered in that same Backstage).
+    pub fn frontend_url(&self, settings: &IndexSettings) -> Option<String> {
+        self.backstage.frontend_url.clone().or_else(|| {
+            settings.sources.iter().find_map(|s| match &s.kind {
+                SourceKind::Backstage(b) => b.frontend_url.clone(),
+                _ => None,
+            })
+        })
     }
 
     pub fn lint_levels(&self) -> Result<LintLevels, LintLevelError> {
@@ -175,6 +208,30 @@ mod tests {
             let err = Config::parse(bad).unwrap_err().to_string();
             assert!(err.contains("line"), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn entity_pages_are_in_the_configured_frontend_else_the_first_backstage_sources() {
+        struct NoEnv;
+        impl Env for NoEnv {
+            fn var(&self, _: &str) -> Option<String> {
+                None
+            }
+        }
+        let sources = "[[source]]\nname = \"files\"\npath = \".\"\n\
+                       [[source]]\nname = \"portal\"\nbackstage = \"https://bs.example\"\nfrontend_url = \"https://portal.example\"\n";
+        let base = std::path::Path::new("/repo");
+        let config = Config::parse(sources).unwrap();
+        let settings = config.index_settings(base, &NoEnv).unwrap();
+        assert_eq!(config.frontend_url(&settings).as_deref(), Some("https://portal.example"));
+        let config =
+            Config::parse(&format!("[backstage]\nfrontend_url = \"https://backstage.example\"\n{sources}")).unwrap();
+        assert_eq!(config.frontend_url(&settings).as_deref(), Some("https://backstage.example"));
+        for bad in ["backstage.example", "ftp://backstage.example", "https://", "https:// x"] {
+            let err = Config::parse(&format!("[backstage]\nfrontend_url = {bad:?}\n")).unwrap_err().to_string();
+            assert!(err.contains("is not an http(s) URL"), "{bad}: {err}");
+        }
+        assert!(Config::parse("[backstage]\nfrontend = \"https://x\"\n").unwrap_err().to_string().contains("line"));
     }
 
     #[test]

@@ -11,16 +11,22 @@
 //!
 //! People on call are matched to the catalog Users among the answer's members by e-mail,
 //! case-insensitively, so the answer can show their own Slack or Discord contacts.
+//!
+//! "When am I on call next" asks the providers about the asker by e-mail address (their User's
+//! `spec.profile.email`, else what the chat platform gave), over the accounts and Opsgenie teams
+//! their own and their teams' annotations name ([`OnCall::upcoming`]), mirrored into
+//! [`NextOnCall`]; where no provider can say, the answer says why instead of guessing.
 
 use std::collections::BTreeSet;
 
 use backline_answer::{
-    AboutMe, Answer, AnswerBody, Direction, LaterLevel, LiveOnCall, LiveRoster, LiveState, OnCallGap, OnCallPerson,
-    OnCallProvider, Person, Query, Reach,
+    AboutMe, Answer, AnswerBody, Direction, LaterLevel, LiveOnCall, LiveRoster, LiveState, MyShift, NextOnCall,
+    OnCallGap, OnCallPerson, OnCallProvider, Person, Query, Reach,
 };
 use backline_index::Index;
 use backline_oncall::{
-    OnCall, OnCallAnswer, OnCallConfig, OnCallError, OnCallSection, Provider, Roster, Shift, ShiftKind, targets,
+    OnCall, OnCallAnswer, OnCallConfig, OnCallError, OnCallSection, Provider, Roster, Shift, ShiftKind, Upcoming,
+    targets,
 };
 use tracing::{debug, info, warn};
 
@@ -47,6 +53,11 @@ const IMPACT_TEAMS: usize = 8;
 /// affected team to an impact answer; other answers are left alone.
 pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer) {
     let Some(oncall) = oncall else { return };
+    // What the chat platform said the asker's address is, for a User without one.
+    let asker_email = match &answer.query {
+        Some(Query::Mine { asker: Some(asker), .. }) => asker.email.clone(),
+        _ => None,
+    };
     let (subjects, reach, members) = match &mut answer.body {
         AnswerBody::Ownership(a) => {
             let subjects: Vec<String> =
@@ -63,6 +74,10 @@ pub async fn enrich(oncall: Option<&OnCall>, index: &Index, answer: &mut Answer)
             let subjects: Vec<String> =
                 std::iter::once(&a.me.entity).chain(&a.teams).map(|e| e.entity_ref.clone()).collect();
             let live = look_up(oncall, index, &subjects, &a.reach, std::slice::from_ref(&a.me)).await;
+            if a.about == AboutMe::OnCallNext {
+                let email = a.me.email.clone().filter(|e| !e.trim().is_empty()).or(asker_email);
+                a.next_on_call = next_on_call(oncall, index, &subjects, &a.reach, email.as_deref()).await;
+            }
             a.reach.live_on_call = live;
             answer.summary = backline_answer::render::summary_line(&answer.body);
             return;
@@ -187,6 +202,100 @@ async fn look_up(
         }
     }
     live
+}
+
+/// When the asker is on call next, per provider account their annotations name; why not, where
+/// no provider can say.
+async fn next_on_call(
+    oncall: &OnCall,
+    index: &Index,
+    subjects: &[String],
+    reach: &Reach,
+    email: Option<&str>,
+) -> Vec<NextOnCall> {
+    let config = oncall.config();
+    let configured = [
+        (OnCallProvider::PagerDuty, !config.pagerduty.is_empty()),
+        (OnCallProvider::Opsgenie, !config.opsgenie.is_empty()),
+    ];
+    let cannot = |provider, reason: &str| NextOnCall {
+        provider,
+        account: None,
+        state: LiveState::Unavailable,
+        reason: Some(reason.to_owned()),
+        shifts: Vec::new(),
+        searched_until: None,
+        fetched_at: None,
+        age_secs: None,
+    };
+    let Some(email) = email.map(str::trim).filter(|e| !e.is_empty()) else {
+        return configured
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(p, _)| {
+                cannot(
+                    *p,
+                    "your User has no e-mail address (`spec.profile.email`), which is how on-call providers know you",
+                )
+            })
+            .collect();
+    };
+    let mut entities: Vec<Vec<(String, String)>> = Vec::new();
+    for entity_ref in entities_to_ask(subjects, reach) {
+        let annotations = annotations_of(index, &entity_ref).await;
+        if !targets(&annotations).is_empty() {
+            entities.push(annotations);
+        }
+    }
+    let slices: Vec<&[(String, String)]> = entities.iter().map(Vec::as_slice).collect();
+    let mut out: Vec<NextOnCall> = Vec::new();
+    for (provider, result) in oncall.upcoming(email, &slices).await {
+        out.push(match result {
+            Ok(u) => mirror_upcoming(&u),
+            Err(e) => {
+                debug!(error = %e, "no upcoming on-call");
+                cannot(provider_of(provider), &e.to_string())
+            }
+        });
+    }
+    if out.is_empty() {
+        // Only Opsgenie is configured, and no team of the asker names an Opsgenie team.
+        for (p, _) in configured.iter().filter(|(_, on)| *on) {
+            out.push(cannot(*p, "none of your teams names its Opsgenie team (annotation `opsgenie.com/team`)"));
+        }
+    }
+    out
+}
+
+fn mirror_upcoming(u: &Upcoming) -> NextOnCall {
+    // The moment the answer was made, as the client's clock said.
+    let now = u.fetched_at.plus_secs(u.age_secs);
+    let (state, reason) = match &u.stale {
+        Some(s) => (LiveState::Stale, Some(s.reason.clone())),
+        None => (LiveState::Current, None),
+    };
+    NextOnCall {
+        provider: provider_of(u.provider),
+        account: Some(u.account.clone()),
+        state,
+        reason,
+        shifts: u
+            .shifts
+            .iter()
+            .map(|s| MyShift {
+                roster: s.roster.name.clone(),
+                url: s.roster.url.clone(),
+                level: s.level,
+                from: s.from.map(|t| t.to_string()),
+                until: s.until.map(|t| t.to_string()),
+                now: s.is_on_at(now),
+                permanent: s.kind == ShiftKind::Permanent,
+            })
+            .collect(),
+        searched_until: Some(u.searched_until.to_string()),
+        fetched_at: Some(u.fetched_at.to_string()),
+        age_secs: Some(u.age_secs),
+    }
 }
 
 fn log_failure(e: &OnCallError, entity_ref: &str) {
@@ -327,6 +436,7 @@ mod tests {
                 error_count: 0,
                 warning_count: 0,
                 first_error: None,
+                url: None,
             },
             display_name: None,
             email: Some(email.into()),

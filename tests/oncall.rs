@@ -3,7 +3,9 @@
 //! `pagerduty.com/service-id`, and `[oncall]` pointing at the fake. `ask --json` shows the level-1
 //! person (matched to the catalog User by e-mail), `oncall` names them in plain text, a provider
 //! answering 503 leaves the rest of the answer standing, and the key never reaches the output,
-//! even with `--log trace`. The same through `backline serve` answering a signed Slack command.
+//! even with `--log trace`. "When am I on call next" (`ask --as`) finds the asker's PagerDuty user
+//! by e-mail (`/users`) and their on-calls (`/oncalls?user_ids[]=…`). The same through
+//! `backline serve` answering signed Slack commands.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -75,6 +77,38 @@ fn respond(mut stream: TcpStream, failing: &AtomicBool) {
                 "escalation_policy": {"id": "PEP0001", "type": "escalation_policy_reference", "summary": "Payments",
                     "html_url": "https://acme.pagerduty.com/escalation_policies/PEP0001"}}}),
         )
+    } else if path.starts_with("/users?") {
+        // `query` matches names and addresses, case-insensitively.
+        let users = if path.to_lowercase().contains("query=ada%40northwind.example") {
+            vec![json!({"id": "PUSR001", "type": "user", "name": "Ada Lovelace", "email": "ada@northwind.example",
+                        "html_url": "https://acme.pagerduty.com/users/PUSR001"})]
+        } else {
+            vec![]
+        };
+        ("200 OK", json!({"users": users, "limit": 100, "offset": 0, "more": false, "total": null}))
+    } else if path.starts_with("/oncalls") && path.contains("user_ids%5B%5D=PUSR001") {
+        // Ada's earliest on-call per policy and level over the window: the one under way, and a
+        // later one on another policy.
+        let mut later = oncall_entry(
+            1,
+            "PUSR001",
+            "Ada Lovelace",
+            "ada@northwind.example",
+            Some(("2099-02-01T09:00:00Z", "2099-02-02T09:00:00Z")),
+        );
+        later["escalation_policy"] = json!({"id": "PEP0002", "type": "escalation_policy_reference", "summary": "Checkout",
+            "html_url": "https://acme.pagerduty.com/escalation_policies/PEP0002"});
+        let oncalls = vec![
+            oncall_entry(
+                1,
+                "PUSR001",
+                "Ada Lovelace",
+                "ada@northwind.example",
+                Some(("2020-01-01T00:00:00Z", "2099-01-01T09:00:00Z")),
+            ),
+            later,
+        ];
+        ("200 OK", json!({"oncalls": oncalls, "limit": 100, "offset": 0, "more": false, "total": null}))
     } else if path.starts_with("/oncalls") {
         let oncalls = vec![
             oncall_entry(
@@ -146,6 +180,7 @@ metadata:
   name: ada
   annotations:
     slack.com/bot-notify: U0ADA1234
+    slack.com/user_id: U2147483697
 spec:
   profile:
     displayName: Ada Lovelace
@@ -272,6 +307,83 @@ fn a_failing_provider_never_fails_the_answer() {
 }
 
 #[test]
+fn when_am_i_on_call_next_asks_the_provider_about_the_asker() {
+    let fake = FakePagerDuty::start();
+    let dir = workspace(&fake);
+    let out = run(dir.path(), &["ask", "--as", "ada", "when am I on call next", "--json", "--log", "trace"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_no_key(&out);
+    let answer = json_of(&out);
+    let errors: Vec<String> = schema().iter_errors(&answer).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let next = &answer["body"]["next_on_call"][0];
+    assert_eq!(
+        (&next["provider"], &next["state"], &next["account"]),
+        (&json!("pagerduty"), &json!("current"), &json!("prod")),
+        "{answer:#}"
+    );
+    let shifts = next["shifts"].as_array().unwrap();
+    assert_eq!(shifts.len(), 2, "{next:#}");
+    assert_eq!(
+        (&shifts[0]["roster"], &shifts[0]["now"], &shifts[0]["level"]),
+        (&json!("Payments"), &json!(true), &json!(1))
+    );
+    assert_eq!(shifts[0]["until"], "2099-01-01T09:00:00Z");
+    assert_eq!((&shifts[1]["roster"], &shifts[1]["from"]), (&json!("Checkout"), &json!("2099-02-01T09:00:00Z")));
+    assert!(shifts[1].get("now").is_none());
+    let summary = answer["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("You are on call now for Payments (PagerDuty, level 1), until 2099-01-01 09:00 UTC."),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("Your next on-call shift: Checkout (PagerDuty, level 1) from 2099-02-01 09:00 UTC until 2099-02-02 09:00 UTC."),
+        "{summary}"
+    );
+
+    let out = run(dir.path(), &["ask", "--as", "Ada@Northwind.example", "when am I on call next"]);
+    let shown = text(&out.stdout);
+    assert!(shown.contains("Your on-call shifts:"), "{shown}");
+    assert!(
+        shown.contains(
+            "now  Payments (PagerDuty, level 1) until 2099-01-01 09:00 UTC  https://acme.pagerduty.com/escalation_policies/PEP0001"
+        ),
+        "{shown}"
+    );
+
+    // Someone PagerDuty does not know: said so, with the account, never a guess.
+    std::fs::create_dir(dir.path().join("catalog/bob")).unwrap();
+    std::fs::write(dir.path().join("catalog/bob/catalog-info.yaml"), BOB).unwrap();
+    let out = run(dir.path(), &["ask", "--as", "bob", "when am I on call next"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    assert!(
+        shown.starts_with("PagerDuty cannot say when you are on call next: PagerDuty account `prod` has no user with the asker's e-mail address."),
+        "{shown}"
+    );
+
+    // A provider fault before any answer: unavailable, and why; the rest of the answer stands.
+    fake.failing.store(true, Ordering::SeqCst);
+    let out = run(dir.path(), &["ask", "--as", "ada", "when am I on call next", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let answer = json_of(&out);
+    let next = &answer["body"]["next_on_call"][0];
+    assert_eq!(next["state"], "unavailable", "{answer:#}");
+    assert!(next["reason"].as_str().unwrap().contains("HTTP 503"), "{next:#}");
+    assert_eq!(answer["body"]["me"]["entity"]["entity_ref"], "user:default/ada");
+}
+
+const BOB: &str = r##"apiVersion: backstage.io/v1alpha1
+kind: User
+metadata:
+  name: bob
+spec:
+  profile:
+    email: bob@northwind.example
+  memberOf: [team-payments]
+"##;
+
+#[test]
 fn without_oncall_answers_are_the_catalogs() {
     let fake = FakePagerDuty::start();
     let dir = workspace(&fake);
@@ -392,5 +504,29 @@ mod serve {
         let logs = serve.stderr.lock().unwrap().clone();
         assert!(!logs.contains(KEY) && !logs.contains(BOT_TOKEN), "a secret reached the log");
         assert!(!shown.contains(KEY));
+    }
+
+    #[test]
+    fn a_slack_user_asks_when_they_are_on_call_next() {
+        let fake = FakePagerDuty::start();
+        let dir = workspace(&fake);
+        let config = std::fs::read_to_string(dir.path().join("backline.toml")).unwrap();
+        let slack =
+            format!("[slack]\nmode = \"http\"\nallowed_teams = [\"{TEAM}\"]\napi_url = \"http://127.0.0.1:9/api\"\n");
+        std::fs::write(dir.path().join("backline.toml"), format!("{slack}\n{config}")).unwrap();
+        let serve = start(dir.path());
+        // The asker is the catalog User with their Slack member id (`slack.com/user_id`).
+        let resp = slash(serve.addr, "me next");
+        assert_eq!(resp.status, 200, "{}", resp.body);
+        let shown = resp.json().to_string();
+        assert!(shown.contains("When are you on call next?"), "{shown}");
+        assert!(
+            shown.contains("You are on call now for Payments (PagerDuty, level 1), until 2099-01-01 09:00 UTC."),
+            "{shown}"
+        );
+        assert!(shown.contains("Your on-call shifts"), "{shown}");
+        assert!(shown.contains("Checkout (PagerDuty, level 1)"), "{shown}");
+        let logs = serve.stderr.lock().unwrap().clone();
+        assert!(!logs.contains(KEY) && !logs.contains(BOT_TOKEN), "a secret reached the log");
     }
 }

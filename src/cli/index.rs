@@ -126,8 +126,10 @@ pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
     if settings.sources.is_empty() && settings.store.sqlite_path().is_some_and(|p| !p.exists()) {
         return Err(no_catalog(global));
     }
+    let frontend_url = config.frontend_url(&settings);
     let mut index = Index::open(settings).await?;
     index.set_scorecards(config.scorecards.clone());
+    index.set_frontend_url(frontend_url);
     let known = index.sources().await?;
     if index.settings().sources.is_empty() && known.is_empty() {
         index.close().await;

@@ -169,6 +169,7 @@ const OPEN_RETRY_MAX: Duration = Duration::from_secs(60);
 pub async fn open_index(
     settings: IndexSettings,
     scorecards: Vec<backline_catalog::scorecard::Scorecard>,
+    frontend_url: Option<String>,
     slot: &IndexSlot,
     mut shutdown: Shutdown,
 ) -> Option<Arc<Index>> {
@@ -181,6 +182,7 @@ pub async fn open_index(
         match opened {
             Ok(mut index) => {
                 index.set_scorecards(scorecards);
+                index.set_frontend_url(frontend_url);
                 metrics::gauge!(STORE_UP).set(1.0);
                 let index = Arc::new(index);
                 let _ = slot.set(Arc::clone(&index));

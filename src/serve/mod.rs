@@ -221,11 +221,14 @@ pub async fn serve(
     };
     let keeper_task = {
         let scorecards = config.scorecards.clone();
+        let frontend_url = config.frontend_url(&settings);
         let slot = Arc::clone(&slot);
         let shutdown = shutdown.clone();
         let nudges = opts.nudge.clone();
         tokio::spawn(async move {
-            let Some(index) = open_index(settings, scorecards, &slot, shutdown.clone()).await else { return };
+            let Some(index) = open_index(settings, scorecards, frontend_url, &slot, shutdown.clone()).await else {
+                return;
+            };
             let nudger = Nudger::new(Arc::clone(&index), poster, nudges, nudge::system_clock());
             let nudging = tokio::spawn(nudger.run(Arc::clone(&health), shutdown.clone()));
             keep_current(index, health, keeper, shutdown).await;

@@ -7,6 +7,7 @@
 //! - [`render`]: the one-line summary and the plain-text answer.
 //! - [`card`] and [`present`]: the chat-neutral card every chat platform renders (what is shown,
 //!   in which order, with which links and contacts), so Slack and Discord cannot drift apart.
+//! - [`links`]: every entity an answer names linked to its Backstage page.
 //! - [`command`]: the one command table (names, aliases, arguments, defaults, help) behind
 //!   Slack's subcommands, Discord's registered options and the CLI's structured subcommands.
 //!
@@ -15,6 +16,7 @@
 
 pub mod card;
 pub mod command;
+pub mod links;
 pub mod model;
 pub mod present;
 pub mod question;

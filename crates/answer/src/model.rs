@@ -321,6 +321,12 @@ pub struct EntitySummary {
     /// The first error-level finding of the entity, for "exists but its file has an error at
     /// line 12".
     pub first_error: Option<FindingSummary>,
+    /// The entity's page in the organisation's Backstage
+    /// (`{frontend}/catalog/{namespace}/{kind}/{name}`), when a Backstage frontend URL is
+    /// configured (`[backstage] frontend_url`, or the `frontend_url` of the Backstage source it
+    /// comes from); `None` for an entity defined nowhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// A way to reach a person or team.
@@ -931,6 +937,65 @@ pub struct MineAnswer {
     /// For the on-call questions: the on-call of the User and their teams (live when a provider
     /// is configured, with the catalog's hints otherwise).
     pub reach: Reach,
+    /// For [`AboutMe::OnCallNext`]: when the User is on call, per provider account asked (empty
+    /// when no on-call provider is configured).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_on_call: Vec<NextOnCall>,
+}
+
+/// "When am I on call next", as one on-call provider account says (`[oncall]`). Never blank:
+/// no shift in the window is said with how far ahead was looked, and a provider that cannot say
+/// says why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextOnCall {
+    pub provider: OnCallProvider,
+    /// The configured account's name; `None` when no account could be picked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
+    pub state: LiveState,
+    /// Why the provider could not say (for `stale` and `unavailable`): a failure naming the
+    /// account (never a key), or what the catalog lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The asker's shifts that had not ended when the answer was made, earliest first (one under
+    /// way first). Empty: nothing in the window, or unavailable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shifts: Vec<MyShift>,
+    /// How far ahead the provider was asked (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub searched_until: Option<String>,
+    /// When the provider gave this data (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fetched_at: Option<String>,
+    /// Seconds between `fetched_at` and the answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_secs: Option<u64>,
+}
+
+/// One on-call shift of the asker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyShift {
+    /// The escalation policy (PagerDuty) or schedule (Opsgenie) that puts them on call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<String>,
+    /// Its page in the provider's web app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The escalation level (PagerDuty); `None` for a schedule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub level: Option<u32>,
+    /// When it starts (RFC 3339); `None` for a permanent on-call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// When it ends (RFC 3339); `None` for a permanent on-call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    /// Under way when the answer was made.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub now: bool,
+    /// On call until the policy changes (targeted directly, nobody rotates them off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub permanent: bool,
 }
 
 /// How the asker was matched to a catalog User.

@@ -487,6 +487,13 @@ pub fn render_text(answer: &Answer) -> String {
                     let _ = writeln!(out, "  {}{via}", line_for(&o.entity));
                 }
             }
+            let shifts: Vec<_> = a.next_on_call.iter().flat_map(|n| n.shifts.iter().map(move |s| (n, s))).collect();
+            if !shifts.is_empty() {
+                let _ = writeln!(out, "\nYour on-call shifts:");
+                for (n, s) in shifts {
+                    let _ = writeln!(out, "  {}", crate::present::mine::shift_line(s, n));
+                }
+            }
             if matches!(a.about, AboutMe::OnCallNow | AboutMe::OnCallNext) && !a.reach.is_empty() {
                 let _ = writeln!(out, "\nOn call:");
                 reach_lines(&mut out, &a.reach);

@@ -233,6 +233,7 @@ async fn start_in_process(secret: &str, team: &str) -> (String, backline_bot::se
         error_count: 0,
         warning_count: 0,
         first_error: None,
+        url: None,
     };
     let contact = |channel, value: &str, url: &str| Contact {
         channel,

@@ -148,6 +148,8 @@ pub struct Index {
     stale: Mutex<Option<(Instant, StaleList)>>,
     /// `[[scorecard]]`s, for scorecard answers ([`Index::set_scorecards`]).
     scorecards: Vec<backline_catalog::scorecard::Scorecard>,
+    /// The organisation's Backstage frontend, for entity page links ([`Index::set_frontend_url`]).
+    frontend_url: Option<String>,
 }
 
 type StaleList = Vec<(String, String, Option<i64>)>;
@@ -182,6 +184,7 @@ impl Index {
             generation: AtomicI64::new(-1),
             stale: Mutex::new(None),
             scorecards: Vec::new(),
+            frontend_url: None,
         };
         if index.store.is_read_only() && !index.search_is_current().await? {
             // It could never be caught up: its directory cannot be written either.

@@ -10,8 +10,14 @@
 //!   ends or `cache_secs`, whichever is sooner.
 //! - Opsgenie: the account's schedules (→ the team's) and the account's all-schedules on-call
 //!   call, once per account; then, only for schedules with nobody on call, who is next.
+//!
+//! "When am I on call next" ([`OnCall::upcoming`]) goes the same way: PagerDuty's user for the
+//! asker's e-mail address (cached for `mapping_cache_secs`), then every asker of an account in
+//! one `/oncalls?user_ids[]=…` call over the next `next_window_days`, cached per user until a
+//! shift in it starts or ends or `cache_secs`; Opsgenie's timeline of each schedule of the
+//! asker's teams, cached per schedule for `cache_secs` and shared by every asker on it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,12 +29,13 @@ use crate::caller::Caller;
 use crate::config::{Account, OnCallConfig};
 use crate::error::{OnCallError, Provider};
 use crate::http::Http;
-use crate::model::{Gap, Level, OnCallAnswer, Roster, RosterKind, Shift, Stale};
-use crate::opsgenie::{self, Schedule};
+use crate::model::{Gap, Level, Link, OnCallAnswer, Person, Roster, RosterKind, Shift, Stale, Upcoming, UpcomingShift};
+use crate::opsgenie::{self, Schedule, TimelinePeriod};
 use crate::pagerduty::{self, IntegrationKey, PolicyRef};
 use crate::time::{Clock, SystemClock, Timestamp};
 
 type Answer = Result<OnCallAnswer, OnCallError>;
+type UpcomingResult = Result<Upcoming, OnCallError>;
 
 /// Who is on call, from the configured PagerDuty and Opsgenie accounts. Cheap to clone; clones
 /// share the cache, so build one per process. Lookups run on a Tokio runtime: each provider call
@@ -54,6 +61,26 @@ struct Inner {
     og_schedules: Arc<Store<usize, Vec<Schedule>>>,
     og_on_calls: Arc<Store<usize, HashMap<String, Vec<Shift>>>>,
     og_next: Arc<Store<(usize, String), Vec<Shift>>>,
+    /// (account, lower-cased e-mail address) → the PagerDuty user, `None` when there is none.
+    pd_users: Arc<Store<(usize, String), Option<Person>>>,
+    /// (account, PagerDuty user id) → their shifts over the window.
+    pd_upcoming: Arc<UserShiftsStore>,
+    /// (account, Opsgenie schedule id) → its final timeline over the window.
+    og_timelines: Arc<TimelineStore>,
+}
+
+/// A PagerDuty user's shifts over the window, per (account, user id).
+type UserShiftsStore = Store<(usize, String), Window<Vec<UpcomingShift>>>;
+/// An Opsgenie schedule's final timeline over the window, per (account, schedule id).
+type TimelineStore = Store<(usize, String), Window<Vec<TimelinePeriod>>>;
+/// The PagerDuty user found for an address, per account.
+type FoundUser = (usize, Result<Served<Option<Person>>, OnCallError>);
+
+/// Data about a window of time, and how far ahead it reaches.
+#[derive(Debug)]
+struct Window<T> {
+    data: T,
+    until: Timestamp,
 }
 
 fn interrupted(provider: Provider) -> impl FnOnce() -> OnCallError {
@@ -85,6 +112,9 @@ impl OnCall {
                 og_schedules: Store::new(),
                 og_on_calls: Store::new(),
                 og_next: Store::new(),
+                pd_users: Store::new(),
+                pd_upcoming: Store::new(),
+                og_timelines: Store::new(),
             }),
         })
     }
@@ -128,6 +158,195 @@ impl OnCall {
             .into_iter()
             .zip(targets)
             .map(|(a, t)| a.unwrap_or_else(|| Err(OnCallError::Interrupted { provider: t.provider() })))
+            .collect()
+    }
+
+    /// When the person with e-mail address `email` is on call next, per provider account that
+    /// `entities` (the asker's own User and their teams) name in their annotations: PagerDuty
+    /// looks the person up by address in each account named (the default account when the
+    /// entities name no provider at all), Opsgenie reads the timelines of the schedules the
+    /// named teams own. One answer per account, PagerDuty first; a provider failure gives the
+    /// last good answer marked stale, or an error when there never was one.
+    pub async fn upcoming(
+        &self,
+        email: &str,
+        entities: &[&[(String, String)]],
+    ) -> Vec<(Provider, Result<Upcoming, OnCallError>)> {
+        let all: Vec<Target> = entities.iter().flat_map(|a| targets(a)).collect();
+        let mut out: Vec<(Provider, UpcomingResult)> = Vec::new();
+        let mut pd_accounts = BTreeSet::new();
+        let mut og_teams: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+        for target in &all {
+            match (self.account_index(target), target) {
+                (Err(e), _) => {
+                    // Said once, however many entities name the same missing account.
+                    let said = out.iter().any(|(_, r)| matches!(r, Err(o) if o.to_string() == e.to_string()));
+                    if !said {
+                        out.push((target.provider(), Err(e)));
+                    }
+                }
+                (Ok(acct), Target::OpsgenieTeam { team, .. }) => {
+                    og_teams.entry(acct).or_default().insert(team.clone());
+                }
+                (Ok(acct), _) => {
+                    pd_accounts.insert(acct);
+                }
+            }
+        }
+        if all.is_empty() && !self.inner.config.pagerduty.is_empty() {
+            pd_accounts.insert(0);
+        }
+        let email = email.trim().to_lowercase();
+        let (pd, og) = tokio::join!(self.pd_upcoming(&email, &pd_accounts), self.og_upcoming(&email, &og_teams));
+        let mut answers: Vec<(Provider, UpcomingResult)> = pd.into_iter().map(|a| (Provider::PagerDuty, a)).collect();
+        answers.extend(og.into_iter().map(|a| (Provider::Opsgenie, a)));
+        answers.extend(out);
+        answers
+    }
+
+    async fn pd_upcoming(&self, email: &str, accts: &BTreeSet<usize>) -> Vec<UpcomingResult> {
+        if accts.is_empty() {
+            return Vec::new();
+        }
+        let inner = &self.inner;
+        let provider = Provider::PagerDuty;
+        let keys: Vec<(usize, String)> = accts.iter().map(|a| (*a, email.to_owned())).collect();
+        let (waits, flight) = inner.pd_users.claim(keys.clone(), inner.caller.clock.now());
+        if let Some(flight) = flight {
+            tokio::spawn(run_pd_users(Arc::clone(inner), flight));
+        }
+        wait_all(waits).await;
+        let users: Vec<FoundUser> =
+            keys.iter().map(|k| (k.0, inner.pd_users.read(k).into_result(interrupted(provider)))).collect();
+        let user_keys = users.iter().filter_map(|(acct, u)| {
+            let person = u.as_ref().ok()?.fetched.value.as_ref()?;
+            Some((*acct, person.id.clone()))
+        });
+        let (waits, flight) = inner.pd_upcoming.claim(user_keys.collect::<Vec<_>>(), inner.caller.clock.now());
+        if let Some(flight) = flight {
+            tokio::spawn(run_pd_upcoming(Arc::clone(inner), flight));
+        }
+        wait_all(waits).await;
+        let now = inner.caller.clock.now();
+        users
+            .into_iter()
+            .map(|(acct, user)| {
+                let user = user?;
+                let Some(person) = user.fetched.value.clone() else {
+                    return Err(OnCallError::NotFound {
+                        provider,
+                        account: self.accounts(provider)[acct].name.clone(),
+                        what: "user with the asker's e-mail address".to_owned(),
+                    });
+                };
+                let served = inner.pd_upcoming.read(&(acct, person.id.clone())).into_result(interrupted(provider))?;
+                let shifts: Vec<UpcomingShift> =
+                    served.fetched.value.data.iter().filter(|s| s.until.is_none_or(|u| u > now)).cloned().collect();
+                // A failed user lookup served from its cache says nothing about the shifts' age.
+                let failed = served.stale.clone();
+                Ok(Upcoming {
+                    provider,
+                    account: self.accounts(provider)[acct].name.clone(),
+                    person: Some(person),
+                    shifts,
+                    searched_until: served.fetched.value.until,
+                    fetched_at: served.fetched.at,
+                    age_secs: now.secs_since(served.fetched.at),
+                    stale: stale(&failed),
+                })
+            })
+            .collect()
+    }
+
+    async fn og_upcoming(&self, email: &str, teams: &BTreeMap<usize, BTreeSet<String>>) -> Vec<UpcomingResult> {
+        if teams.is_empty() {
+            return Vec::new();
+        }
+        let inner = &self.inner;
+        let provider = Provider::Opsgenie;
+        let (waits, flight) =
+            inner.og_schedules.claim(teams.keys().copied().collect::<Vec<_>>(), inner.caller.clock.now());
+        if let Some(flight) = flight {
+            tokio::spawn(run_og_schedules(Arc::clone(inner), flight));
+        }
+        wait_all(waits).await;
+        let owned: Vec<(usize, Result<Vec<Schedule>, OnCallError>)> = teams
+            .iter()
+            .map(|(acct, names)| {
+                let schedules = inner.og_schedules.read(acct).into_result(interrupted(provider)).and_then(|s| {
+                    let mut owned: Vec<Schedule> = s
+                        .fetched
+                        .value
+                        .iter()
+                        .filter(|s| s.enabled && s.owner_team.as_ref().is_some_and(|t| names.contains(t)))
+                        .cloned()
+                        .collect();
+                    if owned.is_empty() {
+                        let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+                        return Err(OnCallError::NotFound {
+                            provider,
+                            account: self.accounts(provider)[*acct].name.clone(),
+                            what: format!("enabled schedule owned by team {}", names.join(", ")),
+                        });
+                    }
+                    owned.sort_by(|a, b| a.name.cmp(&b.name));
+                    Ok(owned)
+                });
+                (*acct, schedules)
+            })
+            .collect();
+        let keys = owned
+            .iter()
+            .filter_map(|(acct, s)| Some((*acct, s.as_ref().ok()?)))
+            .flat_map(|(acct, s)| s.iter().map(move |s| (acct, s.id.clone())));
+        let (waits, flight) = inner.og_timelines.claim(keys.collect::<Vec<_>>(), inner.caller.clock.now());
+        if let Some(flight) = flight {
+            tokio::spawn(run_og_timelines(Arc::clone(inner), flight));
+        }
+        wait_all(waits).await;
+        let now = inner.caller.clock.now();
+        let web = |acct: usize| self.accounts(provider)[acct].web_url.clone();
+        owned
+            .into_iter()
+            .map(|(acct, schedules)| {
+                let schedules = schedules?;
+                let mut shifts = Vec::new();
+                let mut fetched_at: Option<Timestamp> = None;
+                let mut searched_until: Option<Timestamp> = None;
+                let mut failed: Option<(OnCallError, Timestamp)> = None;
+                for s in &schedules {
+                    match inner.og_timelines.read(&(acct, s.id.clone())).into_result(interrupted(provider)) {
+                        Ok(served) => {
+                            let link = Link {
+                                id: s.id.clone(),
+                                name: Some(s.name.clone()),
+                                url: web(acct).map(|w| format!("{w}/schedule/whoIsOnCall")),
+                            };
+                            shifts.extend(opsgenie::shifts_of(&served.fetched.value.data, email, &link, now));
+                            fetched_at = Some(fetched_at.map_or(served.fetched.at, |t| t.min(served.fetched.at)));
+                            let until = served.fetched.value.until;
+                            searched_until = Some(searched_until.map_or(until, |t| t.min(until)));
+                            failed = failed.or(served.stale);
+                        }
+                        // A schedule never read: the others still answer, marked incomplete.
+                        Err(e) => failed = failed.or(Some((e, now))),
+                    }
+                }
+                let (Some(fetched_at), Some(searched_until)) = (fetched_at, searched_until) else {
+                    return Err(failed.map_or_else(|| OnCallError::Interrupted { provider }, |(e, _)| e));
+                };
+                pagerduty::sort_upcoming(&mut shifts);
+                Ok(Upcoming {
+                    provider,
+                    account: self.accounts(provider)[acct].name.clone(),
+                    person: None,
+                    shifts,
+                    searched_until,
+                    fetched_at,
+                    age_secs: now.secs_since(fetched_at),
+                    stale: stale(&failed),
+                })
+            })
             .collect()
     }
 
@@ -463,6 +682,67 @@ async fn run_og_next(inner: Arc<Inner>, flight: Flight<(usize, String), Vec<Shif
             Err(e) => Completion::Failed(e.clone(), inner.caller.retry_at(&e, now)),
         };
         inner.og_next.complete(vec![((acct, id), completion)], now);
+    }
+    drop(flight);
+}
+
+async fn run_pd_users(inner: Arc<Inner>, flight: Flight<(usize, String), Option<Person>>) {
+    for (acct, email) in flight.keys.clone() {
+        let result = pagerduty::user_by_email(&inner.caller, &inner.config.pagerduty[acct], &email).await;
+        let now = inner.caller.clock.now();
+        let completion = match result {
+            Ok(Some(person)) => Completion::Value(Some(person), now.plus_secs(inner.config.mapping_cache_secs)),
+            // Nobody yet: asked again sooner, so a user added today is found today.
+            Ok(None) => Completion::Value(None, now.plus_secs(inner.config.cache_secs)),
+            Err(e) => Completion::Failed(e.clone(), inner.caller.retry_at(&e, now)),
+        };
+        inner.pd_users.complete(vec![((acct, email), completion)], now);
+    }
+    drop(flight);
+}
+
+async fn run_pd_upcoming(inner: Arc<Inner>, flight: Flight<(usize, String), Window<Vec<UpcomingShift>>>) {
+    for (acct, ids) in by_account(&flight.keys) {
+        let account = &inner.config.pagerduty[acct];
+        let now = inner.caller.clock.now();
+        let until = now.plus_secs(inner.config.next_window_days * 24 * 3600);
+        tracing::debug!(account = %account.name, users = ids.len(), "PagerDuty upcoming on-calls");
+        let result = pagerduty::users_upcoming(&inner.caller, account, &ids, now, until, inner.config.cache_secs).await;
+        let results = match result {
+            Ok(mut fetched) => ids
+                .into_iter()
+                .filter_map(|id| {
+                    let f = fetched.remove(&id)?;
+                    Some(((acct, id), Completion::Value(Window { data: f.shifts, until }, f.fresh_until)))
+                })
+                .collect(),
+            Err(e) => fail_all(
+                &inner.caller,
+                &ids.into_iter().map(|id| (acct, id)).collect::<Vec<_>>(),
+                e,
+                inner.caller.clock.now(),
+            ),
+        };
+        inner.pd_upcoming.complete(results, now);
+    }
+    drop(flight);
+}
+
+async fn run_og_timelines(inner: Arc<Inner>, flight: Flight<(usize, String), Window<Vec<TimelinePeriod>>>) {
+    for (acct, id) in flight.keys.clone() {
+        let account = &inner.config.opsgenie[acct];
+        let now = inner.caller.clock.now();
+        let days = inner.config.next_window_days;
+        let result = opsgenie::timeline(&inner.caller, account, &id, now, days).await;
+        let done = inner.caller.clock.now();
+        let completion = match result {
+            Ok(periods) => {
+                let until = now.plus_secs(days * 24 * 3600);
+                Completion::Value(Window { data: periods, until }, done.plus_secs(inner.config.cache_secs))
+            }
+            Err(e) => Completion::Failed(e.clone(), inner.caller.retry_at(&e, done)),
+        };
+        inner.og_timelines.complete(vec![((acct, id), completion)], now);
     }
     drop(flight);
 }

@@ -5,6 +5,7 @@
 //! [oncall]
 //! cache_secs = 300            # longest an answer is reused (less when a shift ends sooner)
 //! timeout_ms = 5000           # per provider call
+//! next_window_days = 30       # how far ahead "when am I on call next" looks (at most 90)
 //!
 //! [[oncall.pagerduty]]
 //! name = "prod"               # what `pagerduty.com/account` names; the first account is the default
@@ -43,6 +44,9 @@ const DEFAULT_CACHE_SECS: u64 = 300;
 const DEFAULT_TIMEOUT_MS: u64 = 5000;
 const DEFAULT_RETRY_SECS: u64 = 30;
 const DEFAULT_MAPPING_CACHE_SECS: u64 = 3600;
+const DEFAULT_NEXT_WINDOW_DAYS: u64 = 30;
+/// PagerDuty refuses an `/oncalls` range longer than 90 days.
+const MAX_NEXT_WINDOW_DAYS: u64 = 90;
 
 /// Which of a provider's service regions an account lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -71,6 +75,8 @@ pub struct OnCallSection {
     /// How long the slowly changing mappings are reused: PagerDuty service → escalation policy,
     /// integration key → service, Opsgenie team → schedules.
     pub mapping_cache_secs: Option<u64>,
+    /// How many days ahead "when am I on call next" looks (1 to 90; 30 by default).
+    pub next_window_days: Option<u64>,
 }
 
 /// One PagerDuty account (`[[oncall.pagerduty]]`).
@@ -133,6 +139,8 @@ pub struct OnCallConfig {
     pub timeout_ms: u64,
     pub retry_secs: u64,
     pub mapping_cache_secs: u64,
+    /// How far ahead "when am I on call next" looks, in days (1 to 90).
+    pub next_window_days: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -270,6 +278,10 @@ impl OnCallConfig {
             timeout_ms: section.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1),
             retry_secs: section.retry_secs.unwrap_or(DEFAULT_RETRY_SECS).max(1),
             mapping_cache_secs: section.mapping_cache_secs.unwrap_or(DEFAULT_MAPPING_CACHE_SECS).max(1),
+            next_window_days: section
+                .next_window_days
+                .unwrap_or(DEFAULT_NEXT_WINDOW_DAYS)
+                .clamp(1, MAX_NEXT_WINDOW_DAYS),
         })
     }
 

@@ -6,6 +6,8 @@
 //!   [`OnCallConfig`] (accounts, regions, read-only keys held in [`Secret`]s);
 //! - [`OnCall`] looks targets up: batched, cached until the first shift ends, single-flight,
 //!   rate-limit aware, serving the last answer (marked stale, with its age) when a provider fails;
+//! - [`OnCall::upcoming`] says when one person is on call next ([`Upcoming`]), from PagerDuty's
+//!   on-calls of their user and Opsgenie's schedule timelines, cached and batched the same way;
 //! - [`OnCallAnswer`] is the plain data every front end renders.
 //!
 //! **Invariant:** no API key and no `pagerduty.com/integration-key` value ever appears in an
@@ -34,6 +36,8 @@ pub use config::{
     OpsgenieAccount, PAGERDUTY_EU, PAGERDUTY_US, PagerDutyAccount, Region, env_suffix,
 };
 pub use error::{OnCallError, Provider};
-pub use model::{Gap, Level, Link, OnCallAnswer, Person, Roster, RosterKind, Shift, ShiftKind, Stale};
+pub use model::{
+    Gap, Level, Link, OnCallAnswer, Person, Roster, RosterKind, Shift, ShiftKind, Stale, Upcoming, UpcomingShift,
+};
 pub use secret::Secret;
 pub use time::{Clock, SystemClock, Timestamp};

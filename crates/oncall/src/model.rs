@@ -133,3 +133,50 @@ pub struct Link {
     pub name: Option<String>,
     pub url: Option<String>,
 }
+
+/// When one person is on call, as one provider account says: the answer to "when am I on call
+/// next". Never blank: no shift in the window is said as such, with how far ahead was looked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upcoming {
+    pub provider: Provider,
+    /// The configured account's name.
+    pub account: String,
+    /// The person as the provider knows them, when it has a user record for them (PagerDuty).
+    pub person: Option<Person>,
+    /// Their shifts that had not ended when the answer was made, the earliest first (a shift
+    /// under way, or a permanent on-call, comes first).
+    pub shifts: Vec<UpcomingShift>,
+    /// How far ahead the provider was asked.
+    pub searched_until: Timestamp,
+    /// When the provider gave this data (the oldest part of it, when several calls made it).
+    pub fetched_at: Timestamp,
+    /// Seconds between `fetched_at` and the moment of the answer.
+    pub age_secs: u64,
+    /// Set when the provider failed and this is the last good answer.
+    pub stale: Option<Stale>,
+}
+
+/// One shift of [`Upcoming`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpcomingShift {
+    /// What puts them on call: a PagerDuty escalation policy or an Opsgenie schedule.
+    pub roster_kind: RosterKind,
+    pub roster: Link,
+    /// The escalation level (PagerDuty); `None` for an Opsgenie schedule.
+    pub level: Option<u32>,
+    /// `Scheduled`, or `Permanent` when the policy targets them directly.
+    pub kind: ShiftKind,
+    /// `None` for a permanent on-call.
+    pub from: Option<Timestamp>,
+    /// `None` for a permanent on-call.
+    pub until: Option<Timestamp>,
+    /// The schedule that puts them there, when it is not the roster itself.
+    pub schedule: Option<Link>,
+}
+
+impl UpcomingShift {
+    /// Whether the shift is under way at `now`.
+    pub fn is_on_at(&self, now: Timestamp) -> bool {
+        self.from.is_none_or(|f| f <= now) && self.until.is_none_or(|u| now < u)
+    }
+}

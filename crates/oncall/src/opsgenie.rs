@@ -11,6 +11,12 @@
 //! - For a schedule with nobody on call, `GET /v2/schedules/{id}/next-on-calls` says who is next
 //!   (`exactNextOnCallRecipients`, else `nextOnCallRecipients`).
 //!
+//! - "When am I on call next": `GET /v2/schedules/{id}/timeline?identifierType=id&interval=N&
+//!   intervalUnit=days&date=now` per schedule of the asker's teams. Its `finalTimeline` has the
+//!   overrides and forwardings applied: `rotations[].periods[]` with `startDate`, `endDate` and a
+//!   `recipient` (a user's `name` is their e-mail address). One call per schedule answers every
+//!   asker on it until the cache period ends.
+//!
 //! Opsgenie's on-call answer says who, not from when until when: shifts are [`ShiftKind::Untimed`]
 //! and the cache period alone bounds their age. Participants under a team or escalation
 //! participant are flattened into level 1: the schedule is one level of the team's escalation.
@@ -24,7 +30,8 @@ use crate::caller::Caller;
 use crate::config::Account;
 use crate::error::OnCallError;
 use crate::http::{decode, endpoint};
-use crate::model::{Person, Shift, ShiftKind};
+use crate::model::{Link, Person, RosterKind, Shift, ShiftKind, UpcomingShift};
+use crate::time::Timestamp;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Schedule {
@@ -179,5 +186,124 @@ fn shifts(participants: &[Participant]) -> Vec<Shift> {
     let mut out = Vec::new();
     walk(participants, &mut out);
     out.sort_by(|a, b| a.person.name.cmp(&b.person.name));
+    out
+}
+
+#[derive(Deserialize)]
+struct TimelineBody {
+    data: TimelineData,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TimelineData {
+    final_timeline: Option<Timeline>,
+}
+
+#[derive(Deserialize)]
+struct Timeline {
+    #[serde(default)]
+    rotations: Vec<TimelineRotation>,
+}
+
+#[derive(Deserialize)]
+struct TimelineRotation {
+    #[serde(default)]
+    periods: Vec<Period>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Period {
+    start_date: Option<String>,
+    end_date: Option<String>,
+    recipient: Option<Recipient>,
+}
+
+#[derive(Deserialize)]
+struct Recipient {
+    id: Option<String>,
+    name: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// One stretch of a schedule's final timeline: who is on call from when until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TimelinePeriod {
+    /// The recipient's username (an e-mail address) as given.
+    pub(crate) username: String,
+    pub(crate) user_id: Option<String>,
+    pub(crate) from: Timestamp,
+    pub(crate) until: Timestamp,
+}
+
+/// The user periods of schedule `id`'s final timeline, `days` days from `now`, by start.
+pub(crate) async fn timeline(
+    caller: &Caller,
+    account: &Account,
+    id: &str,
+    now: Timestamp,
+    days: u64,
+) -> Result<Vec<TimelinePeriod>, OnCallError> {
+    let mut url = endpoint(account, &["v2", "schedules", id, "timeline"])?;
+    url.query_pairs_mut()
+        .append_pair("identifierType", "id")
+        .append_pair("interval", &days.to_string())
+        .append_pair("intervalUnit", "days")
+        .append_pair("date", &now.to_string());
+    let body = caller.get(account, &url, &format!("schedule {id}")).await?;
+    let data = decode::<TimelineBody>(account, &body)?.data;
+    let mut out: Vec<TimelinePeriod> = data
+        .final_timeline
+        .into_iter()
+        .flat_map(|t| t.rotations)
+        .flat_map(|r| r.periods)
+        .filter_map(|p| {
+            let recipient = p.recipient?;
+            if recipient.kind.as_deref().is_some_and(|k| k != "user") {
+                return None;
+            }
+            Some(TimelinePeriod {
+                username: recipient.name?,
+                user_id: recipient.id,
+                from: Timestamp::parse_rfc3339(p.start_date.as_deref()?)?,
+                until: Timestamp::parse_rfc3339(p.end_date.as_deref()?)?,
+            })
+        })
+        .filter(|p| p.from < p.until)
+        .collect();
+    out.sort_by(|a, b| a.from.cmp(&b.from).then_with(|| a.username.cmp(&b.username)));
+    Ok(out)
+}
+
+/// The shifts of the user with address `email` in `periods` of `schedule` that end after `now`,
+/// back-to-back periods joined into one shift (a timeline splits at rotation and day edges).
+pub(crate) fn shifts_of(
+    periods: &[TimelinePeriod],
+    email: &str,
+    schedule: &Link,
+    now: Timestamp,
+) -> Vec<UpcomingShift> {
+    let wanted = email.trim();
+    let mut out: Vec<UpcomingShift> = Vec::new();
+    for p in periods.iter().filter(|p| p.username.trim().eq_ignore_ascii_case(wanted)) {
+        if let Some(last) = out.last_mut()
+            && last.until.is_some_and(|u| u >= p.from)
+        {
+            last.until = last.until.max(Some(p.until));
+            continue;
+        }
+        out.push(UpcomingShift {
+            roster_kind: RosterKind::Schedule,
+            roster: schedule.clone(),
+            level: None,
+            kind: ShiftKind::Scheduled,
+            from: Some(p.from),
+            until: Some(p.until),
+            schedule: None,
+        });
+    }
+    out.retain(|s| s.until.is_some_and(|u| u > now));
     out
 }

@@ -12,6 +12,10 @@
 //!   on-call (a user targeted directly). Levels with nobody are simply absent.
 //! - When level 1 has nobody, the same call with `earliest=true` over the next week (since/until
 //!   in UTC) says who comes on first, for all gapped policies at once.
+//! - "When am I on call next": `GET /users?query=<e-mail>` finds the asker's user (`query`
+//!   matches names and e-mail addresses, so the address is compared exactly here), then
+//!   `GET /oncalls?user_ids[]=…&since=now&until=now+N days&earliest=true` answers for many users
+//!   at once: the earliest on-call of each user per policy and level, a shift under way included.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -21,7 +25,7 @@ use crate::caller::Caller;
 use crate::config::Account;
 use crate::error::OnCallError;
 use crate::http::{decode, endpoint};
-use crate::model::{Gap, Level, Link, Person, Roster, RosterKind, Shift, ShiftKind};
+use crate::model::{Gap, Level, Link, Person, Roster, RosterKind, Shift, ShiftKind, UpcomingShift};
 use crate::secret::Secret;
 use crate::time::Timestamp;
 
@@ -182,15 +186,32 @@ pub(crate) async fn integration_index(
     }
 }
 
-/// Every on-call entry for `policy_ids`, all pages, in calls of up to 50 policies.
+/// What an `/oncalls` call filters on.
+#[derive(Clone, Copy)]
+enum By {
+    Policies,
+    Users,
+}
+
+impl By {
+    fn parameter(self) -> &'static str {
+        match self {
+            By::Policies => "escalation_policy_ids[]",
+            By::Users => "user_ids[]",
+        }
+    }
+}
+
+/// Every on-call entry for `ids` (policies or users), all pages, in calls of up to 50 ids.
 async fn oncalls(
     caller: &Caller,
     account: &Account,
-    policy_ids: &[String],
+    by: By,
+    ids: &[String],
     window: Option<(Timestamp, Timestamp)>,
 ) -> Result<Vec<Oncall>, OnCallError> {
     let mut all = Vec::new();
-    for chunk in policy_ids.chunks(POLICIES_PER_CALL) {
+    for chunk in ids.chunks(POLICIES_PER_CALL) {
         let mut offset = 0;
         loop {
             let mut url = endpoint(account, &["oncalls"])?;
@@ -198,7 +219,7 @@ async fn oncalls(
                 let mut q = url.query_pairs_mut();
                 q.append_pair("time_zone", "UTC").append_pair("include[]", "users");
                 for id in chunk {
-                    q.append_pair("escalation_policy_ids[]", id);
+                    q.append_pair(by.parameter(), id);
                 }
                 if let Some((since, until)) = window {
                     q.append_pair("since", &since.to_string())
@@ -283,7 +304,7 @@ pub(crate) async fn policies(
     now: Timestamp,
     cache_secs: u64,
 ) -> Result<HashMap<String, Fetched>, OnCallError> {
-    let current = oncalls(caller, account, policy_ids, None).await?;
+    let current = oncalls(caller, account, By::Policies, policy_ids, None).await?;
     let mut by_policy: HashMap<&str, Vec<&Oncall>> = HashMap::new();
     for entry in &current {
         by_policy.entry(entry.escalation_policy.id.as_str()).or_default().push(entry);
@@ -299,7 +320,7 @@ pub(crate) async fn policies(
     let upcoming = if gapped.is_empty() {
         Some(Vec::new())
     } else {
-        oncalls(caller, account, &gapped, Some((now, until))).await.ok()
+        oncalls(caller, account, By::Policies, &gapped, Some((now, until))).await.ok()
     };
     let searched_until = upcoming.is_some().then_some(until);
     let upcoming = upcoming.unwrap_or_default();
@@ -354,4 +375,123 @@ pub(crate) async fn policies(
         out.insert(id.clone(), Fetched { roster, fresh_until: fresh_until.max(now.plus_secs(1)) });
     }
     Ok(out)
+}
+
+#[derive(Deserialize)]
+struct UsersPage {
+    #[serde(default)]
+    users: Vec<User>,
+    #[serde(default)]
+    more: bool,
+}
+
+/// Pages of `/users` read when looking for one address: `query` also matches names, so a common
+/// word could match many users, but an address matches few.
+const USER_PAGES: usize = 4;
+
+/// The account's user whose e-mail address is `email` (compared case-insensitively), if any.
+pub(crate) async fn user_by_email(
+    caller: &Caller,
+    account: &Account,
+    email: &str,
+) -> Result<Option<Person>, OnCallError> {
+    let wanted = email.trim();
+    let mut offset = 0;
+    for _ in 0..USER_PAGES {
+        let mut url = endpoint(account, &["users"])?;
+        url.query_pairs_mut()
+            .append_pair("query", wanted)
+            .append_pair("limit", &PAGE.to_string())
+            .append_pair("offset", &offset.to_string());
+        let body = caller.get(account, &url, "users").await?;
+        let page: UsersPage = decode(account, &body)?;
+        let n = page.users.len();
+        if let Some(user) =
+            page.users.iter().find(|u| u.email.as_deref().is_some_and(|e| e.trim().eq_ignore_ascii_case(wanted)))
+        {
+            return Ok(Some(person(user)));
+        }
+        offset += n;
+        if !page.more || n == 0 || offset > MAX_OFFSET {
+            break;
+        }
+    }
+    Ok(None)
+}
+
+/// One user's shifts over a window, and until when they hold: the cache period, cut short by the
+/// first shift that starts or ends within it.
+pub(crate) struct UserShifts {
+    pub(crate) shifts: Vec<UpcomingShift>,
+    pub(crate) fresh_until: Timestamp,
+}
+
+/// The on-call shifts of each of `user_ids` from `now` to `until`: the earliest per escalation
+/// policy and level, a shift under way included; earliest first.
+pub(crate) async fn users_upcoming(
+    caller: &Caller,
+    account: &Account,
+    user_ids: &[String],
+    now: Timestamp,
+    until: Timestamp,
+    cache_secs: u64,
+) -> Result<HashMap<String, UserShifts>, OnCallError> {
+    let entries = oncalls(caller, account, By::Users, user_ids, Some((now, until))).await?;
+    let web_policy_url = |id: &str| account.web_url.as_ref().map(|w| format!("{w}/escalation_policies/{id}"));
+    let mut out: HashMap<String, UserShifts> = user_ids
+        .iter()
+        .map(|id| (id.clone(), UserShifts { shifts: Vec::new(), fresh_until: now.plus_secs(cache_secs) }))
+        .collect();
+    for entry in &entries {
+        let Some(user) = entry.user.as_ref() else { continue };
+        let Some(mine) = out.get_mut(&user.id) else { continue };
+        let Some(s) = shift(entry) else { continue };
+        if s.until.is_some_and(|u| u <= now) {
+            continue;
+        }
+        let policy = &entry.escalation_policy;
+        let upcoming = UpcomingShift {
+            roster_kind: RosterKind::EscalationPolicy,
+            roster: Link {
+                id: policy.id.clone(),
+                name: policy.summary.clone(),
+                url: policy.html_url.clone().or_else(|| web_policy_url(&policy.id)),
+            },
+            level: Some(entry.escalation_level),
+            kind: s.kind,
+            from: s.from,
+            until: s.until,
+            schedule: s.schedule,
+        };
+        if mine.shifts.iter().any(|o| {
+            o.roster.id == upcoming.roster.id
+                && o.level == upcoming.level
+                && o.from == upcoming.from
+                && o.until == upcoming.until
+        }) {
+            continue;
+        }
+        for edge in [upcoming.from, upcoming.until].into_iter().flatten() {
+            if edge > now {
+                mine.fresh_until = mine.fresh_until.min(edge);
+            }
+        }
+        mine.shifts.push(upcoming);
+    }
+    for mine in out.values_mut() {
+        sort_upcoming(&mut mine.shifts);
+        mine.fresh_until = mine.fresh_until.max(now.plus_secs(1));
+    }
+    Ok(out)
+}
+
+/// Earliest first: a permanent on-call (no start) first, then by start, level, roster name.
+pub(crate) fn sort_upcoming(shifts: &mut [UpcomingShift]) {
+    shifts.sort_by(|a, b| {
+        a.from
+            .cmp(&b.from)
+            .then_with(|| a.level.cmp(&b.level))
+            .then_with(|| a.roster.name.cmp(&b.roster.name))
+            .then_with(|| a.roster.id.cmp(&b.roster.id))
+    });
 }

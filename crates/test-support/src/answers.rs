@@ -28,6 +28,7 @@ pub fn entity(kind: &str, name: &str) -> EntitySummary {
         error_count: 0,
         warning_count: 0,
         first_error: None,
+        url: None,
     }
 }
 

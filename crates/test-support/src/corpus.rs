@@ -170,6 +170,7 @@ fn mine_own() -> Answer {
             teams: vec![entity("Group", "team-checkout"), team_payments()],
             owns,
             reach: Reach::default(),
+            next_on_call: Vec::new(),
         }),
     )
 }
@@ -193,8 +194,58 @@ fn mine_on_call() -> Answer {
         teams: vec![team_payments()],
         owns: vec![],
         reach: Reach { live_on_call: vec![l], ..Reach::default() },
+        next_on_call: Vec::new(),
     };
     answer("am I on call", &backline_answer::present::mine::summary_text(&body), AnswerBody::Mine(body))
+}
+
+/// "when am I on call next": Ada's PagerDuty shift under way and her next one (in her zone, as
+/// Slack gives it), Opsgenie with nothing in the window, and an account that cannot say.
+fn mine_on_call_next() -> Answer {
+    let shift = |roster: &str, level: Option<u32>, from: &str, until: &str, now: bool| MyShift {
+        roster: Some(roster.into()),
+        url: Some("https://northwind.pagerduty.com/escalation_policies/PEP0001".into()),
+        level,
+        from: Some(from.into()),
+        until: Some(until.into()),
+        now,
+        permanent: false,
+    };
+    let next = |provider, account: &str, state| NextOnCall {
+        provider,
+        account: Some(account.into()),
+        state,
+        reason: None,
+        shifts: vec![],
+        searched_until: Some("2027-01-06T04:00:00+01:00".into()),
+        fetched_at: Some("2026-12-07T02:58:00Z".into()),
+        age_secs: Some(120),
+    };
+    let pagerduty = NextOnCall {
+        shifts: vec![
+            shift("Payments", Some(1), "2026-12-06T18:00:00+01:00", "2026-12-07T10:00:00+01:00", true),
+            shift("Checkout", Some(2), "2026-12-10T09:00:00+01:00", "2026-12-10T17:00:00+01:00", false),
+        ],
+        ..next(OnCallProvider::PagerDuty, "prod", LiveState::Current)
+    };
+    let opsgenie = NextOnCall { age_secs: Some(1500), ..next(OnCallProvider::Opsgenie, "ops", LiveState::Stale) };
+    let unavailable = NextOnCall {
+        reason: Some("PagerDuty account `eu` has no user with the asker's e-mail address".into()),
+        searched_until: None,
+        fetched_at: None,
+        age_secs: None,
+        ..next(OnCallProvider::PagerDuty, "eu", LiveState::Unavailable)
+    };
+    let body = MineAnswer {
+        about: AboutMe::OnCallNext,
+        me: ada(),
+        matched_by: AskerMatch::Email,
+        teams: vec![team_payments()],
+        owns: vec![],
+        reach: Reach::default(),
+        next_on_call: vec![pagerduty, opsgenie, unavailable],
+    };
+    answer("when am I on call next", &backline_answer::present::mine::summary_text(&body), AnswerBody::Mine(body))
 }
 
 /// "what breaks if orders-db goes down" in chat: two levels, more beyond, on-call per team.
@@ -296,6 +347,7 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
         ("contact_oncall_gap_stale_unavailable", contact_oncall_gap()),
         ("mine_own", mine_own()),
         ("mine_on_call", mine_on_call()),
+        ("mine_on_call_next", mine_on_call_next()),
         (
             "unknown_asker",
             answer(
@@ -313,6 +365,11 @@ pub fn corpus() -> Vec<(&'static str, Answer)> {
         ),
         ("impact_team_on_call", impact_with_team_on_call()),
     ];
+    // Entities carrying their own Backstage pages (another frontend than the platform's catalog
+    // URL, as a Backstage source's entities do): every mention links there.
+    let mut linked = ownership("payments-api");
+    linked.body.link_entities(&|_| Some("https://portal.northwind.example".to_owned()));
+    out.push(("ownership_entity_pages", linked));
     let mut fuzzy = ownership("payments-api");
     fuzzy.fuzzy = Some(FuzzyMatch { asked: "paymnets-api".into(), shown: "component:default/payments-api".into() });
     out.push(("ownership_fuzzy", fuzzy));

@@ -1,17 +1,17 @@
 //! Cards that ask back or explain: an ambiguous name, a name not found, help.
 
-use super::{MAX_CANDIDATES, facts, lines_block, short_name, short_ref};
+use super::{MAX_CANDIDATES, PresentOptions, code_name, facts, lines_block, short_name, short_ref};
 use crate::card::{Block, Card, Choice, List, Sep, Text, cut};
 use crate::command::{COMMANDS, usage_line};
 use crate::model::{Ambiguous, Candidate, Help, NotFound};
 
-fn candidates(c: &mut Card, candidates: &[Candidate]) {
+fn candidates(c: &mut Card, candidates: &[Candidate], opts: &PresentOptions) {
     let lines = candidates
         .iter()
         .take(MAX_CANDIDATES)
         .map(|cand| {
             let e = &cand.entity;
-            let mut line = Text::new().plain("• ").code(cut(&short_name(e), 100)).plain(format!(" — {}", facts(e)));
+            let mut line = Text::new().plain("• ").then(code_name(e, opts)).plain(format!(" — {}", facts(e)));
             if let Some(owner) = &e.owner {
                 line = line.plain(format!(" · {}", cut(&short_ref(owner), 60)));
             }
@@ -34,14 +34,14 @@ fn candidates(c: &mut Card, candidates: &[Candidate]) {
         .collect();
 }
 
-pub(super) fn ambiguous(c: &mut Card, a: &Ambiguous) {
+pub(super) fn ambiguous(c: &mut Card, a: &Ambiguous, opts: &PresentOptions) {
     let name = cut(a.name.trim(), 200);
     c.blocks
         .push(Block::Paragraph(Text::new().plain(format!("Several entities match “{name}”. Which one do you mean?"))));
-    candidates(c, &a.candidates);
+    candidates(c, &a.candidates, opts);
 }
 
-pub(super) fn not_found(c: &mut Card, a: &NotFound) {
+pub(super) fn not_found(c: &mut Card, a: &NotFound, opts: &PresentOptions) {
     let name = cut(a.name.trim(), 200);
     if a.closest.is_empty() {
         c.blocks.push(Block::Paragraph(
@@ -54,7 +54,7 @@ pub(super) fn not_found(c: &mut Card, a: &NotFound) {
     }
     c.blocks
         .push(Block::Paragraph(Text::new().plain(format!("Nothing in the catalog is called “{name}”. Did you mean:"))));
-    candidates(c, &a.closest);
+    candidates(c, &a.closest, opts);
 }
 
 pub(super) fn help(c: &mut Card, a: &Help) {

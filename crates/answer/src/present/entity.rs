@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use super::reach::{ranked_links, reach};
-use super::{PresentOptions, description, display, findings, footer_of, named, short_name, short_ref, title};
+use super::{PresentOptions, code_name, description, display, findings, footer_of, named, short_ref, title};
 use crate::card::{Block, Card, Field, Icon, List, Sep, Text, cut};
 use crate::model::{ContactAnswer, EntityAnswer, EntitySummary, OwnershipAnswer, RelationType};
 
@@ -22,19 +22,29 @@ fn owner_line(owner: Option<&EntitySummary>, opts: &PresentOptions) -> Text {
     }
 }
 
-/// "part of Commerce › Engineering".
-fn parents_line(parents: &[EntitySummary]) -> Option<Text> {
+/// "part of Commerce › Engineering", each linked to its page when it has one.
+pub(super) fn parents_line(parents: &[EntitySummary], opts: &PresentOptions) -> Option<Text> {
     if parents.is_empty() {
         return None;
     }
-    let chain: Vec<String> = parents.iter().take(4).map(|p| cut(display(p).trim(), 80)).collect();
-    Some(Text::new().plain(format!("part of {}", chain.join(" › "))))
+    let mut line = Text::new().plain("part of ");
+    for (i, p) in parents.iter().take(4).enumerate() {
+        if i > 0 {
+            line = line.plain(" › ");
+        }
+        let name = cut(display(p).trim(), 80);
+        line = match super::catalog_link(p, opts) {
+            Some(url) => line.link(url, name),
+            None => line.plain(name),
+        };
+    }
+    Some(line)
 }
 
 pub(super) fn ownership(c: &mut Card, a: &OwnershipAnswer, opts: &PresentOptions) {
     title(c, display(&a.entity), Some(&a.entity), opts);
     let mut head = owner_line(a.owner.as_ref(), opts);
-    if let Some(parents) = parents_line(&a.parents) {
+    if let Some(parents) = parents_line(&a.parents, opts) {
         head = head.br().then(parents);
     }
     if !a.entity.valid {
@@ -42,7 +52,7 @@ pub(super) fn ownership(c: &mut Card, a: &OwnershipAnswer, opts: &PresentOptions
     }
     c.blocks.push(Block::Paragraph(head));
     c.blocks.extend(description(&a.entity).map(Block::Paragraph));
-    reach(c, &a.reach, &a.members, &a.entity.entity_ref);
+    reach(c, &a.reach, &a.members, &a.entity.entity_ref, opts);
     findings(c, &a.findings);
     footer_of(c, &a.entity);
 }
@@ -59,7 +69,7 @@ pub(super) fn contact(c: &mut Card, a: &ContactAnswer, opts: &PresentOptions) {
             Text::new().plain("No on-call, channel or people are recorded for it in the catalog."),
         ));
     }
-    reach(c, &a.reach, &a.members, &a.subject.entity_ref);
+    reach(c, &a.reach, &a.members, &a.subject.entity_ref, opts);
     footer_of(c, &a.subject);
 }
 
@@ -82,12 +92,8 @@ pub(super) fn entity(c: &mut Card, a: &EntityAnswer, opts: &PresentOptions) {
         (RelationType::ConsumesApi, "Consumes"),
         (RelationType::DependsOn, "Depends on"),
     ] {
-        let targets: Vec<Text> = a
-            .relations
-            .iter()
-            .filter(|r| r.relation == relation)
-            .map(|r| Text::new().code(cut(&short_name(&r.target), 80)))
-            .collect();
+        let targets: Vec<Text> =
+            a.relations.iter().filter(|r| r.relation == relation).map(|r| code_name(&r.target, opts)).collect();
         if !targets.is_empty() {
             let list = List::new(targets, Sep::Comma, 5).max_chars(600);
             fields.push(Field { label: label.into(), value: Text::new().list(list) });

@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 
 use super::reach::reach;
 use super::{
-    LIST_ITEMS, PresentOptions, code_name, compact, display, footer_of, list_block, named, plural, short_name,
-    short_ref, title,
+    LIST_ITEMS, PresentOptions, code_name, compact, display, footer_of, list_block, named, plural, short_ref, title,
 };
 use crate::card::{Block, Card, Choice, Icon, List, Sep, Text, cut};
 use crate::model::{DependencyAnswer, Direction, LiveOnCall, LiveState, TeamAnswer};
@@ -58,7 +57,8 @@ pub(super) fn dependencies(c: &mut Card, a: &DependencyAnswer, opts: &PresentOpt
         ))));
         let max_depth = a.nodes.iter().map(|n| n.depth).max().unwrap_or(0);
         for depth in 1..=max_depth {
-            let items: Vec<Text> = a.nodes.iter().filter(|n| n.depth == depth).map(|n| compact(&n.entity)).collect();
+            let items: Vec<Text> =
+                a.nodes.iter().filter(|n| n.depth == depth).map(|n| compact(&n.entity, opts)).collect();
             if items.is_empty() {
                 continue;
             }
@@ -99,23 +99,22 @@ fn team_on_call(live: &[LiveOnCall], team: &str) -> Option<String> {
 pub(super) fn team(c: &mut Card, a: &TeamAnswer, opts: &PresentOptions) {
     title(c, display(&a.team), Some(&a.team), opts);
     let mut head = named(&a.team, opts);
-    if !a.parents.is_empty() {
-        let chain: Vec<String> = a.parents.iter().take(4).map(|p| cut(display(p).trim(), 80)).collect();
-        head = head.plain(format!(" — part of {}", chain.join(" › ")));
+    if let Some(parents) = super::entity::parents_line(&a.parents, opts) {
+        head = head.plain(" — ").then(parents);
     }
     if let Some(email) = &a.email {
         head = head.br().icon(crate::card::Icon::Email).plain(" ").span(crate::card::Span::Email(cut(email, 200)));
     }
     c.blocks.push(Block::Paragraph(head));
-    reach(c, &a.reach, &a.members, &a.team.entity_ref);
-    let children: Vec<Text> = a.children.iter().map(code_name).collect();
+    reach(c, &a.reach, &a.members, &a.team.entity_ref, opts);
+    let children: Vec<Text> = a.children.iter().map(|e| code_name(e, opts)).collect();
     list_block(c, None, "Sub-teams", None, List::new(children, Sep::Comma, LIST_ITEMS));
     if a.owns.is_empty() {
         c.blocks.push(Block::Paragraph(Text::new().bold("Owns:").plain(" nothing in the catalog.")));
     } else {
         let mut by_kind: BTreeMap<String, Vec<Text>> = BTreeMap::new();
         for o in &a.owns {
-            let mut item = Text::new().code(cut(&short_name(&o.entity), 80));
+            let mut item = code_name(&o.entity, opts);
             if let Some(via) = &o.via {
                 item = item.plain(format!(" (via {})", cut(&short_ref(via), 60)));
             }

@@ -1,8 +1,6 @@
 //! Cards listing many entities: search results, `find` matches by owner, catalog health.
 
-use super::{
-    LIST_ITEMS, PresentOptions, code_name, facts, lines_block, list_block, named, plural, short_name, short_ref,
-};
+use super::{LIST_ITEMS, PresentOptions, code_name, facts, lines_block, list_block, named, plural, short_ref};
 use crate::card::{Block, Card, List, Sep, Text, Title, cut};
 use crate::model::{FindAnswer, HealthAnswer, SearchAnswer};
 use crate::question::filter_text;
@@ -58,7 +56,7 @@ pub(super) fn find(c: &mut Card, a: &FindAnswer, opts: &PresentOptions) {
                 Some(o) => Text::new().code(cut(&short_ref(&o.entity_ref), 80)).plain(" ").italic("(not defined)"),
                 None => Text::new().italic("no owner"),
             };
-            let items: Vec<Text> = g.entities.iter().map(code_name).collect();
+            let items: Vec<Text> = g.entities.iter().map(|e| code_name(e, opts)).collect();
             let n = items.len();
             Text::new()
                 .plain("• ")
@@ -70,7 +68,7 @@ pub(super) fn find(c: &mut Card, a: &FindAnswer, opts: &PresentOptions) {
     lines_block(c, List::new(lines, Sep::Line, 20));
 }
 
-pub(super) fn health(c: &mut Card, a: &HealthAnswer) {
+pub(super) fn health(c: &mut Card, a: &HealthAnswer, opts: &PresentOptions) {
     c.title = Some(Title { text: "Catalog health".into(), url: None });
     c.blocks.push(Block::Paragraph(Text::new().plain(format!(
         "{} entities in {} files from {} source{}.",
@@ -89,25 +87,23 @@ pub(super) fn health(c: &mut Card, a: &HealthAnswer) {
         "Owner not defined",
         a.missing_owners
             .iter()
-            .map(|x| {
-                Text::new().code(cut(&short_name(&x.entity), 80)).plain(" → ").code(cut(&short_ref(&x.owner_ref), 80))
-            })
+            .map(|x| code_name(&x.entity, opts).plain(" → ").code(cut(&short_ref(&x.owner_ref), 80)))
             .collect(),
     );
     item(
         "Deprecated but still used in production",
         a.deprecated_in_use
             .iter()
-            .map(|x| code_name(&x.entity).plain(format!(" (used by {})", x.dependents.len())))
+            .map(|x| code_name(&x.entity, opts).plain(format!(" (used by {})", x.dependents.len())))
             .collect(),
     );
-    item("Groups without members", a.groups_without_members.iter().map(code_name).collect());
-    item("Users in no group", a.users_without_group.iter().map(code_name).collect());
+    item("Groups without members", a.groups_without_members.iter().map(|e| code_name(e, opts)).collect());
+    item("Users in no group", a.users_without_group.iter().map(|e| code_name(e, opts)).collect());
     item(
         "Entities with findings",
         a.entities_with_findings
             .iter()
-            .map(|x| code_name(&x.entity).plain(format!(" ({})", x.findings.len())))
+            .map(|x| code_name(&x.entity, opts).plain(format!(" ({})", x.findings.len())))
             .collect(),
     );
     item(

@@ -146,7 +146,7 @@ pub(super) fn migration(c: &mut Card, a: &MigrationAnswer, opts: &PresentOptions
                 line = line.plain(" · ").then(contact_group(first));
             }
             if !t.remaining.is_empty() {
-                let items: Vec<Text> = t.remaining.iter().map(code_name).collect();
+                let items: Vec<Text> = t.remaining.iter().map(|e| code_name(e, opts)).collect();
                 let shown = if one_team { 50 } else { ENTITIES_PER_TEAM };
                 line = line
                     .br()

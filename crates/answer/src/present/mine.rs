@@ -6,13 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use super::oncall::until_text;
+use super::oncall::{age_text, short_time, until_text};
 use super::reach::reach;
 use super::{LIST_ITEMS, PresentOptions, display, list_block, named, plural, short_name, short_ref, title};
+use crate::card::Icon;
 use crate::card::{Block, Card, List, Sep, Text, cut};
 use crate::model::{
-    AboutMe, AskerPlatform, DISCORD_USER_ANNOTATION, LiveState, MineAnswer, OnCallPerson, SLACK_USER_ANNOTATION,
-    UnknownAsker, UnknownAskerReason,
+    AboutMe, AskerPlatform, DISCORD_USER_ANNOTATION, LiveState, MineAnswer, MyShift, NextOnCall, OnCallPerson,
+    SLACK_USER_ANNOTATION, UnknownAsker, UnknownAskerReason,
 };
 
 /// Whether an on-call person is the asker: the catalog User matched by e-mail, or the same
@@ -41,6 +42,9 @@ fn team_names(a: &MineAnswer) -> String {
 /// The verdict of an on-call question, one sentence per roster that says something about the
 /// asker, or one sentence saying why nothing can be said.
 pub fn on_call_text(a: &MineAnswer) -> Vec<String> {
+    if a.about == AboutMe::OnCallNext {
+        return next_text(a);
+    }
     let live: Vec<_> = a.reach.live_on_call.iter().filter(|l| l.state != LiveState::Unavailable).collect();
     if live.is_empty() {
         let why = if a.reach.live_on_call.is_empty() && a.reach.on_call.is_empty() {
@@ -89,21 +93,117 @@ pub fn on_call_text(a: &MineAnswer) -> Vec<String> {
                 out.push(format!("You are not on call now (for {}).", not.join(", ")));
             }
         }
-        AboutMe::OnCallNext => {
-            out.extend(now);
-            out.extend(next.iter().cloned());
-            if next.is_empty() {
-                let providers: Vec<&str> = live.iter().map(|l| l.provider.label()).collect::<Vec<_>>();
-                let mut providers = providers;
-                providers.dedup();
-                out.push(format!(
-                    "{} says who is on call now, not when your next shift is; see the schedules below.",
-                    providers.join(" and ")
-                ));
-            }
+        AboutMe::OnCallNext => out.extend(now.into_iter().chain(next)),
+    }
+    out
+}
+
+/// "Payments (PagerDuty, level 1)": what a shift is on.
+fn shift_place(s: &MyShift, n: &NextOnCall) -> String {
+    let name = cut(s.roster.as_deref().map(str::trim).filter(|r| !r.is_empty()).unwrap_or(n.provider.label()), 120);
+    match s.level {
+        Some(level) => format!("{name} ({}, level {level})", n.provider.label()),
+        None => format!("{name} ({})", n.provider.label()),
+    }
+}
+
+/// "from 2026-12-07 08:00 UTC until 2026-12-07 16:00 UTC", "permanent", or "until …" for one
+/// under way.
+fn shift_times(s: &MyShift) -> String {
+    if s.permanent {
+        return "permanently (until the policy changes)".to_owned();
+    }
+    let until = s.until.as_deref().map(|u| format!("until {}", short_time(u)));
+    match (&s.from, s.now) {
+        (Some(from), false) => {
+            let from = format!("from {}", short_time(from));
+            until.map_or(from.clone(), |u| format!("{from} {u}"))
+        }
+        _ => until.unwrap_or_default(),
+    }
+}
+
+/// "PagerDuty did not answer: last known, as of 5 min ago", for a stale answer.
+fn next_freshness(n: &NextOnCall) -> Option<String> {
+    (n.state == LiveState::Stale).then(|| {
+        let age = n.age_secs.map(age_text).unwrap_or_default();
+        format!("{} did not answer: last known, {age}", n.provider.label())
+    })
+}
+
+/// "When am I on call next": per provider account, the shift under way and the next one, that
+/// nothing is in the window, or why the provider cannot say. Never a guess.
+pub fn next_text(a: &MineAnswer) -> Vec<String> {
+    if a.next_on_call.is_empty() {
+        let why = if a.reach.live_on_call.is_empty() {
+            "No on-call provider is configured, so Backline cannot say when you are on call next."
+        } else {
+            "Backline could not ask when you are on call next; your teams' on-call now is below."
+        };
+        return vec![why.to_owned()];
+    }
+    let mut out = Vec::new();
+    for n in &a.next_on_call {
+        let stale = next_freshness(n).map(|f| format!(" ({f})")).unwrap_or_default();
+        if n.state == LiveState::Unavailable {
+            let reason = n.reason.as_deref().map(|r| format!(": {}", cut(r.trim(), 200))).unwrap_or_default();
+            out.push(format!("{} cannot say when you are on call next{reason}.", n.provider.label()));
+            continue;
+        }
+        let mut said = false;
+        for s in n.shifts.iter().filter(|s| s.now) {
+            let times = shift_times(s);
+            let times = if times.is_empty() { String::new() } else { format!(", {times}") };
+            out.push(format!("You are on call now for {}{times}{stale}.", shift_place(s, n)));
+            said = true;
+        }
+        if let Some(s) = n.shifts.iter().find(|s| !s.now) {
+            out.push(format!("Your next on-call shift: {} {}{stale}.", shift_place(s, n), shift_times(s)));
+            said = true;
+        }
+        if !said {
+            let until = n.searched_until.as_deref().map(|u| format!(" until {}", short_time(u))).unwrap_or_default();
+            out.push(format!("{} has no on-call shift for you{until}{stale}.", n.provider.label()));
         }
     }
     out
+}
+
+/// "now  Payments (PagerDuty, level 1) until …", one shift for the plain-text answer.
+pub fn shift_line(s: &MyShift, n: &NextOnCall) -> String {
+    let now = if s.now { "now  " } else { "" };
+    let url = s.url.as_deref().map(|u| format!("  {u}")).unwrap_or_default();
+    format!("{now}{} {}{url}", shift_place(s, n), shift_times(s))
+}
+
+/// The card's list of the asker's shifts, one block per provider account with shifts.
+fn next_blocks(c: &mut Card, a: &MineAnswer) {
+    for n in a.next_on_call.iter().filter(|n| !n.shifts.is_empty()) {
+        let items: Vec<Text> = n
+            .shifts
+            .iter()
+            .map(|s| {
+                let place = shift_place(s, n);
+                let head = match s.url.as_deref().filter(|u| super::reach::linkable(u)) {
+                    Some(url) => Text::new().link(url, place),
+                    None => Text::new().plain(place),
+                };
+                let head = if s.now { Text::new().bold("now").plain(" ").then(head) } else { head };
+                head.plain(format!(" {}", shift_times(s)))
+            })
+            .collect();
+        let mut items = items;
+        let fresh = match next_freshness(n) {
+            Some(f) => Text::new().icon(Icon::Warning).plain(" ").italic(f),
+            None => Text::new().italic(format!(
+                "{}, {}",
+                n.provider.label(),
+                n.age_secs.map(age_text).unwrap_or_else(|| "just asked".to_owned())
+            )),
+        };
+        items.push(fresh);
+        list_block(c, Some(Icon::OnCall), "Your on-call shifts", None, List::new(items, Sep::Line, LIST_ITEMS));
+    }
 }
 
 /// "Backline cannot tell who you are: …" and what to add, for the summary, the card and the text.
@@ -204,12 +304,13 @@ pub(super) fn mine(c: &mut Card, a: &MineAnswer, opts: &PresentOptions) {
     }
     c.blocks.push(Block::Paragraph(me.plain(".")));
     match a.about {
-        AboutMe::Own | AboutMe::TeamOwns => owned(c, a),
+        AboutMe::Own | AboutMe::TeamOwns => owned(c, a, opts),
         AboutMe::OnCallNow | AboutMe::OnCallNext => {
             for line in on_call_text(a) {
                 c.blocks.push(Block::Paragraph(Text::new().bold(line)));
             }
-            reach(c, &a.reach, &[], &a.me.entity.entity_ref);
+            next_blocks(c, a);
+            reach(c, &a.reach, &[], &a.me.entity.entity_ref, opts);
         }
     }
     c.footer = vec![format!("matched by {}", matched_by_text(a))];
@@ -223,7 +324,7 @@ fn matched_by_text(a: &MineAnswer) -> &'static str {
     }
 }
 
-fn owned(c: &mut Card, a: &MineAnswer) {
+fn owned(c: &mut Card, a: &MineAnswer, opts: &PresentOptions) {
     if a.owns.is_empty() {
         c.blocks.push(Block::Paragraph(Text::new().bold("Owns:").plain(" nothing in the catalog.")));
         return;
@@ -233,7 +334,7 @@ fn owned(c: &mut Card, a: &MineAnswer) {
     for o in &a.owns {
         let owner = o.via.as_deref().map(short_ref);
         let key = (owner.is_some(), owner.unwrap_or_else(|| "you".to_owned()));
-        by_owner.entry(key).or_default().push(Text::new().code(cut(&short_name(&o.entity), 80)));
+        by_owner.entry(key).or_default().push(super::code_name(&o.entity, opts));
     }
     let lines: Vec<Text> = by_owner
         .into_iter()

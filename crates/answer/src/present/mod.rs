@@ -59,12 +59,12 @@ pub fn card(answer: &Answer, opts: &PresentOptions) -> Card {
         AnswerBody::Team(a) => graph::team(&mut c, a, opts),
         AnswerBody::Search(a) => lists::search(&mut c, a, opts),
         AnswerBody::Find(a) => lists::find(&mut c, a, opts),
-        AnswerBody::Health(a) => lists::health(&mut c, a),
+        AnswerBody::Health(a) => lists::health(&mut c, a, opts),
         AnswerBody::Migration(a) => migration::migration(&mut c, a, opts),
         AnswerBody::Migrations(a) => migration::migrations(&mut c, a),
         AnswerBody::Scorecard(a) => scorecard::scorecard(&mut c, a, opts),
-        AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a),
-        AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a),
+        AnswerBody::Ambiguous(a) => ask_back::ambiguous(&mut c, a, opts),
+        AnswerBody::NotFound(a) => ask_back::not_found(&mut c, a, opts),
         AnswerBody::Help(a) => ask_back::help(&mut c, a),
         AnswerBody::Mine(a) => mine::mine(&mut c, a, opts),
         AnswerBody::UnknownAsker(a) => mine::unknown(&mut c, a),
@@ -114,12 +114,17 @@ pub fn display(e: &EntitySummary) -> String {
     e.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| short_name(e))
 }
 
-/// The entity's page in the Backstage UI, when a catalog URL is set and the entity exists.
+/// The entity's page in the Backstage UI: the one the answer carries, else one built from the
+/// platform's catalog URL, when the entity exists.
 pub fn catalog_link(e: &EntitySummary, opts: &PresentOptions) -> Option<String> {
+    if !e.exists {
+        return None;
+    }
+    if let Some(url) = e.url.as_deref().filter(|u| reach::linkable(u)) {
+        return Some(url.to_owned());
+    }
     let base = opts.catalog_url.as_deref()?;
-    e.exists.then(|| {
-        format!("{}/catalog/{}/{}/{}", base.trim_end_matches('/'), e.namespace, e.kind.to_ascii_lowercase(), e.name)
-    })
+    Some(crate::links::entity_page(base, &e.namespace, &e.kind, &e.name))
 }
 
 fn title(c: &mut Card, text: String, e: Option<&EntitySummary>, opts: &PresentOptions) {
@@ -142,9 +147,9 @@ pub fn named(e: &EntitySummary, opts: &PresentOptions) -> Text {
     }
 }
 
-/// A compact mention in lists: `name` (owner).
-pub fn compact(e: &EntitySummary) -> Text {
-    let mut t = Text::new().code(cut(&short_name(e), 100));
+/// A compact mention in lists: `name` (owner), the name linked to the entity's page.
+pub fn compact(e: &EntitySummary, opts: &PresentOptions) -> Text {
+    let mut t = linked_name(e, opts, 100);
     if let Some(owner) = &e.owner {
         t = t.plain(format!(" ({})", cut(&short_ref(owner), 60)));
     }
@@ -154,9 +159,18 @@ pub fn compact(e: &EntitySummary) -> Text {
     t
 }
 
-/// `name` as code, for lists of names.
-pub fn code_name(e: &EntitySummary) -> Text {
-    Text::new().code(cut(&short_name(e), 80))
+/// `name` as code, for lists of names; linked to the entity's page instead when it has one.
+pub fn code_name(e: &EntitySummary, opts: &PresentOptions) -> Text {
+    linked_name(e, opts, 80)
+}
+
+/// The short name linked to the entity's Backstage page, or as code when there is none.
+fn linked_name(e: &EntitySummary, opts: &PresentOptions, max: usize) -> Text {
+    let name = cut(&short_name(e), max);
+    match catalog_link(e, opts) {
+        Some(url) => Text::from(Span::Link { url, label: name }),
+        None => Text::new().code(name),
+    }
 }
 
 /// Kind · type · lifecycle, plain (footers render no markup).

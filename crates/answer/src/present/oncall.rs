@@ -97,6 +97,22 @@ pub fn localize(live: &mut [LiveOnCall], offset_secs: i32) {
     }
 }
 
+/// The asker's own shifts (and how far ahead was looked) said in their zone, as [`localize`].
+pub fn localize_next(next: &mut [crate::model::NextOnCall], offset_secs: i32) {
+    let shift = |t: &mut Option<String>| {
+        if let Some(local) = t.as_deref().and_then(|u| at_offset(u, offset_secs)) {
+            *t = Some(local);
+        }
+    };
+    for n in next {
+        shift(&mut n.searched_until);
+        for s in &mut n.shifts {
+            shift(&mut s.from);
+            shift(&mut s.until);
+        }
+    }
+}
+
 /// Every on-call time of an answer in the asker's zone (see [`localize`]).
 pub fn localize_answer(answer: &mut crate::model::Answer, offset_secs: i32) {
     use crate::model::AnswerBody;
@@ -104,7 +120,10 @@ pub fn localize_answer(answer: &mut crate::model::Answer, offset_secs: i32) {
         AnswerBody::Ownership(a) => localize(&mut a.reach.live_on_call, offset_secs),
         AnswerBody::Contact(a) => localize(&mut a.reach.live_on_call, offset_secs),
         AnswerBody::Team(a) => localize(&mut a.reach.live_on_call, offset_secs),
-        AnswerBody::Mine(a) => localize(&mut a.reach.live_on_call, offset_secs),
+        AnswerBody::Mine(a) => {
+            localize(&mut a.reach.live_on_call, offset_secs);
+            localize_next(&mut a.next_on_call, offset_secs);
+        }
         AnswerBody::Dependencies(a) => localize(&mut a.team_on_call, offset_secs),
         AnswerBody::Entity(_)
         | AnswerBody::Search(_)

@@ -195,17 +195,21 @@ pub fn ranked_links(links: &[LinkInfo], skip: &HashSet<String>) -> List {
     List::new(items, Sep::Dot, LIST_ITEMS)
 }
 
-fn person(p: &Person) -> Text {
+fn person(p: &Person, opts: &super::PresentOptions) -> Text {
     let name = cut(p.display_name.as_deref().unwrap_or(&short_name(&p.entity)).trim(), 80);
-    match p.email.as_deref() {
-        Some(email) => Text::new().plain(format!("{name} (")).span(Span::Email(cut(email, 120))).plain(")"),
+    let who = match super::catalog_link(&p.entity, opts) {
+        Some(url) => Text::new().link(url, name),
         None => Text::new().plain(name),
+    };
+    match p.email.as_deref() {
+        Some(email) => who.plain(" (").span(Span::Email(cut(email, 120))).plain(")"),
+        None => who,
     }
 }
 
 /// The reach blocks; `subject` is the entity asked about, so hints written on its owner or
 /// parents can say so.
-pub(super) fn reach(c: &mut Card, reach: &Reach, members: &[Person], subject: &str) {
+pub(super) fn reach(c: &mut Card, reach: &Reach, members: &[Person], subject: &str, opts: &super::PresentOptions) {
     super::oncall::live_block(c, &reach.live_on_call);
     // Hints already looked up live are said once, by the live block.
     let mut seen: HashSet<(String, String, String)> = reach
@@ -225,7 +229,7 @@ pub(super) fn reach(c: &mut Card, reach: &Reach, members: &[Person], subject: &s
         groups.iter().flat_map(|g| g.iter().filter_map(|c| c.url.as_deref().map(str::to_lowercase))).collect();
     let contacts: Vec<Text> = groups.iter().map(|g| contact_group(g)).collect();
     list_block(c, Some(Icon::Reach), "Reach", None, List::new(contacts, Sep::Dot, LIST_ITEMS));
-    let people: Vec<Text> = members.iter().map(person).collect();
+    let people: Vec<Text> = members.iter().map(|p| person(p, opts)).collect();
     list_block(c, Some(Icon::People), "People", None, List::new(people, Sep::Dot, PEOPLE));
     list_block(c, Some(Icon::Link), "Links", None, ranked_links(&reach.links, &shown));
 }

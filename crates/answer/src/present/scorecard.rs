@@ -59,7 +59,7 @@ pub(super) fn scorecard(c: &mut Card, a: &ScorecardAnswer, opts: &PresentOptions
             .map(|e| {
                 let mut line = Text::new()
                     .plain("• ")
-                    .then(code_name(&e.entity))
+                    .then(code_name(&e.entity, opts))
                     .plain(format!(" — {}", e.level.as_deref().unwrap_or("no level")));
                 if let Some(next) = &e.next_level {
                     let needs: Vec<Text> = e

@@ -59,6 +59,7 @@ impl Index {
             teams: teams.iter().map(summary).collect(),
             owns,
             reach,
+            next_on_call: Vec::new(),
         }))
     }
 

@@ -81,12 +81,41 @@ impl Index {
         body: AnswerBody,
         fuzzy: Option<FuzzyMatch>,
     ) -> Result<Answer, IndexError> {
+        let mut body = body;
+        self.link_pages(&mut body);
         let mut summary = backline_answer::render::summary_line(&body);
         if let Some(f) = &fuzzy {
             summary = format!("{} {summary}", backline_answer::render::fuzzy_line(f));
         }
         let stale_sources = self.stale_sources_for(&body).await?;
         Ok(Answer { question, query, summary, body, stale_sources, fuzzy })
+    }
+
+    /// Hands the index the organisation's Backstage frontend URL (`[backstage] frontend_url`):
+    /// every entity an answer names links to its page there.
+    pub fn set_frontend_url(&mut self, frontend_url: Option<String>) {
+        self.frontend_url = frontend_url.map(|u| u.trim_end_matches('/').to_owned());
+    }
+
+    /// Sets the Backstage page of every entity of an answer: an entity a Backstage source serves
+    /// is in that source's frontend (when it names one), every other one in the organisation's.
+    fn link_pages(&self, body: &mut AnswerBody) {
+        let frontends: std::collections::HashMap<&str, &str> = self
+            .settings()
+            .sources
+            .iter()
+            .filter_map(|s| match &s.kind {
+                crate::SourceKind::Backstage(b) => Some((s.name.as_str(), b.frontend_url.as_deref()?)),
+                _ => None,
+            })
+            .collect();
+        if frontends.is_empty() && self.frontend_url.is_none() {
+            return;
+        }
+        body.link_entities(&|e| {
+            let own = e.defined_at.as_ref().and_then(|d| frontends.get(d.source.as_str()));
+            own.map(|f| (*f).to_owned()).or_else(|| self.frontend_url.clone())
+        });
     }
 
     async fn stale_sources_for(&self, body: &AnswerBody) -> Result<Vec<StaleSource>, IndexError> {

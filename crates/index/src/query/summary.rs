@@ -48,6 +48,7 @@ pub(crate) fn summary(rec: &EntityRecord) -> EntitySummary {
         error_count: rec.error_count.max(0) as u32,
         warning_count: rec.warning_count.max(0) as u32,
         first_error,
+        url: None,
     }
 }
 
@@ -71,6 +72,7 @@ pub(crate) fn missing(entity_ref: &str) -> EntitySummary {
         error_count: 0,
         warning_count: 0,
         first_error: None,
+        url: None,
     }
 }
 

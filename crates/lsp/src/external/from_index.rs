@@ -141,6 +141,7 @@ mod tests {
             error_count: 0,
             warning_count: 0,
             first_error: None,
+            url: None,
         }
     }
 

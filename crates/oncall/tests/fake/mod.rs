@@ -1,7 +1,8 @@
 //! Local fake PagerDuty and Opsgenie servers for the tests: they serve the documented shapes from
 //! the fixtures in `tests/fixtures/`, check the key the way the providers do, count every call,
 //! and can be told to fail (429 with or without rate-limit headers, 5xx, answers slower than the
-//! client's timeout). Also: a clock the tests move, and a client wired to the fakes.
+//! client's timeout). PagerDuty's `/users` and per-user `/oncalls` and Opsgenie's schedule
+//! timelines answer "when am I on call next". Also: a clock the tests move, and a client wired to the fakes.
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::HashMap;
@@ -250,6 +251,23 @@ async fn pagerduty(s: &FakeState, fault: Fault, asked: Asked) -> Response {
         q.push(("limit".into(), "2".into()));
         return json_response(StatusCode::OK, &ok_headers, page(items, &q, "services"));
     }
+    if path == "/users" {
+        let wanted = q.iter().find(|(k, _)| k == "query").map(|(_, v)| v.to_lowercase()).unwrap_or_default();
+        let items: Vec<Value> = s.data["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|u| {
+                let field = |f: &str| u[f].as_str().unwrap_or("").to_lowercase();
+                field("name").contains(&wanted) || field("email").contains(&wanted)
+            })
+            .cloned()
+            .collect();
+        return json_response(StatusCode::OK, &ok_headers, page(items, &q, "users"));
+    }
+    if path == "/oncalls" && q.iter().any(|(k, _)| k == "user_ids[]") {
+        return json_response(StatusCode::OK, &ok_headers, page(user_oncalls(&s.data, &q), &q, "oncalls"));
+    }
     if path == "/oncalls" {
         let ids: Vec<&str> =
             q.iter().filter(|(k, _)| k == "escalation_policy_ids[]").map(|(_, v)| v.as_str()).collect();
@@ -270,6 +288,37 @@ async fn pagerduty(s: &FakeState, fault: Fault, asked: Asked) -> Response {
         return json_response(StatusCode::OK, &ok_headers, page(items, &q, "oncalls"));
     }
     json_response(StatusCode::NOT_FOUND, &[], json!({"error": {"message": "Not Found", "code": 2100}}))
+}
+
+/// `/oncalls?user_ids[]=…&since&until[&earliest=true]`, computed from every entry of the fixture
+/// as PagerDuty computes it: the users' on-calls overlapping the window (a permanent one always
+/// does), with `earliest` only the first per escalation policy, level and user.
+fn user_oncalls(data: &Value, q: &[(String, String)]) -> Vec<Value> {
+    let param = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let users: Vec<&str> = q.iter().filter(|(k, _)| k == "user_ids[]").map(|(_, v)| v.as_str()).collect();
+    let at = |v: &Value| v.as_str().and_then(Timestamp::parse_rfc3339);
+    let since = param("since").as_deref().and_then(Timestamp::parse_rfc3339).expect("since");
+    let until = param("until").as_deref().and_then(Timestamp::parse_rfc3339).expect("until");
+    let earliest = param("earliest").as_deref() == Some("true");
+    let mut entries: Vec<Value> = ["oncalls", "upcoming", "later"]
+        .iter()
+        .flat_map(|f| data[*f].as_array().unwrap().iter())
+        .filter(|o| users.contains(&o["user"]["id"].as_str().unwrap()))
+        .filter(|o| at(&o["start"]).is_none_or(|s| s < until) && at(&o["end"]).is_none_or(|e| e > since))
+        .cloned()
+        .collect();
+    entries.sort_by_key(|o| at(&o["start"]));
+    if earliest {
+        let mut seen = std::collections::HashSet::new();
+        entries.retain(|o| {
+            seen.insert((
+                o["escalation_policy"]["id"].to_string(),
+                o["escalation_level"].to_string(),
+                o["user"]["id"].to_string(),
+            ))
+        });
+    }
+    entries
 }
 
 async fn opsgenie(s: &FakeState, fault: Fault, asked: Asked) -> Response {
@@ -316,6 +365,11 @@ async fn opsgenie(s: &FakeState, fault: Fault, asked: Asked) -> Response {
     }
     if path == "/v2/schedules/on-calls" {
         return json_response(StatusCode::OK, &[], envelope(s.data["on_calls"].clone()));
+    }
+    if let Some(id) = path.strip_prefix("/v2/schedules/").and_then(|p| p.strip_suffix("/timeline")) {
+        let empty = json!({"_parent": {"id": id}, "finalTimeline": {"rotations": []}});
+        let timeline = s.data["timelines"].get(id).cloned().unwrap_or(empty);
+        return json_response(StatusCode::OK, &[], envelope(timeline));
     }
     if let Some(id) = path.strip_prefix("/v2/schedules/").and_then(|p| p.strip_suffix("/next-on-calls")) {
         let next: &HashMap<String, Value> = &serde_json::from_value(s.data["next"].clone()).unwrap();
