@@ -52,13 +52,7 @@ async fn fetch(
     name: &str,
     settings: &BackstageSource,
 ) -> Result<Result<RemoteChanges, String>, IndexError> {
-    let mut section = BackstageSection::new(settings.url.clone());
-    section.frontend_url.clone_from(&settings.frontend_url);
-    section.token_env.clone_from(&settings.token_env);
-    section.filter.clone_from(&settings.filter);
-    section.page_size = settings.page_size;
-    section.timeout_ms = settings.timeout_ms;
-    let client = match section.resolve_from_env() {
+    let client = match section(settings).resolve_from_env() {
         Ok(config) => match Backstage::new(config) {
             Ok(client) => client,
             Err(e) => return Ok(Err(format!("source `{name}`: {e}"))),
@@ -83,6 +77,19 @@ async fn fetch(
         }),
         Err(e) => Err(format!("source `{name}`: {e}")),
     })
+}
+
+/// The client's settings for a source (also what `check --catalog <Backstage URL>` reads with):
+/// every setting the source does not give at the client's default, the token from `token_env`
+/// (by default `BACKLINE_BACKSTAGE_TOKEN`).
+pub fn section(settings: &BackstageSource) -> BackstageSection {
+    let mut section = BackstageSection::new(settings.url.clone());
+    section.frontend_url.clone_from(&settings.frontend_url);
+    section.token_env.clone_from(&settings.token_env);
+    section.filter.clone_from(&settings.filter);
+    section.page_size = settings.page_size;
+    section.timeout_ms = settings.timeout_ms;
+    section
 }
 
 /// The client's entity as the index's plain data.

@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -54,8 +54,10 @@ pub struct Args {
     #[arg(long, value_enum)]
     deny: Option<Deny>,
     /// The org catalog the checked files' references may point into (repeatable): an index
-    /// file (`.backline/index.db`), a PostgreSQL URL, or a directory of catalog files. Only the
-    /// checked files are reported on.
+    /// file (`.backline/index.db`), a PostgreSQL URL, a directory of catalog files, or a running
+    /// Backstage's backend URL (the token in `BACKLINE_BACKSTAGE_TOKEN`, or the `token_env` of
+    /// the `[[source]]` with that URL). Only the checked files are reported on; an entity they
+    /// define that the org catalog defines in another place is a duplicate.
     #[arg(long = "catalog", value_name = "SOURCE")]
     catalogs: Vec<String>,
     /// Check exactly the given files; do not follow Location targets.
@@ -167,9 +169,18 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     progress.finish_and_clear();
 
     let mut findings = discovery.findings;
-    let external = crate::org_catalog::entity_refs(&args.catalogs)?;
+    // A Backstage `--catalog` is read with the settings of the `[[source]]` of that URL, if any.
+    let sources = if crate::org_catalog::wants_sources(&args.catalogs) {
+        config.index_settings(&config_dir, &backline_index::settings::ProcessEnv)?.sources
+    } else {
+        Vec::new()
+    };
+    let org = crate::org_catalog::entities(&args.catalogs, &sources)?;
+    let real_paths: HashMap<&str, &Path> =
+        discovery.files.iter().map(|f| (&*f.parsed.path, f.path.as_path())).collect();
+    let identity = |file: &str| real_paths.get(file).and_then(|path| crate::org_catalog::identity(path));
     let index = (!args.no_lints)
-        .then(|| CatalogIndex::build_with_external(discovery.files.iter().map(|f| &f.parsed), &external));
+        .then(|| CatalogIndex::build_with_org(discovery.files.iter().map(|f| &f.parsed), &org, &identity));
     for f in &discovery.files {
         let mut file_findings = f.parsed.findings.clone();
         match &index {

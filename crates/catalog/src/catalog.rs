@@ -13,6 +13,7 @@ use crate::entity_ref::EntityRef;
 use crate::finding::{Finding, Fix, Severity};
 use crate::kinds::Kind;
 use crate::model::{Entity, ParsedFile, Reference};
+use crate::origin::{FileIdentity, OrgEntity, Origin};
 use crate::text::{LineIndex, TextRange};
 
 /// Where an entity is defined.
@@ -39,6 +40,18 @@ pub struct CatalogIndex {
     groups_with_members: HashSet<String>,
     /// Canonical refs of entities defined outside the files (see [`CatalogIndex::build_with_external`]).
     external: HashSet<String>,
+    /// Canonical refs the files define that the org catalog also defines somewhere else (see
+    /// [`CatalogIndex::build_with_org`]).
+    org_copies: HashMap<String, OrgCopies>,
+}
+
+/// Where an org catalog defines an entity the files define too, other than in the files.
+#[derive(Debug)]
+struct OrgCopies {
+    /// Where, as the org catalog names it, in its order.
+    elsewhere: Vec<String>,
+    /// Whether the org catalog also holds one of the files' own definitions.
+    also_here: bool,
 }
 
 impl CatalogIndex {
@@ -54,6 +67,29 @@ impl CatalogIndex {
     pub fn build_with_external<'a, 'e>(
         files: impl IntoIterator<Item = &'a ParsedFile>,
         external: impl IntoIterator<Item = &'e EntityRef>,
+    ) -> CatalogIndex {
+        Self::build_inner(files, external.into_iter().map(|r| (r, None)), &|_| None)
+    }
+
+    /// [`CatalogIndex::build_with_external`] for an org catalog that says where it defines its
+    /// entities, so an entity the files define that the org catalog defines in another place is
+    /// a duplicate ([`Code::DuplicateEntity`]): Backstage keeps the copy it has and refuses the
+    /// other. `identity` tells what is known of a file (by [`ParsedFile::path`]), to compare
+    /// with an [`Origin`]; it is asked only about files defining an entity the org catalog
+    /// also defines. The org catalog holding a file's own definition (indexed from the same
+    /// repository) is not a duplicate, and neither is an origin that cannot be compared.
+    pub fn build_with_org<'a, 'e>(
+        files: impl IntoIterator<Item = &'a ParsedFile>,
+        org: impl IntoIterator<Item = &'e OrgEntity>,
+        identity: &dyn Fn(&str) -> Option<FileIdentity>,
+    ) -> CatalogIndex {
+        Self::build_inner(files, org.into_iter().map(|e| (&e.entity_ref, e.origin.as_ref())), identity)
+    }
+
+    fn build_inner<'a, 'e>(
+        files: impl IntoIterator<Item = &'a ParsedFile>,
+        external: impl IntoIterator<Item = (&'e EntityRef, Option<&'e Origin>)>,
+        identity: &dyn Fn(&str) -> Option<FileIdentity>,
     ) -> CatalogIndex {
         let mut index = CatalogIndex::default();
         let mut direct_members: HashSet<String> = HashSet::new();
@@ -109,9 +145,34 @@ impl CatalogIndex {
                 }
             }
         }
-        for r in external {
+        // Files asked about once each: an identity may cost a canonicalisation.
+        let mut identities: HashMap<Arc<str>, Option<FileIdentity>> = HashMap::new();
+        for (r, origin) in external {
             let canonical = r.canonical();
-            if index.definitions.contains_key(&canonical) || !index.external.insert(canonical.clone()) {
+            if let Some(defs) = index.definitions.get(&canonical) {
+                if let Some(origin) = origin {
+                    let mut here = false;
+                    let mut unknown = false;
+                    for d in defs {
+                        let id = identities.entry(d.file.clone()).or_insert_with(|| identity(&d.file));
+                        match id.as_ref().and_then(|id| origin.is_file(id)) {
+                            Some(true) => here = true,
+                            Some(false) => {}
+                            None => unknown = true,
+                        }
+                    }
+                    let copies = index
+                        .org_copies
+                        .entry(canonical)
+                        .or_insert_with(|| OrgCopies { elsewhere: Vec::new(), also_here: false });
+                    copies.also_here |= here;
+                    if !here && !unknown {
+                        copies.elsewhere.push(origin.label.clone());
+                    }
+                }
+                continue;
+            }
+            if !index.external.insert(canonical.clone()) {
                 continue;
             }
             index.by_kind.entry(r.kind.to_lowercase()).or_default().push(canonical.clone());
@@ -189,6 +250,7 @@ impl CatalogIndex {
             }
             let canonical = entity.entity_ref.canonical();
             self.lint_duplicates(file, entity, &canonical, &mut out);
+            self.lint_org_duplicate(file, entity, &canonical, &mut out);
             if entity.builtin_kind == Some(Kind::Group) && !self.groups_with_members.contains(&canonical) {
                 out.push(Finding::new(
                     Code::GroupWithoutMembers,
@@ -283,6 +345,26 @@ impl CatalogIndex {
                 .with_related(&first.file, first.name_range, "the definition Backstage keeps"),
             );
         }
+    }
+
+    /// An entity the org catalog defines in another place: Backstage already has that copy.
+    fn lint_org_duplicate(&self, file: &ParsedFile, entity: &Entity, canonical: &str, out: &mut Vec<Finding>) {
+        let Some(copies) = self.org_copies.get(canonical) else { return };
+        let Some((first, rest)) = copies.elsewhere.split_first() else { return };
+        let at = match rest.len() {
+            0 => first.clone(),
+            n => format!("{first} (and {n} other place{})", if n == 1 { "" } else { "s" }),
+        };
+        let message = if copies.also_here {
+            format!(
+                "{canonical} is also defined in the org catalog at {at}, which holds this definition too; Backstage keeps the copy from the location it processed first and refuses the others with only a log line. Delete one definition or rename one entity."
+            )
+        } else {
+            format!(
+                "{canonical} is already defined in the org catalog at {at}; Backstage keeps that copy and refuses this one, so edits here have no effect. Delete one definition or rename one entity."
+            )
+        };
+        out.push(Finding::new(Code::DuplicateEntity, &file.path, entity.name_range, message));
     }
 
     fn dangling(&self, path: &Arc<str>, r: &Reference, target: &str) -> Finding {

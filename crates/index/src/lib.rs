@@ -41,7 +41,7 @@ pub use settings::{
     BackstageSource, IndexSettings, SearchLocation, SourceKind, SourceSection, SourceSettings, StoreSection,
     StoreSettings,
 };
-pub use store::{Backend, SourceRecord, Store};
+pub use store::{Backend, EntityOrigin, SourceRecord, Store};
 
 /// How often queries check whether the store moved on (another process indexed).
 const SYNC_INTERVAL: Duration = Duration::from_secs(1);

@@ -99,6 +99,7 @@ mod write;
 pub(crate) use batch::{EncodedEntity, EntityRow, FindingRow};
 pub(crate) use filter::{EntityFilter, MetadataScope};
 pub(crate) use history::OwnerCounts;
+pub use read::EntityOrigin;
 pub use rows::SourceRecord;
 pub(crate) use rows::{EntityRecord, FindingRecord, PriorFile, SearchRow, StoredFinding, StoredLink};
 pub(crate) use write::Writer;

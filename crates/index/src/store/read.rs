@@ -205,12 +205,31 @@ impl Store {
         }))
     }
 
-    /// The reference (`kind:namespace/name`) of every active entity: what an org catalog needs
-    /// to say that an entity exists (`check --catalog`), without opening search.
-    pub async fn entity_refs(&self) -> Result<Vec<String>, IndexError> {
-        Ok(on_pool!(&self.pool, c, _pg => {
-            sqlx::query_scalar::<_, String>("SELECT ref FROM entities WHERE active").fetch_all(c).await?
-        }))
+    /// Every active entity and where it is defined: what an org catalog needs to say that an
+    /// entity exists and where (`check --catalog`), without opening search.
+    pub async fn entity_origins(&self) -> Result<Vec<EntityOrigin>, IndexError> {
+        const SQL: &str = "SELECT e.ref, s.name, s.kind, f.path, e.line, \
+             (SELECT m.value FROM metadata_values m WHERE m.file_id = e.file_id AND m.doc_index = e.doc_index \
+              AND m.scope = 'annotation' AND m.key = 'backstage.io/managed-by-location' LIMIT 1), \
+             (SELECT m.value FROM metadata_values m WHERE m.file_id = e.file_id AND m.doc_index = e.doc_index \
+              AND m.scope = 'annotation' AND m.key = 'backstage.io/managed-by-origin-location' LIMIT 1) \
+             FROM entities e JOIN files f ON f.id = e.file_id JOIN sources s ON s.id = f.source_id WHERE e.active";
+        type Row = (String, String, String, String, i64, Option<String>, Option<String>);
+        let rows = on_pool!(&self.pool, c, _pg => {
+            sqlx::query_as::<_, Row>(SQL).fetch_all(c).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(entity_ref, source, source_kind, path, line, location, origin_location)| EntityOrigin {
+                entity_ref,
+                source,
+                source_kind,
+                path,
+                line: u32::try_from(line).unwrap_or(0),
+                managed_by_location: location,
+                managed_by_origin_location: origin_location,
+            })
+            .collect())
     }
 
     /// `(ref, lowercase name)` of every active entity: the fallback for "closest names".
@@ -219,6 +238,24 @@ impl Store {
             sqlx::query_as::<_, (String, String)>("SELECT ref, name_lc FROM entities WHERE active").fetch_all(c).await?
         }))
     }
+}
+
+/// An active entity and where it is defined, as [`Store::entity_origins`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityOrigin {
+    /// `kind:namespace/name`, lowercase.
+    pub entity_ref: String,
+    /// The `[[source]]` it came from, and that source's kind (`dir`, `git`, `backstage`, …).
+    pub source: String,
+    pub source_kind: String,
+    /// The file, relative to the source's root; for a Backstage source, the entity's page.
+    pub path: String,
+    /// One-based line of its `metadata.name`.
+    pub line: u32,
+    /// Its `backstage.io/managed-by-location` annotation, as Backstage serves it.
+    pub managed_by_location: Option<String>,
+    /// Its `backstage.io/managed-by-origin-location` annotation.
+    pub managed_by_origin_location: Option<String>,
 }
 
 /// Rows of [`entity_columns!`] as records.
