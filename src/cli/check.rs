@@ -253,13 +253,16 @@ struct Report<'a> {
     by_path: HashMap<&'a str, &'a CheckedFile>,
     /// The file last read again for snippets, and its text if it still holds what was checked:
     /// findings come sorted by file, so each file is read once.
-    quoted: RefCell<Option<(&'a str, Option<Arc<str>>)>>,
+    quoted: RefCell<Option<Quoted<'a>>>,
     findings: &'a [Finding],
     errors: usize,
     warnings: usize,
     hints: usize,
     entities: usize,
 }
+
+/// A file read again for its snippets: its path, and its text when it still holds what was checked.
+type Quoted<'a> = (&'a str, Option<Arc<str>>);
 
 /// A position in the four unit systems outputs need.
 struct Pos {

@@ -71,7 +71,16 @@ impl Store {
         if owners.is_empty() {
             return Ok(Vec::new());
         }
-        const SQLITE: &str = concat!(entity_select!(), "WHERE e.active AND e.owner_ref ", list!(sqlite));
+        // SQLite: the owner list drives the join (`CROSS JOIN` fixes the order). Left to the
+        // planner, the sampled statistics of `PRAGMA optimize` can make it walk every file of
+        // the source instead of the owner index: 130 ms instead of under 1 ms for a team at
+        // 100,000 entities.
+        const SQLITE: &str = concat!(
+            "SELECT ",
+            entity_columns!(),
+            "FROM (SELECT DISTINCT value FROM json_each($1)) owners CROSS JOIN entities e ON e.owner_ref = owners.value \
+             JOIN files f ON f.id = e.file_id JOIN sources s ON s.id = f.source_id WHERE e.active"
+        );
         const PG: &str = concat!(entity_select!(), "WHERE e.active AND e.owner_ref ", list!(pg));
         let json = serde_json::to_string(owners).unwrap_or_default();
         Ok(on_pool!(&self.pool, c, pg => {
