@@ -224,12 +224,7 @@ impl Outbound {
             let url = url.clone();
             async move {
                 let span = tracing::debug_span!("slack file upload");
-                let ctx = SlackClientApiCallContext {
-                    rate_control_params: None,
-                    token: None,
-                    tracing_span: &span,
-                    is_sensitive_url: true,
-                };
+                let ctx = url_call(&span);
                 self.client
                     .http_api
                     .connector
@@ -279,12 +274,7 @@ impl Outbound {
             let body = &body;
             async move {
                 let span = tracing::debug_span!("slack response_url");
-                let ctx = SlackClientApiCallContext {
-                    rate_control_params: None,
-                    token: None,
-                    tracing_span: &span,
-                    is_sensitive_url: true,
-                };
+                let ctx = url_call(&span);
                 self.client
                     .http_api
                     .connector
@@ -376,4 +366,10 @@ fn classify(e: SlackClientError) -> OutboundError {
         SlackClientError::SystemError(_) => OutboundError::Transport("system"),
         SlackClientError::SocketModeProtocolError(_) => OutboundError::Transport("socket mode"),
     }
+}
+
+/// The context of a call to a URL Slack handed out (a `response_url`, a file upload URL): no bot
+/// token is sent, and the URL, which grants access by itself, is kept out of logs.
+fn url_call(span: &tracing::Span) -> SlackClientApiCallContext<'_> {
+    SlackClientApiCallContext { rate_control_params: None, token: None, tracing_span: span, is_sensitive_url: true }
 }
