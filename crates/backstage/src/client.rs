@@ -15,7 +15,7 @@ use serde_json::value::RawValue;
 use crate::config::BackstageConfig;
 use crate::entity::{self, EntityRef, Listed, RemoteEntity, Stamped};
 use crate::error::BackstageError;
-use crate::http::Http;
+use crate::http::{Encoding, Http};
 use crate::snapshot::{FullSync, Refresh, Removed, Snapshot};
 
 /// The listing a refresh diffs: identity and etag, nothing else (a real 20,100-entity catalog
@@ -75,7 +75,7 @@ impl Backstage {
         let mut skipped_locations = 0;
         let mut seen = HashSet::new();
         let mut pages = 0usize;
-        self.pages(self.config.page_size, None, |page: Page<Box<RawValue>>| {
+        self.pages(self.config.page_size, None, Encoding::Gzip, |page: Page<Box<RawValue>>| {
             pages += 1;
             for raw in page.items {
                 let e = entity::parse(raw, &self.config.base_url, self.config.frontend_url.as_deref())?;
@@ -107,8 +107,9 @@ impl Backstage {
         let mut to_fetch: Vec<Stamped> = Vec::new();
         let mut unchanged = 0;
         let url = self.config.base_url.clone();
-        // Classified page by page: the listing itself is never held whole.
-        self.pages(self.config.listing_page_size, Some(LISTING_FIELDS), |page: Page<Listed>| {
+        // Classified page by page: the listing itself is never held whole. Uncompressed: uids
+        // and etags shrink too little to pay for Backstage's gzip (see `http`).
+        self.pages(self.config.listing_page_size, Some(LISTING_FIELDS), Encoding::Identity, |page: Page<Listed>| {
             for row in page.items {
                 let row = row.check(&url)?;
                 if entity::is_location(&row.entity_ref.kind) || snapshot.contains(&row.uid) {
@@ -175,7 +176,13 @@ impl Backstage {
     }
 
     /// Pages through by-query, handing each page to `each`.
-    async fn pages<T, F>(&self, limit: u32, fields: Option<&str>, mut each: F) -> Result<(), BackstageError>
+    async fn pages<T, F>(
+        &self,
+        limit: u32,
+        fields: Option<&str>,
+        encoding: Encoding,
+        mut each: F,
+    ) -> Result<(), BackstageError>
     where
         T: serde::de::DeserializeOwned,
         F: FnMut(Page<T>) -> Result<(), BackstageError>,
@@ -192,7 +199,7 @@ impl Backstage {
                 None => query.extend(self.config.filter.iter().map(|f| ("filter", f.as_str()))),
             }
             let url = self.endpoint(&["entities", "by-query"], &query)?;
-            let bytes = self.http.get(&url).await?;
+            let bytes = self.http.get(&url, encoding).await?;
             let page: Page<T> = self.decode(&url, &bytes)?;
             let next = page.page_info.next_cursor.clone();
             let empty = page.items.is_empty();

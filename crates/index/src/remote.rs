@@ -16,7 +16,7 @@
 //! that fails keeps its last good entities and is marked stale ([`Index::remote_failed`]).
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -133,10 +133,20 @@ impl Index {
         let mut w = self.store().begin().await?;
         w.defer_indexes_if_empty().await?;
         let source_id = w.upsert_source(&settings.name, KIND, &settings.location(), position).await?;
-        // A refresh that found nothing changed only marks the source fresh: no file rows read.
-        let nothing =
-            matches!(&changes, RemoteChanges::Delta { upserts, removed } if upserts.is_empty() && removed.is_empty());
-        let prior = if nothing { HashMap::new() } else { w.prior_files(source_id).await? };
+        // A full sync compares with every stored row; a refresh reads only the rows of the
+        // entities it names (by uid, and by page for a uid re-created at the same ref), so a
+        // refresh that found nothing changed reads no row at all.
+        let prior = match &changes {
+            RemoteChanges::Full(_) => w.prior_files(source_id).await?,
+            RemoteChanges::Delta { upserts, removed } if upserts.is_empty() && removed.is_empty() => HashMap::new(),
+            RemoteChanges::Delta { upserts, removed } => {
+                let base = settings_url(&settings.kind);
+                let paths: Vec<String> = upserts.iter().map(|e| path_of(e, &base)).collect();
+                let uids: Vec<&str> =
+                    upserts.iter().map(|e| e.uid.as_str()).chain(removed.iter().map(String::as_str)).collect();
+                w.prior_files_matching(source_id, &uids, &paths.iter().map(String::as_str).collect::<Vec<_>>()).await?
+            }
+        };
         // uid → (file id, etag, path).
         let by_uid: HashMap<&str, (i64, &str, &str)> = prior
             .iter()
@@ -166,17 +176,27 @@ impl Index {
             .collect();
         let base = settings_url(&settings.kind);
         let levels = options.lint_levels.clone().map(Arc::new);
-        for chunk in todo.chunks(CHUNK * 4) {
-            let chunk = chunk.to_vec();
+        // Pipelined as the file indexer is: the next chunk is parsed (blocking pool, rayon)
+        // while this one is written (the store's connection).
+        let mut chunks: VecDeque<Vec<RemoteEntity>> = VecDeque::new();
+        let mut todo = todo.into_iter().peekable();
+        while todo.peek().is_some() {
+            chunks.push_back(todo.by_ref().take(CHUNK * 4).collect());
+        }
+        let spawn_parse = |chunk: Vec<RemoteEntity>| {
             let base = base.clone();
             let levels = levels.clone();
-            let parse_started = Instant::now();
-            let parsed: Vec<Parsed> = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || -> Vec<Parsed> {
                 chunk.into_par_iter().map(|e| parse_remote(e, &base, levels.as_deref())).collect()
             })
-            .await
-            .map_err(|source| IndexError::Task { task: "parsing Backstage entities", source })?;
+        };
+        let mut pending = chunks.pop_front().map(spawn_parse);
+        while let Some(handle) = pending.take() {
+            let parse_started = Instant::now();
+            let parsed: Vec<Parsed> =
+                handle.await.map_err(|source| IndexError::Task { task: "parsing Backstage entities", source })?;
             report.parse_wait += parse_started.elapsed();
+            pending = chunks.pop_front().map(spawn_parse);
             let writing = Instant::now();
             for p in parsed {
                 report.files_parsed += 1;

@@ -220,3 +220,49 @@ async fn backstage_source_sqlite() {
 async fn backstage_source_postgres() {
     backstage_source(Db::Postgres).await;
 }
+
+/// A catalog larger than one parsing chunk: every entity is stored once whatever chunk it was
+/// parsed in, and a delta naming a few of them touches exactly those.
+async fn many_entities(db: Db) {
+    let Some(t) = TestIndex::new(db, vec![source()]).await else { return };
+    let ix = t.open().await;
+    let options = RunOptions::default();
+    let component = |i: usize, etag: &str| {
+        served(
+            &format!("00000000-0000-4000-8000-{i:012}"),
+            etag,
+            "Component",
+            &format!("service-{i}"),
+            r#"{"type":"service","lifecycle":"production","owner":"group:team-a"}"#,
+            &[("ownedBy", "group:default/team-a")],
+        )
+    };
+    const N: usize = 2_600;
+    let all: Vec<RemoteEntity> = std::iter::once(team()).chain((0..N).map(|i| component(i, "v1"))).collect();
+    let report = ix.apply_remote("portal", RemoteChanges::Full(all), &options).await.unwrap();
+    assert_eq!((report.sources[0].files_parsed, report.changed_entities), (N + 1, N + 1));
+    assert_eq!(ix.remote_snapshot("portal").await.unwrap().len(), N + 1);
+
+    let delta = RemoteChanges::Delta {
+        upserts: vec![component(4_321, "v2")],
+        removed: vec![component(17, "v1").uid, component(N - 1, "v1").uid],
+    };
+    let report = ix.apply_remote("portal", delta, &options).await.unwrap();
+    assert_eq!((report.sources[0].files_parsed, report.sources[0].files_deleted), (1, 2));
+    let stamps = ix.remote_snapshot("portal").await.unwrap();
+    assert_eq!(stamps.len(), N - 1);
+    assert_eq!(stamps.iter().filter(|s| s.etag == "v2").map(|s| s.name.as_str()).collect::<Vec<_>>(), ["service-4321"]);
+    let described = ask(&ix, Query::Describe { name: "service-4321".into() }).await;
+    assert_eq!(ownership_or_entity_description(&described), "The service-4321 at v2");
+    t.cleanup().await;
+}
+
+#[tokio::test]
+async fn many_entities_sqlite() {
+    many_entities(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn many_entities_postgres() {
+    many_entities(Db::Postgres).await;
+}

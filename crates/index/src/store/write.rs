@@ -280,6 +280,34 @@ impl Writer {
         Ok(prior_map(rows))
     }
 
+    /// The files of a source whose fingerprint or path is among the given ones (for a Backstage
+    /// refresh: the rows of the entities it names, without reading every row of the source).
+    pub(crate) async fn prior_files_matching(
+        &mut self,
+        source_id: i64,
+        fingerprints: &[&str],
+        paths: &[&str],
+    ) -> Result<HashMap<String, PriorFile>, IndexError> {
+        let fingerprints = serde_json::to_string(fingerprints).unwrap_or_default();
+        let paths = serde_json::to_string(paths).unwrap_or_default();
+        let rows = on_tx!(&mut self.tx, c, pg => {
+            let (by_fingerprint, by_path) = if pg {
+                (list!(pg), "= ANY(ARRAY(SELECT jsonb_array_elements_text($3::jsonb)))")
+            } else {
+                (list!(sqlite), "IN (SELECT value FROM json_each($3))")
+            };
+            sqlx::query_as::<_, FileRow>(AssertSqlSafe(format!(
+                "{FILE_ROW} WHERE source_id = $2 AND (fingerprint {by_fingerprint} OR path {by_path})"
+            )))
+            .bind(fingerprints)
+            .bind(source_id)
+            .bind(paths)
+            .fetch_all(c)
+            .await?
+        });
+        Ok(prior_map(rows))
+    }
+
     /// The given paths of a source from earlier runs (for an update of known files).
     pub(crate) async fn prior_files_at(
         &mut self,
