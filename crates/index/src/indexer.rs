@@ -326,10 +326,10 @@ pub(crate) async fn run(
     }
     if options.prune {
         let keep: HashSet<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-        for known in index.store().sources().await? {
-            if !keep.contains(known.name.as_str()) {
-                w.delete_source(&known.name).await?;
-                report.pruned.push(known.name);
+        for known in w.source_names().await? {
+            if !keep.contains(known.as_str()) {
+                w.delete_source(&known).await?;
+                report.pruned.push(known);
             }
         }
     }

@@ -400,6 +400,14 @@ impl Writer {
         Ok(())
     }
 
+    /// The names of the stored sources, ordered as the store lists them (for pruning: without
+    /// the per-source counts of [`Store::sources`], which scan every entity).
+    pub(crate) async fn source_names(&mut self) -> Result<Vec<String>, IndexError> {
+        Ok(on_tx!(&mut self.tx, c, _pg => {
+            sqlx::query_scalar::<_, String>("SELECT name FROM sources ORDER BY position, name").fetch_all(c).await?
+        }))
+    }
+
     /// Records what an unchanged file looks like now, so the next run need not read it.
     pub(crate) async fn set_fingerprint(
         &mut self,
