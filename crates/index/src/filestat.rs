@@ -1,6 +1,7 @@
 //! What an index run knows about a file on disk without reading it: size, modification and
 //! status-change times, inode. A file whose stored [`FileStat`] equals the one on disk now is not
-//! read again, which makes a run over an unchanged tree cost a walk and a `stat` per file.
+//! read again, which makes a run over an unchanged tree cost a `stat` per directory (the
+//! stored walk, `walk.rs`) and per file.
 //!
 //! The "racy" rule (git's, for its own index): a time stamp only proves a file did not change if
 //! the file could not have changed again within the same tick of the file system's clock. Time

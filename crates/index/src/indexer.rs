@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::filestat::{FileStat, RunClock};
 use super::source::{DirFs, GitFs, SourceFs};
 use super::store::{EncodedEntity, EntityRow, FindingRow, PriorFile, StoredFinding, StoredLink, Writer};
+use super::walk::{self, WalkState};
 use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::CustomKinds;
 use backline_catalog::codes::{Code, Stage};
@@ -94,6 +95,9 @@ pub struct SourceReport {
     /// Files whose content changed (or new files): parsed and rewritten.
     pub files_parsed: usize,
     pub files_deleted: usize,
+    /// Directories whose entries were read: all of them on a first run, then only those whose
+    /// stat (or whose ignore files) changed since the last run (directory sources).
+    pub dirs_listed: usize,
     pub entities_written: usize,
     /// The commit read, for git sources.
     pub revision: Option<String>,
@@ -322,10 +326,10 @@ pub(crate) async fn run(
     }
     if options.prune {
         let keep: HashSet<&str> = sources.iter().map(|s| s.name.as_str()).collect();
-        for known in index.store().sources().await? {
-            if !keep.contains(known.name.as_str()) {
-                w.delete_source(&known.name).await?;
-                report.pruned.push(known.name);
+        for known in w.source_names().await? {
+            if !keep.contains(known.as_str()) {
+                w.delete_source(&known).await?;
+                report.pruned.push(known);
             }
         }
     }
@@ -515,29 +519,52 @@ async fn index_source(
 ) -> Result<(), IndexError> {
     let OpenSource { fs, roots, base, .. } = open;
     let prior = Arc::new(w.prior_files(source_id).await?);
-    // The first wave: catalog files found by walking the roots.
-    let walk_fs = fs.clone();
-    let walk_roots = roots.clone();
-    let first: Vec<PathBuf> = tokio::task::spawn_blocking(move || {
-        let mut found = Vec::new();
-        for root in &walk_roots {
-            if walk_fs.is_dir(root) {
-                let mut files: Vec<PathBuf> = walk_fs
-                    .walk(root, true)
-                    .into_iter()
-                    .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_catalog_file_name))
-                    .map(|p| normalize(&p))
-                    .collect();
-                files.sort();
-                found.extend(files);
-            } else {
-                found.push(normalize(root));
+    // The first wave: catalog files found by walking the roots. A directory source reuses its
+    // last walk where directories did not change (see `walk.rs`); git sources list their tree.
+    let dir_root = match (&source.kind, roots.as_slice()) {
+        (SourceKind::Dir { .. }, [root]) if root.is_dir() => Some(root.clone()),
+        _ => None,
+    };
+    let first: Vec<PathBuf> = match dir_root {
+        Some(root) => {
+            let stored = w.walk_state(source_id).await?;
+            let prior_walk = stored.as_deref().and_then(WalkState::decode);
+            let walked = tokio::task::spawn_blocking(move || walk::walk(&root, prior_walk, clock))
+                .await
+                .map_err(|source| IndexError::Task { task: "walking the source", source })?;
+            report.dirs_listed = walked.dirs_listed;
+            let state = walked.state.encode();
+            if stored.as_ref() != Some(&state) {
+                w.set_walk_state(source_id, Some(state)).await?;
             }
+            walked.files.iter().map(|p| normalize(p)).collect()
         }
-        found
-    })
-    .await
-    .map_err(|source| IndexError::Task { task: "walking the source", source })?;
+        None => {
+            w.set_walk_state(source_id, None).await?;
+            let walk_fs = fs.clone();
+            let walk_roots = roots.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut found = Vec::new();
+                for root in &walk_roots {
+                    if walk_fs.is_dir(root) {
+                        let mut files: Vec<PathBuf> = walk_fs
+                            .walk(root, true)
+                            .into_iter()
+                            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(is_catalog_file_name))
+                            .map(|p| normalize(&p))
+                            .collect();
+                        files.sort();
+                        found.extend(files);
+                    } else {
+                        found.push(normalize(root));
+                    }
+                }
+                found
+            })
+            .await
+            .map_err(|source| IndexError::Task { task: "walking the source", source })?
+        }
+    };
 
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut queue: VecDeque<PathBuf> = VecDeque::new();

@@ -29,6 +29,7 @@ pub mod search;
 pub mod settings;
 pub mod source;
 pub mod store;
+mod walk;
 
 use std::path::PathBuf;
 use std::sync::Mutex;

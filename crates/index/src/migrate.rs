@@ -27,12 +27,14 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (2, "drop relations_target", include_str!("../migrations/sqlite/0002_drop_relations_target.sql")),
     (3, "migration history", include_str!("../migrations/sqlite/0003_migration_history.sql")),
     (4, "file stat", include_str!("../migrations/sqlite/0004_file_stat.sql")),
+    (5, "walk", include_str!("../migrations/sqlite/0005_walk.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (1, "catalog", include_str!("../migrations/postgres/0001_catalog.sql")),
     (2, "drop relations_target", include_str!("../migrations/postgres/0002_drop_relations_target.sql")),
     (3, "migration history", include_str!("../migrations/postgres/0003_migration_history.sql")),
     (4, "file stat", include_str!("../migrations/postgres/0004_file_stat.sql")),
+    (5, "walk", include_str!("../migrations/postgres/0005_walk.sql")),
 ];
 
 fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {

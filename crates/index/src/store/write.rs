@@ -326,6 +326,38 @@ impl Writer {
         Ok(prior_map(rows))
     }
 
+    /// The walk a directory source's last run stored (`walks.state`).
+    pub(crate) async fn walk_state(&mut self, source_id: i64) -> Result<Option<Vec<u8>>, IndexError> {
+        Ok(on_tx!(&mut self.tx, c, _pg => {
+            sqlx::query_scalar::<_, Vec<u8>>("SELECT state FROM walks WHERE source_id = $1")
+                .bind(source_id)
+                .fetch_optional(c)
+                .await?
+        }))
+    }
+
+    /// Stores the walk of a directory source for the next run; `None` removes it.
+    pub(crate) async fn set_walk_state(&mut self, source_id: i64, state: Option<Vec<u8>>) -> Result<(), IndexError> {
+        on_tx!(&mut self.tx, c, _pg => {
+            match state {
+                Some(state) => {
+                    sqlx::query(
+                        "INSERT INTO walks (source_id, state) VALUES ($1, $2) \
+                         ON CONFLICT (source_id) DO UPDATE SET state = excluded.state",
+                    )
+                    .bind(source_id)
+                    .bind(state)
+                    .execute(c)
+                    .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM walks WHERE source_id = $1").bind(source_id).execute(c).await?;
+                }
+            }
+        });
+        Ok(())
+    }
+
     /// Ids of a source's files under the directory `rel_dir` (for a directory that was removed
     /// or moved away: the watcher reports the directory, not the files that were in it). A
     /// prefix compare rather than `LIKE` or a range: no escaping, and PostgreSQL collations do
@@ -394,6 +426,14 @@ impl Writer {
             sqlx::query("DELETE FROM sources WHERE name = $1").bind(name).execute(&mut *c).await?;
         });
         Ok(())
+    }
+
+    /// The names of the stored sources, ordered as the store lists them (for pruning: without
+    /// the per-source counts of [`Store::sources`], which scan every entity).
+    pub(crate) async fn source_names(&mut self) -> Result<Vec<String>, IndexError> {
+        Ok(on_tx!(&mut self.tx, c, _pg => {
+            sqlx::query_scalar::<_, String>("SELECT name FROM sources ORDER BY position, name").fetch_all(c).await?
+        }))
     }
 
     /// Records what an unchanged file looks like now, so the next run need not read it.
