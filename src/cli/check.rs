@@ -10,11 +10,12 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use anstyle::{AnsiColor, Style};
 use backline_catalog::catalog::CatalogIndex;
 use backline_catalog::discover::{DiscoverOptions, FileSystem, Reach, RealFs, SourceFile, TargetScope, discover_with};
+use backline_catalog::facts::{FileFacts, Symbols};
 use backline_catalog::lint_level::{LintLevel, LintLevels};
 use backline_catalog::model::ParsedFile;
 use backline_catalog::scorecard::lint::{Enabled, lint_file};
@@ -77,7 +78,7 @@ pub struct Args {
 fn scorecard_findings(
     cards: &[Scorecard],
     levels: &LintLevels,
-    files: &[CheckedFile],
+    files: &[Box<CheckedFile>],
     index: &CatalogIndex,
 ) -> Vec<Finding> {
     if cards.is_empty() {
@@ -85,31 +86,56 @@ fn scorecard_findings(
     }
     let on = |code| levels.configured(code).is_some_and(|l| l != LintLevel::Off);
     let enabled = Enabled { level_everywhere: on(Code::ScorecardLevel), progress: on(Code::ScorecardProgress) };
-    let facts = CatalogFacts::build(files.iter().map(|f| &f.parsed));
+    let details = || files.iter().filter_map(|f| f.details.as_deref());
+    let facts = CatalogFacts::build(details());
     let context = facts.with(index);
-    files.iter().flat_map(|f| lint_file(cards, &context, &f.parsed, enabled)).collect()
+    details().flat_map(|parsed| lint_file(cards, &context, parsed, enabled)).collect()
 }
 
 /// A file as `check` keeps it from parsing to reporting. Cross-file lints can only run once every
 /// file is parsed, so what each file leaves behind bounds the peak memory of a large check: not
-/// its text (a snippet reads the file again) and, unless scorecard lints read them, not its
-/// entities' details ([`ParsedFile::shed_details`]).
+/// its text (a snippet reads the file again) nor its entities, only their facts ([`FileFacts`],
+/// strings interned in one table for all files), unless scorecard lints read the entities.
 struct CheckedFile {
     path: PathBuf,
     /// The length and hash of the text that was checked: a snippet quotes the re-read file only
     /// if it still holds that text.
     text_len: usize,
     text_hash: u64,
-    parsed: ParsedFile,
+    line_index: LineIndex,
+    /// Findings of this file alone, until the cross-file lints join them.
+    findings: Vec<Finding>,
+    facts: FileFacts,
+    /// The entities as scorecard lints read them, when those run ([`ParsedFile::shed_details`]).
+    details: Option<Box<ParsedFile>>,
 }
 
 impl CheckedFile {
-    fn new(file: SourceFile, keep_details: bool) -> CheckedFile {
+    fn new(file: SourceFile, keep_details: bool, symbols: &Mutex<Symbols>) -> CheckedFile {
         let mut parsed = file.parsed;
-        if !keep_details {
+        let facts = FileFacts::new(&parsed, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
+        let (line_index, findings, details) = if keep_details {
             parsed.shed_details();
+            (parsed.line_index.clone(), parsed.findings.clone(), Some(Box::new(parsed)))
+        } else {
+            let mut findings = parsed.findings;
+            findings.shrink_to_fit();
+            (parsed.line_index, findings, None)
+        };
+        CheckedFile {
+            path: file.path,
+            text_len: file.text.len(),
+            text_hash: text_hash(&file.text),
+            line_index,
+            findings,
+            facts,
+            details,
         }
-        CheckedFile { path: file.path, text_len: file.text.len(), text_hash: text_hash(&file.text), parsed }
+    }
+
+    /// The path findings name ([`ParsedFile::path`]).
+    fn display(&self) -> &Arc<str> {
+        &self.facts.path
     }
 
     /// The text that was checked, read again; `None` when the file changed since or cannot be
@@ -151,7 +177,12 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     };
     // Scorecard lints read the entities' annotations, links and the rest.
     let keep_details = !args.no_lints && !config.scorecards.is_empty();
-    let discovery = discover_with(&RealFs, &args.paths, &options, |file| CheckedFile::new(file, keep_details));
+    let symbols = Mutex::new(Symbols::default());
+    let mut discovery = discover_with(&RealFs, &args.paths, &options, |file| {
+        // Boxed: discovery moves what it keeps of each file between vectors as it orders them.
+        Box::new(CheckedFile::new(file, keep_details, &symbols))
+    });
+    let symbols = symbols.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Only files of the checked tree are quoted: an allowed directory's files are checked, but
     // their text stays out of logs. Discovery reads nothing outside the roots and the allowed
     // directories, so without allowed directories every file is quotable and none is resolved.
@@ -163,7 +194,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             .files
             .iter()
             .filter(|f| scope.reach(&RealFs, &f.path) != Reach::Source)
-            .map(|f| f.parsed.path.clone())
+            .map(|f| f.display().clone())
             .collect()
     };
     progress.finish_and_clear();
@@ -176,17 +207,23 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         Vec::new()
     };
     let org = crate::org_catalog::entities(&args.catalogs, &sources)?;
-    let real_paths: HashMap<&str, &Path> =
-        discovery.files.iter().map(|f| (&*f.parsed.path, f.path.as_path())).collect();
-    let identity = |file: &str| real_paths.get(file).and_then(|path| crate::org_catalog::identity(path));
-    let index = (!args.no_lints)
-        .then(|| CatalogIndex::build_with_org(discovery.files.iter().map(|f| &f.parsed), &org, &identity));
-    for f in &discovery.files {
-        let mut file_findings = f.parsed.findings.clone();
+    // The table moves into the index, which interns the org catalog's refs in it too.
+    let (index, unlinted) = if args.no_lints {
+        (None, symbols)
+    } else {
+        let real_paths: HashMap<&str, &Path> =
+            discovery.files.iter().map(|f| (&**f.display(), f.path.as_path())).collect();
+        let identity = |file: &str| real_paths.get(file).and_then(|path| crate::org_catalog::identity(path));
+        let files = discovery.files.iter().map(|f| &f.facts);
+        (Some(CatalogIndex::build_from_facts(symbols, files, &org, &identity)), Symbols::default())
+    };
+    let symbols = index.as_ref().map_or(&unlinted, CatalogIndex::symbols);
+    for f in &mut discovery.files {
+        let mut file_findings = std::mem::take(&mut f.findings);
         match &index {
             Some(index) => {
-                file_findings.extend(index.lint_file(&f.parsed));
-                index.improve_fixes(&f.parsed, &mut file_findings);
+                file_findings.extend(index.lint_facts(&f.facts));
+                index.improve_fixes_facts(&f.facts, &mut file_findings);
             }
             None => file_findings.retain(|f| !f.code.is_lint()),
         }
@@ -202,7 +239,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
     if args.no_hints {
         findings.retain(|f| f.severity != Severity::Hint);
     }
-    let order: HashMap<&str, usize> = discovery.files.iter().enumerate().map(|(i, f)| (&*f.parsed.path, i)).collect();
+    let order: HashMap<&str, usize> = discovery.files.iter().enumerate().map(|(i, f)| (&**f.display(), i)).collect();
     findings.sort_by(|a, b| {
         (order.get(&*a.file).copied().unwrap_or(usize::MAX), &a.file, a.range.start, a.code).cmp(&(
             order.get(&*b.file).copied().unwrap_or(usize::MAX),
@@ -212,7 +249,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
         ))
     });
 
-    let mut report = Report::new(&discovery.files, &findings);
+    let mut report = Report::new(&discovery.files, symbols, &findings);
     report.unquotable = unquotable.iter().map(|p| &**p).collect();
     // Every format is written as it is produced, through one buffer: a large report is never
     // built in memory, and never written a line per system call.
@@ -247,7 +284,9 @@ fn progress_bar() -> indicatif::ProgressBar {
 
 /// Everything an output format needs, with positions resolved once.
 struct Report<'a> {
-    files: &'a [CheckedFile],
+    files: &'a [Box<CheckedFile>],
+    /// The table the files' facts are interned in.
+    symbols: &'a Symbols,
     /// Files whose lines must not be shown in snippets (read through `[locations] allow`).
     unquotable: HashSet<&'a str>,
     by_path: HashMap<&'a str, &'a CheckedFile>,
@@ -272,24 +311,25 @@ struct Pos {
 }
 
 impl<'a> Report<'a> {
-    fn new(files: &'a [CheckedFile], findings: &'a [Finding]) -> Self {
+    fn new(files: &'a [Box<CheckedFile>], symbols: &'a Symbols, findings: &'a [Finding]) -> Self {
         let count = |s| findings.iter().filter(|f| f.severity == s).count();
         Report {
             files,
+            symbols,
             unquotable: HashSet::new(),
-            by_path: files.iter().map(|f| (&*f.parsed.path, f)).collect(),
+            by_path: files.iter().map(|f| (&**f.display(), &**f)).collect(),
             quoted: RefCell::new(None),
             findings,
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             hints: count(Severity::Hint),
-            entities: files.iter().map(|f| f.parsed.entities().count()).sum(),
+            entities: files.iter().map(|f| f.facts.entities().count()).sum(),
         }
     }
 
     fn pos(&self, file: &str, offset: u32) -> Pos {
         match self.by_path.get(file) {
-            Some(f) => pos_in(&f.parsed.line_index, offset),
+            Some(f) => pos_in(&f.line_index, offset),
             None => Pos { line: 1, column: 1, utf16_column: 1 },
         }
     }
@@ -302,7 +342,7 @@ impl<'a> Report<'a> {
         }
         let mut quoted = self.quoted.borrow_mut();
         if quoted.as_ref().is_none_or(|(path, _)| *path != file) {
-            *quoted = Some((&*source.parsed.path, source.reread()));
+            *quoted = Some((&**source.display(), source.reread()));
         }
         let text = quoted.as_ref()?.1.clone()?;
         Some((source, text))
@@ -338,7 +378,7 @@ impl<'a> Report<'a> {
             writeln!(out, "{sev}{}[{}]{sev:#}{bold}: {}{bold:#}", f.severity.as_str(), f.code, f.message)?;
             writeln!(out, "  {blue}-->{blue:#} {}:{}:{}", f.file, start.line, start.column)?;
             if let Some((source, text)) = self.quotable_text(&f.file) {
-                snippet(out, &source.parsed.line_index, &text, f, sev, blue)?;
+                snippet(out, &source.line_index, &text, f, sev, blue)?;
             }
             for r in &f.related {
                 let p = self.pos(&r.file, r.range.start);
@@ -369,15 +409,15 @@ impl<'a> Report<'a> {
             .collect();
         unread.sort_by(|a, b| a.0.cmp(b.0));
         let files = self.files.iter().map(move |sf| {
-            let p = &sf.parsed;
+            let p = &sf.facts;
             let documents: Vec<_> = p
                 .documents
                 .iter()
                 .map(|d| {
                     json!({
                         "index": d.index,
-                        "line": p.line_index.line_col(d.range.start).line,
-                        "entity": d.entity.as_ref().map(|e| e.entity_ref.canonical()),
+                        "line": d.line,
+                        "entity": d.entity.as_ref().map(|e| self.symbols.resolve(e.canonical)),
                         "stage": d.stage.map(|s| s.as_str()),
                     })
                 })
@@ -693,7 +733,7 @@ mod tests {
         let path = dir.path().join("catalog-info.yaml");
         std::fs::write(&path, "kind: Component\nmetadata:\n  name: a\n").expect("write");
         let (file, _) = load_file(&RealFs, &path, &CustomKinds::default());
-        let checked = CheckedFile::new(file.expect("readable"), false);
+        let checked = CheckedFile::new(file.expect("readable"), false, &Mutex::default());
         assert_eq!(checked.reread().as_deref(), Some("kind: Component\nmetadata:\n  name: a\n"));
         // Same length, different text.
         std::fs::write(&path, "kind: Component\nmetadata:\n  name: b\n").expect("write");

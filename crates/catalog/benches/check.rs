@@ -9,11 +9,13 @@
 
 #![allow(clippy::print_stdout, reason = "a benchmark reports on stdout")]
 
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use backline_catalog::catalog::CatalogIndex;
+use backline_catalog::facts::{FileFacts, Symbols};
 use backline_catalog::generate::generate;
-use backline_catalog::{parse_file, yaml};
+use backline_catalog::{Finding, parse_file, yaml};
 use rayon::prelude::*;
 
 /// The same allocator as the `backline` binary, so the figures match what users run.
@@ -47,21 +49,28 @@ fn main() {
     let (yaml_t, docs) = measure(runs, || files.iter().map(|f| yaml::parse_stream(&f.content).len()).sum());
     let (parse_t, n) =
         measure(runs, || files.iter().map(|f| parse_file(f.path.as_str().into(), &f.content).documents.len()).sum());
-    // Like `backline check`, keep entities and findings but not the YAML trees.
+    // Like `backline check`, keep each file's findings and facts (interned in one table), not its
+    // tree or entities.
+    let symbols = Mutex::new(Symbols::default());
     let parse_lean = |f: &backline_catalog::generate::GeneratedFile| {
-        let mut p = parse_file(f.path.as_str().into(), &f.content);
-        p.documents.iter_mut().for_each(|d| d.tree = None);
-        p
+        let p = parse_file(f.path.as_str().into(), &f.content);
+        let facts = FileFacts::new(&p, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
+        (p.findings, facts)
+    };
+    let lint = |parsed: &[(Vec<Finding>, FileFacts)], symbols: &Mutex<Symbols>| {
+        let symbols = std::mem::take(&mut *symbols.lock().unwrap_or_else(PoisonError::into_inner));
+        let index = CatalogIndex::build_from_facts(symbols, parsed.iter().map(|(_, f)| f), [], &|_| None);
+        (index, parsed.iter().map(|(findings, _)| findings.len()).sum::<usize>())
     };
     let (check_t, findings) = measure(runs, || {
         let parsed: Vec<_> = files.iter().map(parse_lean).collect();
-        let index = CatalogIndex::build(&parsed);
-        parsed.iter().map(|p| p.findings.len() + index.lint_file(p).len()).sum()
+        let (index, n) = lint(&parsed, &symbols);
+        n + parsed.iter().map(|(_, f)| index.lint_facts(f).len()).sum::<usize>()
     });
     let (par_t, _) = measure(runs, || {
         let parsed: Vec<_> = files.par_iter().map(parse_lean).collect();
-        let index = CatalogIndex::build(&parsed);
-        parsed.par_iter().map(|p| p.findings.len() + index.lint_file(p).len()).sum()
+        let (index, n) = lint(&parsed, &symbols);
+        n + parsed.par_iter().map(|(_, f)| index.lint_facts(f).len()).sum::<usize>()
     });
     assert_eq!(docs, n);
     println!("documents: {n}, findings: {findings}");

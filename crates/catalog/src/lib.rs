@@ -7,7 +7,8 @@
 //! - [`format`], [`entity_ref`]: Backstage's field-format rules and reference parsing.
 //! - [`kinds`]: the built-in kinds and their fields, one table for validation, relations and editors.
 //! - [`validate`]: one file in, a [`model::ParsedFile`] out (documents, entities, findings).
-//! - [`catalog`]: cross-file lints over many parsed files; [`origin`]: where an org catalog
+//! - [`facts`]: what cross-file lints and reports read of a file, its strings interned.
+//! - [`catalog`]: cross-file lints over many parsed files' facts; [`origin`]: where an org catalog
 //!   defines an entity, to tell the files' own definition from a duplicate.
 //! - [`scorecard`]: scorecard rules and levels, evaluated on one entity at a time.
 //! - [`discover`]: the only I/O of the checking path: walking trees and following Locations.
@@ -20,6 +21,7 @@ pub mod codes;
 pub mod cursor;
 pub mod discover;
 pub mod entity_ref;
+pub mod facts;
 pub mod finding;
 pub mod format;
 pub mod generate;
