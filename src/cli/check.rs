@@ -112,10 +112,10 @@ struct CheckedFile {
 
 impl CheckedFile {
     fn new(file: SourceFile, keep_details: bool, symbols: &Mutex<Symbols>) -> CheckedFile {
-        let mut parsed = file.parsed;
+        let parsed = file.parsed;
         let facts = FileFacts::new(&parsed, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
+        // Scorecard rules read the entities' details (annotations, links, lifecycle): kept whole.
         let (line_index, findings, details) = if keep_details {
-            parsed.shed_details();
             (parsed.line_index.clone(), parsed.findings.clone(), Some(Box::new(parsed)))
         } else {
             let mut findings = parsed.findings;
