@@ -244,16 +244,16 @@ async fn many_entities(db: Db) {
     assert_eq!(ix.remote_snapshot("portal").await.unwrap().len(), N + 1);
 
     let delta = RemoteChanges::Delta {
-        upserts: vec![component(4_321, "v2")],
+        upserts: vec![component(1_234, "v2")],
         removed: vec![component(17, "v1").uid, component(N - 1, "v1").uid],
     };
     let report = ix.apply_remote("portal", delta, &options).await.unwrap();
     assert_eq!((report.sources[0].files_parsed, report.sources[0].files_deleted), (1, 2));
     let stamps = ix.remote_snapshot("portal").await.unwrap();
     assert_eq!(stamps.len(), N - 1);
-    assert_eq!(stamps.iter().filter(|s| s.etag == "v2").map(|s| s.name.as_str()).collect::<Vec<_>>(), ["service-4321"]);
-    let described = ask(&ix, Query::Describe { name: "service-4321".into() }).await;
-    assert_eq!(ownership_or_entity_description(&described), "The service-4321 at v2");
+    assert_eq!(stamps.iter().filter(|s| s.etag == "v2").map(|s| s.name.as_str()).collect::<Vec<_>>(), ["service-1234"]);
+    let described = ask(&ix, Query::Describe { name: "service-1234".into() }).await;
+    assert_eq!(ownership_or_entity_description(&described), "The service-1234 at v2");
     t.cleanup().await;
 }
 
