@@ -133,6 +133,7 @@ impl Index {
         let mut w = self.store().begin().await?;
         w.defer_indexes_if_empty().await?;
         let source_id = w.upsert_source(&settings.name, KIND, &settings.location(), position).await?;
+        let base = settings_url(&settings.kind);
         // A full sync compares with every stored row; a refresh reads only the rows of the
         // entities it names (by uid, and by page for a uid re-created at the same ref), so a
         // refresh that found nothing changed reads no row at all.
@@ -140,7 +141,6 @@ impl Index {
             RemoteChanges::Full(_) => w.prior_files(source_id).await?,
             RemoteChanges::Delta { upserts, removed } if upserts.is_empty() && removed.is_empty() => HashMap::new(),
             RemoteChanges::Delta { upserts, removed } => {
-                let base = settings_url(&settings.kind);
                 let paths: Vec<String> = upserts.iter().map(|e| path_of(e, &base)).collect();
                 let uids: Vec<&str> =
                     upserts.iter().map(|e| e.uid.as_str()).chain(removed.iter().map(String::as_str)).collect();
@@ -174,7 +174,6 @@ impl Index {
             .into_iter()
             .filter(|e| by_uid.get(e.uid.as_str()).is_none_or(|(_, etag, _)| *etag != e.etag))
             .collect();
-        let base = settings_url(&settings.kind);
         let levels = options.lint_levels.clone().map(Arc::new);
         // Pipelined as the file indexer is: the next chunk is parsed (blocking pool, rayon)
         // while this one is written (the store's connection).
