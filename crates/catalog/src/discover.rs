@@ -52,11 +52,61 @@ pub trait FileSystem: Sync {
         self.walk(dir, respect_ignore).into_par_iter().for_each(visit);
     }
     fn len(&self, path: &Path) -> io::Result<u64>;
+    /// What `path` is, without following a symbolic link: what a walk would see there.
+    /// Trees without links keep the default.
+    fn kind(&self, path: &Path) -> Option<EntryKind> {
+        if self.is_file(path) {
+            Some(EntryKind::File)
+        } else if self.is_dir(path) {
+            Some(EntryKind::Dir)
+        } else {
+            None
+        }
+    }
+    /// The entries directly in `dir` that a walk ignoring nothing would visit: regular files and
+    /// directories, never symbolic links. A Location glob without `**` lists one directory per
+    /// pattern component with it instead of walking its base's whole tree. The default derives
+    /// the listing from [`FileSystem::walk`], so it is correct for every file system and cheap
+    /// for none; directories holding no file at any depth are missing from it, which no glob
+    /// naming files can tell.
+    fn list_dir(&self, dir: &Path) -> Vec<(std::ffi::OsString, EntryKind)> {
+        let mut entries: Vec<(std::ffi::OsString, EntryKind)> = self
+            .walk(dir, false)
+            .iter()
+            .filter_map(|p| {
+                let mut rest = p.strip_prefix(dir).ok()?.components();
+                let first = rest.next()?.as_os_str().to_owned();
+                Some((first, if rest.next().is_some() { EntryKind::Dir } else { EntryKind::File }))
+            })
+            .collect();
+        entries.sort();
+        entries.dedup();
+        entries
+    }
     /// Where `path` really is (symlinks followed), to decide whether a Location may name it.
     /// Trees without links (a git revision, an in-memory map) are already their own scope and
     /// keep the default: the path itself, normalised.
     fn resolve(&self, path: &Path) -> PathBuf {
         normalize(path)
+    }
+}
+
+/// What a walk sees at a path: symbolic links, devices and sockets are neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EntryKind {
+    File,
+    Dir,
+}
+
+impl EntryKind {
+    fn of(file_type: std::fs::FileType) -> Option<EntryKind> {
+        if file_type.is_file() {
+            Some(EntryKind::File)
+        } else if file_type.is_dir() {
+            Some(EntryKind::Dir)
+        } else {
+            None
+        }
     }
 }
 
@@ -122,6 +172,18 @@ impl FileSystem for RealFs {
 
     fn len(&self, path: &Path) -> io::Result<u64> {
         Ok(std::fs::metadata(path)?.len())
+    }
+
+    fn kind(&self, path: &Path) -> Option<EntryKind> {
+        EntryKind::of(std::fs::symlink_metadata(path).ok()?.file_type())
+    }
+
+    fn list_dir(&self, dir: &Path) -> Vec<(std::ffi::OsString, EntryKind)> {
+        let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+        entries
+            .filter_map(Result::ok)
+            .filter_map(|e| Some((e.file_name(), EntryKind::of(e.file_type().ok()?)?)))
+            .collect()
     }
 
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -554,14 +616,102 @@ pub fn expand_glob(fs: &dyn FileSystem, path: &Path) -> Vec<PathBuf> {
         return if fs.is_file(path) { vec![path.to_owned()] } else { Vec::new() };
     }
     let base = glob_base(path);
-    let Some(matcher) = glob_matcher(&text) else { return Vec::new() };
     if !fs.is_dir(&base) {
         return Vec::new();
     }
-    let mut found: Vec<PathBuf> =
-        fs.walk(&base, false).into_iter().map(|p| normalize(&p)).filter(|p| matcher.is_match(p)).collect();
+    let mut found = match component_matchers(path, &base) {
+        Some(levels) => expand_by_level(fs, &base, &levels),
+        None => expand_by_walk(fs, &base, &text),
+    };
     found.sort();
     found
+}
+
+/// One component of a glob below its base.
+enum Level {
+    Literal(std::ffi::OsString),
+    Pattern(GlobMatcher),
+}
+
+/// The components of `path` below `base`, each matched on its own, when that matches exactly
+/// what the whole pattern matches: no `**` (which crosses directories), no escape (a `\` means
+/// something else in a path), and every `{…}` and `[…]` closed inside its component. A pattern
+/// like `./services/*/catalog-info.yaml` can only match at one depth, so it lists `services/`
+/// and checks one name in each directory there, instead of walking everything below.
+fn component_matchers(path: &Path, base: &Path) -> Option<Vec<Level>> {
+    let rest = path.strip_prefix(base).ok()?;
+    let mut levels = Vec::new();
+    for component in rest.components() {
+        let Component::Normal(name) = component else { return None };
+        let text = name.to_str()?;
+        if !has_glob(text) {
+            levels.push(Level::Literal(name.to_owned()));
+            continue;
+        }
+        if text.contains("**") || text.contains('\\') || !balanced(text) {
+            return None;
+        }
+        levels.push(Level::Pattern(glob_matcher(text)?));
+    }
+    (!levels.is_empty()).then_some(levels)
+}
+
+/// Whether every `{` and `[` in `text` is closed in it (and nothing is closed that was not opened).
+fn balanced(text: &str) -> bool {
+    let (mut braces, mut brackets) = (0i32, 0i32);
+    for c in text.chars() {
+        match c {
+            '{' => braces += 1,
+            '}' => braces -= 1,
+            '[' => brackets += 1,
+            ']' => brackets -= 1,
+            _ => {}
+        }
+        if braces < 0 || brackets < 0 {
+            return false;
+        }
+    }
+    braces == 0 && brackets == 0
+}
+
+/// Directories level by level, the last level's regular files being the matches: literal
+/// components cost one `stat` each, patterns one listing of each directory reached.
+fn expand_by_level(fs: &dyn FileSystem, base: &Path, levels: &[Level]) -> Vec<PathBuf> {
+    let mut dirs = vec![base.to_owned()];
+    let mut found = Vec::new();
+    for (depth, level) in levels.iter().enumerate() {
+        let want = if depth + 1 == levels.len() { EntryKind::File } else { EntryKind::Dir };
+        let mut next = Vec::new();
+        for dir in &dirs {
+            match level {
+                Level::Literal(name) => {
+                    let candidate = dir.join(name);
+                    if fs.kind(&candidate) == Some(want) {
+                        next.push(candidate);
+                    }
+                }
+                Level::Pattern(matcher) => next.extend(
+                    fs.list_dir(dir)
+                        .into_iter()
+                        .filter(|(name, kind)| *kind == want && matcher.is_match(Path::new(name)))
+                        .map(|(name, _)| dir.join(name)),
+                ),
+            }
+        }
+        if want == EntryKind::File {
+            found = next;
+        } else {
+            dirs = next;
+        }
+    }
+    found
+}
+
+/// Every file below `base` that matches the whole pattern: for patterns that may cross
+/// directories.
+fn expand_by_walk(fs: &dyn FileSystem, base: &Path, pattern: &str) -> Vec<PathBuf> {
+    let Some(matcher) = glob_matcher(pattern) else { return Vec::new() };
+    fs.walk(base, false).into_iter().map(|p| normalize(&p)).filter(|p| matcher.is_match(p)).collect()
 }
 
 /// The deepest directory of `path` without glob characters: where a glob is walked from (the
@@ -579,4 +729,103 @@ fn glob_base(path: &Path) -> PathBuf {
 
 fn glob_matcher(pattern: &str) -> Option<GlobMatcher> {
     GlobBuilder::new(pattern).literal_separator(true).build().ok().map(|g| g.compile_matcher())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file system that only knows how to walk, so its listings come from the trait's default.
+    struct WalkOnly;
+
+    impl FileSystem for WalkOnly {
+        fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+            RealFs.read(path)
+        }
+        fn is_dir(&self, path: &Path) -> bool {
+            RealFs.is_dir(path)
+        }
+        fn is_file(&self, path: &Path) -> bool {
+            RealFs.is_file(path)
+        }
+        fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf> {
+            RealFs.walk(dir, respect_ignore)
+        }
+        fn len(&self, path: &Path) -> io::Result<u64> {
+            RealFs.len(path)
+        }
+    }
+
+    /// Matching a glob component by component finds exactly what walking its base and matching
+    /// the whole pattern finds: hidden names, links (never followed or yielded), directories
+    /// named like files, braces, classes and depth included.
+    #[test]
+    fn globs_expand_level_by_level_as_a_walk_would() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "services/a/catalog-info.yaml",
+            "services/b/catalog-info.yaml",
+            "services/b/deep/catalog-info.yaml",
+            "services/.hidden/catalog-info.yaml",
+            "services/c/other.yaml",
+            "services/catalog-info.yaml",
+            "services/d.yaml",
+            "teams/x.yaml",
+            "teams/y.yml",
+            "teams/z.json",
+            "teams/sub/w.yaml",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        // A directory named like the file the pattern wants, and an empty directory.
+        std::fs::create_dir_all(root.join("services/e/catalog-info.yaml")).unwrap();
+        std::fs::create_dir_all(root.join("services/empty")).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("services/a"), root.join("services/linked")).unwrap();
+            std::os::unix::fs::symlink(root.join("teams/x.yaml"), root.join("teams/link.yaml")).unwrap();
+        }
+        let patterns = [
+            "services/*/catalog-info.yaml",
+            "services/*/catalog-info.y*ml",
+            "services/{a,b}/catalog-info.yaml",
+            "services/[ab]/catalog-info.yaml",
+            "services/?/catalog-info.yaml",
+            "services/*",
+            "services/*/*",
+            "services/*/*/catalog-info.yaml",
+            "*/catalog-info.yaml",
+            "*/*.yaml",
+            "teams/*.{yaml,yml}",
+            "teams/*",
+            "teams/[!x]*.yaml",
+            "teams/*/*.yaml",
+            "nowhere/*/catalog-info.yaml",
+            "services/**/catalog-info.yaml",
+            "**/*.yaml",
+            "services/{a/catalog-info,b/catalog-info}.yaml",
+        ];
+        for pattern in patterns {
+            let path = root.join(pattern);
+            let base = glob_base(&path);
+            let mut walked = expand_by_walk(&RealFs, &base, &path.to_string_lossy());
+            walked.sort();
+            for (name, fs) in [("real", &RealFs as &dyn FileSystem), ("walk-only", &WalkOnly)] {
+                assert_eq!(expand_glob(fs, &path), walked, "{pattern} on the {name} file system");
+            }
+            let by_level = component_matchers(&path, &base).is_some();
+            assert_eq!(by_level, !pattern.contains("**") && !pattern.contains("{a/"), "{pattern}");
+        }
+        // The case this exists for lists only what it must: a walk would list `services/b/deep`.
+        let found = expand_glob(&RealFs, &root.join("services/*/catalog-info.yaml"));
+        let names: Vec<_> =
+            found.iter().map(|p| p.strip_prefix(root).unwrap().to_string_lossy().into_owned()).collect();
+        assert_eq!(
+            names,
+            ["services/.hidden/catalog-info.yaml", "services/a/catalog-info.yaml", "services/b/catalog-info.yaml"]
+        );
+    }
 }

@@ -44,7 +44,7 @@ use backline_catalog::validate::parse_file_with;
 /// Files handed to the parser at once.
 pub(crate) const CHUNK: usize = 512;
 /// Runs that change at least this many entities refresh the planner's statistics.
-const ANALYZE_AFTER: usize = 1_000;
+pub(crate) const ANALYZE_AFTER: usize = 1_000;
 
 /// Called as a run makes progress (from the run's task; keep it cheap).
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;

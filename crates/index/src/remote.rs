@@ -26,7 +26,7 @@ use backline_catalog::lint_level::LintLevels;
 use backline_catalog::validate::parse_file;
 use rayon::prelude::*;
 
-use crate::indexer::{CHUNK, IndexReport, Phase, Progress, RunOptions, SourceReport, rows_of};
+use crate::indexer::{ANALYZE_AFTER, CHUNK, IndexReport, Phase, Progress, RunOptions, SourceReport, rows_of};
 use crate::store::{EncodedEntity, EntityRow, FindingRow, StoredFinding, StoredLink};
 use crate::{Index, IndexError, SourceKind, SourceSettings};
 
@@ -34,8 +34,6 @@ use crate::{Index, IndexError, SourceKind, SourceSettings};
 const KIND: &str = "backstage";
 /// The `findings.origin` of what Backstage reported about an entity.
 const ORIGIN: &str = "backstage";
-/// Runs that change at least this many entities refresh the planner's statistics.
-const ANALYZE_AFTER: usize = 1_000;
 
 /// How bad a `status.items` entry is, as Backstage says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

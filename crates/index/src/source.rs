@@ -12,14 +12,16 @@
 //! users of git sources only, reported plainly when it is missing.
 
 use std::collections::{BTreeMap, HashSet};
+use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::Bound;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use backline_catalog::discover::{FileSystem, RealFs};
+use backline_catalog::discover::{EntryKind, FileSystem, RealFs};
 
 use crate::filestat::FileStat;
 
@@ -58,6 +60,12 @@ impl FileSystem for DirFs {
     }
     fn len(&self, path: &Path) -> io::Result<u64> {
         RealFs.len(path)
+    }
+    fn kind(&self, path: &Path) -> Option<EntryKind> {
+        RealFs.kind(path)
+    }
+    fn list_dir(&self, dir: &Path) -> Vec<(OsString, EntryKind)> {
+        RealFs.list_dir(dir)
     }
     fn resolve(&self, path: &Path) -> PathBuf {
         RealFs.resolve(path)
@@ -263,6 +271,25 @@ impl FileSystem for GitFs {
         self.files.get(&Self::key(path)).map(|b| b.size).ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))
     }
 
+    /// The paths below `dir` are one range of the ordered map: listing a directory reads its
+    /// subtree's keys, not the whole tree's.
+    fn list_dir(&self, dir: &Path) -> Vec<(OsString, EntryKind)> {
+        let dir = Self::key(dir);
+        let mut entries: Vec<(OsString, EntryKind)> = self
+            .files
+            .range::<Path, _>((Bound::Excluded(dir.as_path()), Bound::Unbounded))
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(&dir))
+            .filter_map(|p| {
+                let mut rest = p.strip_prefix(&dir).ok()?.components();
+                let first = rest.next()?.as_os_str().to_owned();
+                Some((first, if rest.next().is_some() { EntryKind::Dir } else { EntryKind::File }))
+            })
+            .collect();
+        entries.dedup();
+        entries
+    }
+
     /// Paths in the tree, rooted at `/`: the whole tree is the source, and nothing outside it
     /// can be named.
     fn resolve(&self, path: &Path) -> PathBuf {
@@ -294,6 +321,51 @@ mod tests {
             DirFs.content_hash(Path::new("x"), b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// A git tree lists a directory from its range of paths and expands Location globs level by
+    /// level to what a walk of it matches.
+    #[test]
+    fn git_trees_list_directories_and_expand_globs() {
+        use backline_catalog::discover::expand_glob;
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path();
+        for file in [
+            "a/catalog-info.yaml",
+            "a.d/catalog-info.yaml",
+            "b/catalog-info.yaml",
+            "b/deep/catalog-info.yaml",
+            "c.yaml",
+        ] {
+            let path = repo.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(repo)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        };
+        git(&["init", "-q", "-b", "main"]);
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "tree"]);
+        let fs = GitFs::open(repo, "main").unwrap();
+        let names = |dir: &str| -> Vec<(String, EntryKind)> {
+            fs.list_dir(Path::new(dir)).into_iter().map(|(n, k)| (n.to_string_lossy().into_owned(), k)).collect()
+        };
+        let (file, dir) = (EntryKind::File, EntryKind::Dir);
+        assert_eq!(names(""), [("a".into(), dir), ("a.d".into(), dir), ("b".into(), dir), ("c.yaml".into(), file)]);
+        assert_eq!(names("b"), [("catalog-info.yaml".into(), file), ("deep".into(), dir)]);
+        assert_eq!(names("a"), [("catalog-info.yaml".into(), file)]);
+        assert!(names("nowhere").is_empty());
+        let found = expand_glob(&fs, Path::new("*/catalog-info.yaml"));
+        assert_eq!(found, ["a/catalog-info.yaml", "a.d/catalog-info.yaml", "b/catalog-info.yaml"].map(PathBuf::from));
+        let found = expand_glob(&fs, Path::new("b/**/catalog-info.yaml"));
+        assert_eq!(found, ["b/catalog-info.yaml", "b/deep/catalog-info.yaml"].map(PathBuf::from));
     }
 
     #[test]
