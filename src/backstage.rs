@@ -8,35 +8,82 @@
 //! read (Backstage down, a refused token, no token set) keeps its last good entities and is
 //! recorded stale with the reason, which names the source and, for a token, its variable.
 
-use backline_backstage::{Backstage, BackstageSection, EntityRef, RemoteEntity, Snapshot, StatusLevel};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use backline_backstage::{
+    Backstage, BackstageError, BackstageSection, EntityRef, Listing, RemoteEntity, Snapshot, StatusLevel,
+};
 use backline_index::remote::{self, RemoteChanges, RemoteRelation, RemoteStatus};
 use backline_index::{BackstageSource, Index, IndexError, IndexReport, RunOptions, SourceKind, SourceSettings};
+use tokio::task::JoinHandle;
 use tracing::warn;
+
+/// Listings of Backstage sources, started before the store is open. A refresh's listing (every
+/// uid and etag served) needs nothing from the store, and it is most of what a refresh with
+/// little changed waits for, so `backline index` starts it first and opens the store, loads the
+/// stored snapshot and indexes its other sources meanwhile. A source that turns out never to
+/// have been synced drops its listing and reads the whole catalog instead.
+#[derive(Default)]
+pub struct Prefetch {
+    started: HashMap<String, Started>,
+}
+
+struct Started {
+    client: Arc<Backstage>,
+    listing: JoinHandle<Result<Listing, BackstageError>>,
+}
+
+impl Prefetch {
+    /// Starts the listing of every Backstage source among `sources` whose client can be built
+    /// (one that cannot reports why when it is synced). Call inside the runtime.
+    pub fn start(sources: &[SourceSettings]) -> Prefetch {
+        let mut started = HashMap::new();
+        for source in sources {
+            let SourceKind::Backstage(settings) = &source.kind else { continue };
+            let Ok(client) = client(&source.name, settings) else { continue };
+            let client = Arc::new(client);
+            let lister = Arc::clone(&client);
+            let listing = tokio::spawn(async move { lister.list().await });
+            started.insert(source.name.clone(), Started { client, listing });
+        }
+        Prefetch { started }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.started.values().for_each(|s| s.listing.abort());
+    }
+}
 
 /// Syncs every Backstage source among `sources`, one transaction each; one report per source
 /// (a failed source's report carries its error). Store errors stop the run; Backstage errors
-/// only mark the source stale.
+/// only mark the source stale. Listings `prefetch` started are used, not asked for again.
 pub async fn sync_all(
     index: &Index,
     sources: &[SourceSettings],
     options: &RunOptions,
+    mut prefetch: Prefetch,
 ) -> Result<Vec<IndexReport>, IndexError> {
     let mut reports = Vec::new();
     for source in sources {
         let SourceKind::Backstage(settings) = &source.kind else { continue };
-        reports.push(sync(index, &source.name, settings, options).await?);
+        let started = prefetch.started.remove(&source.name);
+        reports.push(sync(index, &source.name, settings, options, started).await?);
     }
     Ok(reports)
 }
 
 /// Reads one Backstage source (in full the first time, then only what changed) and applies it.
-pub async fn sync(
+async fn sync(
     index: &Index,
     name: &str,
     settings: &BackstageSource,
     options: &RunOptions,
+    started: Option<Started>,
 ) -> Result<IndexReport, IndexError> {
-    match fetch(index, name, settings).await? {
+    match fetch(index, name, settings, started).await? {
         Ok(changes) => index.apply_remote(name, changes, options).await,
         Err(message) => {
             warn!(source = %name, error = %message, "Backstage source failed; answers use its last good state");
@@ -51,32 +98,57 @@ async fn fetch(
     index: &Index,
     name: &str,
     settings: &BackstageSource,
+    started: Option<Started>,
 ) -> Result<Result<RemoteChanges, String>, IndexError> {
-    let client = match section(settings).resolve_from_env() {
-        Ok(config) => match Backstage::new(config) {
-            Ok(client) => client,
-            Err(e) => return Ok(Err(format!("source `{name}`: {e}"))),
+    let failed = |e: &dyn std::fmt::Display| format!("source `{name}`: {e}");
+    let (client, mut listing) = match started {
+        Some(Started { client, listing }) => (client, Some(listing)),
+        None => match client(name, settings) {
+            Ok(client) => (Arc::new(client), None),
+            Err(message) => return Ok(Err(message)),
         },
-        Err(e) => return Ok(Err(format!("source `{name}`: {e}"))),
     };
     let stamps = index.remote_snapshot(name).await?;
     if stamps.is_empty() {
+        if let Some(listing) = listing.take() {
+            listing.abort();
+        }
         return Ok(match client.full_sync().await {
             Ok(sync) => Ok(RemoteChanges::Full(sync.entities.into_iter().map(convert).collect())),
-            Err(e) => Err(format!("source `{name}`: {e}")),
+            Err(e) => Err(failed(&e)),
         });
     }
     let mut previous = Snapshot::new();
     for s in stamps {
         previous.insert(s.uid, s.etag, EntityRef { kind: s.kind, namespace: s.namespace, name: s.name });
     }
-    Ok(match client.refresh(&previous).await {
+    let listed = match listing {
+        Some(task) => match task.await {
+            Ok(listed) => listed,
+            Err(e) => return Ok(Err(failed(&format!("the listing stopped: {e}")))),
+        },
+        None => client.list().await,
+    };
+    let refreshed = match listed {
+        Ok(listing) => client.refresh_from(listing, &previous).await,
+        Err(e) => Err(e),
+    };
+    Ok(match refreshed {
         Ok(refresh) => Ok(RemoteChanges::Delta {
             upserts: refresh.added.into_iter().chain(refresh.changed).map(convert).collect(),
             removed: refresh.removed.into_iter().map(|r| r.uid).collect(),
         }),
-        Err(e) => Err(format!("source `{name}`: {e}")),
+        Err(e) => Err(failed(&e)),
     })
+}
+
+/// The source's client, or why it cannot be built (its settings, a missing token).
+fn client(name: &str, settings: &BackstageSource) -> Result<Backstage, String> {
+    section(settings)
+        .resolve_from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|config| Backstage::new(config).map_err(|e| e.to_string()))
+        .map_err(|e| format!("source `{name}`: {e}"))
 }
 
 /// The client's settings for a source (also what `check --catalog <Backstage URL>` reads with):

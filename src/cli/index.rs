@@ -21,6 +21,7 @@ use backline_index::{
 };
 
 use super::GlobalArgs;
+use crate::backstage::Prefetch;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -62,11 +63,13 @@ fn progress_bar() -> indicatif::ProgressBar {
     bar
 }
 
-/// Runs an index with a progress bar on a terminal.
+/// Runs an index with a progress bar on a terminal. Backstage sources use the listings
+/// `prefetch` started, if any.
 pub async fn run_with_progress(
     index: &Index,
     sources: Option<&[SourceSettings]>,
     mut options: RunOptions,
+    prefetch: Prefetch,
 ) -> anyhow::Result<IndexReport> {
     let bar = progress_bar();
     let tick = bar.clone();
@@ -80,7 +83,7 @@ pub async fn run_with_progress(
         None => index.index(&options).await,
     };
     let result = match result {
-        Ok(report) => crate::backstage::sync_all(index, all, &options).await.map(|remote| {
+        Ok(report) => crate::backstage::sync_all(index, all, &options, prefetch).await.map(|remote| {
             let mut report = report;
             remote.into_iter().for_each(|r| report.absorb(r));
             report
@@ -147,7 +150,7 @@ pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
     if !missing.is_empty() {
         let sources: Vec<SourceSettings> =
             index.settings().sources.iter().filter(|s| missing.contains(&s.name)).cloned().collect();
-        let report = run_with_progress(&index, Some(&sources), options.clone()).await?;
+        let report = run_with_progress(&index, Some(&sources), options.clone(), Prefetch::default()).await?;
         for s in report.failed_sources() {
             anstream::eprintln!(
                 "warning: source {} could not be indexed: {}",
@@ -180,7 +183,14 @@ pub async fn open_ready(global: &GlobalArgs) -> anyhow::Result<Index> {
                 names()
             );
         } else {
-            match run_with_progress(&index, Some(&dirs), RunOptions { wait_for_lock: false, ..options }).await {
+            match run_with_progress(
+                &index,
+                Some(&dirs),
+                RunOptions { wait_for_lock: false, ..options },
+                Prefetch::default(),
+            )
+            .await
+            {
                 Ok(_) => {}
                 Err(e) if e.downcast_ref::<IndexError>().is_some_and(|e| matches!(e, IndexError::Busy)) => {
                     anstream::eprintln!(
@@ -220,6 +230,8 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
                 "no sources to index: add a [[source]] to backline.toml (see docs/configuration.md) or pass a directory"
             );
         }
+        // Backstage listings run while the store opens (see `Prefetch`).
+        let prefetch = Prefetch::start(&settings.sources);
         let index = Index::open(settings).await?;
         let options = RunOptions {
             wait_for_lock: args.wait,
@@ -229,7 +241,7 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
             progress: None,
             migration_day: None,
         };
-        let report = match run_with_progress(&index, None, options).await {
+        let report = match run_with_progress(&index, None, options, prefetch).await {
             Ok(r) => r,
             Err(e) => {
                 index.close().await;

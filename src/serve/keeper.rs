@@ -338,11 +338,13 @@ async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) ->
         migration_day: None,
     };
     let started = Instant::now();
+    // Backstage listings run while the directory and git sources are indexed.
+    let prefetch = crate::backstage::Prefetch::start(sources);
     let mut result = index.index_sources(sources, &run).await;
     // Backstage sources: a refresh that asks Backstage only for what changed since the store's
     // snapshot; a failure marks the source stale, the other sources keep their run.
     if let Ok(report) = &mut result {
-        match crate::backstage::sync_all(index, sources, &run).await {
+        match crate::backstage::sync_all(index, sources, &run, prefetch).await {
             Ok(remote) => remote.into_iter().for_each(|r| report.absorb(r)),
             Err(e) => result = Err(e),
         }

@@ -1,8 +1,8 @@
 //! Benchmark of a Backstage catalog source at scale: 100,000 generated entities (plus 100
 //! `Location`s) served by the fake Backstage backend of the tests, over loopback, gzip on.
 //!
-//! Reports the median of several runs of a refresh with nothing changed (one uid/etag listing,
-//! `listing_page_size` 5000, no fetch) and of a full sync (cursor paging, `page_size` 500), the
+//! Reports the median of several runs of a refresh with nothing changed (the uid/etag listing
+//! in one `GET /entities`, no fetch) and of a full sync (cursor paging, `page_size` 500), the
 //! client's CPU time (user + system, this process only) and peak resident memory (VmHWM) for
 //! each, and the gzip ratio of a 500-entity page. The refreshes run first, from a snapshot built
 //! locally, so their peak is not the full sync's.

@@ -48,6 +48,24 @@ struct PageInfo {
     next_cursor: Option<String>,
 }
 
+/// What a Backstage serves, by uid and etag: [`Backstage::list`], for [`Backstage::refresh_from`].
+/// About 200 bytes an entity.
+#[derive(Debug)]
+pub struct Listing {
+    rows: Vec<Stamped>,
+}
+
+impl Listing {
+    /// Entities listed (`Location`s and repeated uids left out).
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
 #[derive(Deserialize)]
 struct ByRefs {
     items: Vec<Option<Box<RawValue>>>,
@@ -99,33 +117,72 @@ impl Backstage {
         Ok(FullSync { entities, skipped_locations, snapshot })
     }
 
-    /// What changed since `previous`: one listing of uids and etags (paged by
-    /// `listing_page_size`), then the added and changed entities fetched by ref in batches of
+    /// What changed since `previous`: one listing of uids and etags ([`Backstage::list`]), then the added and changed entities fetched by ref in batches of
     /// `refs_batch_size`. Nothing is fetched when no etag moved.
     pub async fn refresh(&self, previous: &Snapshot) -> Result<Refresh, BackstageError> {
+        let listing = self.list().await?;
+        self.refresh_from(listing, previous).await
+    }
+
+    /// The first half of [`Backstage::refresh`]: every uid and etag served (within the
+    /// configured filter), `Location`s left out. It needs no previous state, so a caller can
+    /// run it while that state is still being read from its store.
+    ///
+    /// By default one `GET /entities` with the listing's fields: one query, where by-query pages
+    /// each count the catalog again and walk a cursor (a real backend listed 19,777 entities in
+    /// 0.47–0.60 s this way, against about 0.75 s in four by-query pages; its time goes into
+    /// reading each entity, whatever is projected). `listing_page_size` pages by-query instead,
+    /// for a backend whose one-request listing would exceed the request timeout.
+    pub async fn list(&self) -> Result<Listing, BackstageError> {
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        // Locations and uids listed twice are left out.
+        let mut keep = |row: Stamped| {
+            if !entity::is_location(&row.entity_ref.kind) && seen.insert(row.uid.clone()) {
+                rows.push(row);
+            }
+        };
+        let url = self.config.base_url.clone();
+        // Uncompressed: uids and etags shrink too little to pay for Backstage's gzip (see `http`).
+        match self.config.listing_page_size {
+            None => {
+                let mut query: Vec<(&str, &str)> = vec![("fields", LISTING_FIELDS)];
+                query.extend(self.config.filter.iter().map(|f| ("filter", f.as_str())));
+                let endpoint = self.endpoint(&["entities"], &query)?;
+                let bytes = self.http.get(&endpoint, Encoding::Identity).await?;
+                let listed: Vec<Listed> = self.decode(&endpoint, &bytes)?;
+                for row in listed {
+                    keep(row.check(&url)?);
+                }
+            }
+            Some(limit) => {
+                self.pages(limit, Some(LISTING_FIELDS), Encoding::Identity, |page: Page<Listed>| {
+                    for row in page.items {
+                        keep(row.check(&url)?);
+                    }
+                    Ok(())
+                })
+                .await?;
+            }
+        }
+        Ok(Listing { rows })
+    }
+
+    /// The second half of [`Backstage::refresh`]: `listing` diffed against `previous`, and what
+    /// moved fetched by ref.
+    pub async fn refresh_from(&self, listing: Listing, previous: &Snapshot) -> Result<Refresh, BackstageError> {
         let mut snapshot = Snapshot::new();
         let mut to_fetch: Vec<Stamped> = Vec::new();
         let mut unchanged = 0;
-        let url = self.config.base_url.clone();
-        // Classified page by page: the listing itself is never held whole. Uncompressed: uids
-        // and etags shrink too little to pay for Backstage's gzip (see `http`).
-        self.pages(self.config.listing_page_size, Some(LISTING_FIELDS), Encoding::Identity, |page: Page<Listed>| {
-            for row in page.items {
-                let row = row.check(&url)?;
-                if entity::is_location(&row.entity_ref.kind) || snapshot.contains(&row.uid) {
-                    continue;
+        for row in listing.rows {
+            match previous.get(&row.uid) {
+                Some(stamp) if stamp.etag == row.etag => {
+                    unchanged += 1;
+                    snapshot.insert(row.uid, row.etag, row.entity_ref);
                 }
-                match previous.get(&row.uid) {
-                    Some(stamp) if stamp.etag == row.etag => {
-                        unchanged += 1;
-                        snapshot.insert(row.uid, row.etag, row.entity_ref);
-                    }
-                    Some(_) | None => to_fetch.push(row),
-                }
+                Some(_) | None => to_fetch.push(row),
             }
-            Ok(())
-        })
-        .await?;
+        }
         let mut added = Vec::new();
         let mut changed = Vec::new();
         for batch in to_fetch.chunks(usize::try_from(self.config.refs_batch_size).unwrap_or(usize::MAX)) {

@@ -8,7 +8,7 @@
 //! frontend_url = "https://backstage.example.com"  # the app (`app.baseUrl`), for entity page links
 //! token_env = "BACKLINE_BACKSTAGE_TOKEN"          # the default
 //! page_size = 500            # entities per by-query page in a full sync
-//! listing_page_size = 5000   # uid/etag rows per page in a refresh listing
+//! listing_page_size = 5000   # page a refresh listing by-query (default: one request)
 //! refs_batch_size = 200      # entity refs per by-refs request
 //! timeout_ms = 30000         # per request, connection to last byte
 //! max_retries = 4            # after a 429, a 5xx, a timeout or a refused connection
@@ -31,7 +31,6 @@ use crate::token::Token;
 pub const ENV_TOKEN: &str = "BACKLINE_BACKSTAGE_TOKEN";
 
 const DEFAULT_PAGE_SIZE: u32 = 500;
-const DEFAULT_LISTING_PAGE_SIZE: u32 = 5000;
 const DEFAULT_REFS_BATCH_SIZE: u32 = 200;
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
 const DEFAULT_MAX_RETRIES: u32 = 4;
@@ -72,7 +71,9 @@ pub struct BackstageConfig {
     /// Where the token came from, for an operator told it was refused.
     pub token_env: String,
     pub page_size: u32,
-    pub listing_page_size: u32,
+    /// `None`: a refresh lists every uid and etag in one `GET /entities` (one query, no count,
+    /// no cursor); `Some(n)`: by-query pages of `n` rows.
+    pub listing_page_size: Option<u32>,
     pub refs_batch_size: u32,
     pub timeout: Duration,
     pub max_retries: u32,
@@ -155,10 +156,7 @@ impl BackstageSection {
             token: Token::new(raw),
             token_env,
             page_size: at_least_one("page_size", self.page_size.unwrap_or(DEFAULT_PAGE_SIZE))?,
-            listing_page_size: at_least_one(
-                "listing_page_size",
-                self.listing_page_size.unwrap_or(DEFAULT_LISTING_PAGE_SIZE),
-            )?,
+            listing_page_size: self.listing_page_size.map(|n| at_least_one("listing_page_size", n)).transpose()?,
             refs_batch_size: at_least_one("refs_batch_size", self.refs_batch_size.unwrap_or(DEFAULT_REFS_BATCH_SIZE))?,
             timeout: Duration::from_millis(self.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS).max(1)),
             max_retries: self.max_retries.unwrap_or(DEFAULT_MAX_RETRIES),
@@ -206,7 +204,7 @@ mod tests {
         assert_eq!(config.base_url, "http://127.0.0.1:7007");
         assert_eq!(config.token.expose(), TOKEN);
         assert_eq!(config.token_env, ENV_TOKEN);
-        assert_eq!((config.page_size, config.listing_page_size, config.refs_batch_size), (500, 5000, 200));
+        assert_eq!((config.page_size, config.listing_page_size, config.refs_batch_size), (500, None, 200));
         assert_eq!(config.frontend_url, None);
         assert!(!format!("{config:?}").contains(TOKEN));
     }

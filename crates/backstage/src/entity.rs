@@ -160,6 +160,7 @@ struct ListedMetadata {
 }
 
 /// A listing row, checked: uid, etag and ref.
+#[derive(Debug)]
 pub(crate) struct Stamped {
     pub(crate) uid: String,
     pub(crate) etag: String,

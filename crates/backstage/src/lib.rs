@@ -26,7 +26,7 @@ mod retry;
 mod snapshot;
 mod token;
 
-pub use client::Backstage;
+pub use client::{Backstage, Listing};
 pub use config::{BackstageConfig, BackstageSection, ConfigError, ENV_TOKEN};
 pub use entity::{
     EntityRef, MANAGED_BY_LOCATION, MANAGED_BY_ORIGIN_LOCATION, Relation, RemoteEntity, StatusError, StatusItem,

@@ -43,7 +43,7 @@ async fn a_refresh_retries_its_fetches_too() {
     fake.fail_next(&[Fault::Unavailable]);
     let refresh = backstage.refresh(&sync.snapshot).await.unwrap();
     assert_eq!(refresh.changed.len(), 1);
-    assert_eq!(fake.count("by-query"), 2);
+    assert_eq!(fake.count("/entities"), 2, "the listing, failed once and retried");
     assert_eq!(fake.count("by-refs"), 1);
 }
 

@@ -78,9 +78,31 @@ async fn refresh_with_nothing_changed_costs_one_listing_and_fetches_nothing() {
     assert_eq!(refresh.snapshot, sync.snapshot);
     let asked = fake.requests();
     assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(asked[0].path, "/api/catalog/entities", "one request lists the whole catalog");
     let fields = asked[0].query.iter().find(|(k, _)| k == "fields").map(|(_, v)| v.as_str());
     assert_eq!(fields, Some("metadata.uid,metadata.etag,kind,metadata.namespace,metadata.name"));
     assert_eq!(fake.count("by-refs"), 0);
+}
+
+#[tokio::test]
+async fn a_listing_page_size_pages_the_listing_by_query_with_the_filter() {
+    let fake = Fake::start().await;
+    let all = client(&fake, "").full_sync().await.unwrap();
+    let paged = client(&fake, "listing_page_size = 2");
+    fake.touch(LEDGER, "edited");
+    fake.clear_requests();
+    let refresh = paged.refresh(&all.snapshot).await.unwrap();
+    assert_eq!(refs(&refresh.changed), ["Component:default/ledger-db-service"]);
+    assert_eq!(refresh.unchanged, 3);
+    assert_eq!(fake.count("by-query"), 3, "6 rows (Locations included) in pages of 2");
+    assert_eq!(fake.count("/entities"), 0);
+
+    // A filter reaches either listing, and what it leaves out is reported removed.
+    for extra in ["filter = [\"kind=user\"]", "filter = [\"kind=user\"]\nlisting_page_size = 1"] {
+        let refresh = client(&fake, extra).refresh(&refresh.snapshot).await.unwrap();
+        assert_eq!(refresh.unchanged, 1, "{extra}");
+        assert_eq!(refresh.removed.len(), 3, "{extra}");
+    }
 }
 
 #[tokio::test]
@@ -95,7 +117,7 @@ async fn one_changed_etag_fetches_exactly_that_entity() {
     assert!(refresh.added.is_empty() && refresh.removed.is_empty());
     assert_eq!(refresh.unchanged, 3);
     assert!(refresh.changed[0].document.contains("now with a description"));
-    assert_eq!(fake.count("by-query"), 1);
+    assert_eq!(fake.count("/entities"), 1);
     let fetches: Vec<_> = fake.requests().into_iter().filter(|r| r.path.ends_with("by-refs")).collect();
     assert_eq!(fetches.len(), 1);
     assert_eq!(fetches[0].body, r#"{"entityRefs":["component:default/ledger-db-service"]}"#);

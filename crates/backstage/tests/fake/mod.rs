@@ -1,5 +1,6 @@
 //! A local fake Backstage backend for the tests and the benchmark. It serves the catalog API's
-//! real shapes: `GET /api/catalog/entities/by-query` with keyset cursor paging over
+//! real shapes: `GET /api/catalog/entities` (the whole filtered catalog as one array),
+//! `GET /api/catalog/entities/by-query` with keyset cursor paging over
 //! `metadata.uid` (the cursor carries the filter, later pages ignore `filter`), `fields`
 //! projection, `filter=kind=…`, `{"items","totalItems","pageInfo":{"nextCursor"}}`; and
 //! `POST /api/catalog/entities/by-refs` answering `{"items":[entity|null…]}` in the order asked.
@@ -233,6 +234,7 @@ async fn handle(State(state): State<Arc<Mutex<FakeState>>>, req: Request) -> Res
     }
     match (parts.method.as_str(), parts.uri.path()) {
         ("GET", "/api/catalog/entities/by-query") => by_query(&s, &query, gzip),
+        ("GET", "/api/catalog/entities") => entities(&s, &query, gzip),
         ("POST", "/api/catalog/entities/by-refs") => by_refs(&s, &body, gzip),
         _ => error(StatusCode::NOT_FOUND, "NotFoundError", "Not Found"),
     }
@@ -257,20 +259,7 @@ fn by_query(s: &FakeState, query: &[(String, String)], gzip: bool) -> Response {
         }
         None => (None, query.iter().filter(|(k, _)| k == "filter").map(|(_, v)| v.clone()).collect()),
     };
-    let matches = |e: &Entry| {
-        filters.is_empty()
-            || filters.iter().any(|set| {
-                set.split(',').all(|pair| {
-                    let (k, v) = pair.split_once('=').unwrap();
-                    match k {
-                        "kind" => e.kind.eq_ignore_ascii_case(v),
-                        "metadata.namespace" => e.namespace.eq_ignore_ascii_case(v),
-                        "metadata.name" => e.name.eq_ignore_ascii_case(v),
-                        _ => false,
-                    }
-                })
-            })
-    };
+    let matches = |e: &Entry| filtered_in(e, &filters);
     let range = match &after {
         Some(a) => s.entities.range::<String, _>((std::ops::Bound::Excluded(a.clone()), std::ops::Bound::Unbounded)),
         None => s.entities.range::<String, _>(..),
@@ -302,6 +291,43 @@ fn by_query(s: &FakeState, query: &[(String, String)], gzip: bool) -> Response {
     }
     out.push_str("}}");
     json_response(StatusCode::OK, out, gzip)
+}
+
+/// Whether `e` passes `filters`: any of the sets, every `key=value` of a set.
+fn filtered_in(e: &Entry, filters: &[String]) -> bool {
+    filters.is_empty()
+        || filters.iter().any(|set| {
+            set.split(',').all(|pair| {
+                let (k, v) = pair.split_once('=').unwrap();
+                match k {
+                    "kind" => e.kind.eq_ignore_ascii_case(v),
+                    "metadata.namespace" => e.namespace.eq_ignore_ascii_case(v),
+                    "metadata.name" => e.name.eq_ignore_ascii_case(v),
+                    _ => false,
+                }
+            })
+        })
+}
+
+/// `GET /entities`: every entity passing the filters, as one JSON array.
+fn entities(s: &FakeState, query: &[(String, String)], gzip: bool) -> Response {
+    let known = ["filter", "fields", "offset", "limit", "after", "order"];
+    if let Some((k, _)) = query.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        return error(StatusCode::BAD_REQUEST, "InputError", &format!("Unknown query parameter '{k}'"));
+    }
+    let filters: Vec<String> = query.iter().filter(|(k, _)| k == "filter").map(|(_, v)| v.clone()).collect();
+    let fields: Option<Vec<String>> =
+        query.iter().find(|(k, _)| k == "fields").map(|(_, f)| f.split(',').map(str::to_owned).collect());
+    let items: Vec<String> = s
+        .entities
+        .iter()
+        .filter(|(_, e)| filtered_in(e, &filters))
+        .map(|(uid, e)| match &fields {
+            None => e.json.clone(),
+            Some(fields) => project(uid, e, fields).to_string(),
+        })
+        .collect();
+    json_response(StatusCode::OK, format!("[{}]", items.join(",")), gzip)
 }
 
 /// `fields` projection: identity fields straight from the entry, others from the document.
