@@ -19,11 +19,12 @@ use backline_index::{BackstageSource, Index, IndexError, IndexReport, RunOptions
 use tokio::task::JoinHandle;
 use tracing::warn;
 
-/// Listings of Backstage sources, started before the store is open. A refresh's listing (every
-/// uid and etag served) needs nothing from the store, and it is most of what a refresh with
-/// little changed waits for, so `backline index` starts it first and opens the store, loads the
-/// stored snapshot and indexes its other sources meanwhile. A source that turns out never to
-/// have been synced drops its listing and reads the whole catalog instead.
+/// Listings of Backstage sources, started before anything else of a run. A refresh's listing
+/// (every uid and etag served) needs nothing from the store, and it is most of what a refresh
+/// with little changed waits for, so `backline index` starts it right after opening the store
+/// and loads the stored snapshot and indexes its other sources meanwhile. Only sources the store
+/// holds entities of are listed: a first sync reads the whole catalog instead, and a listing
+/// started for nothing would keep Backstage busy while it serves the first pages.
 #[derive(Default)]
 pub struct Prefetch {
     started: HashMap<String, Started>,
@@ -35,19 +36,25 @@ struct Started {
 }
 
 impl Prefetch {
-    /// Starts the listing of every Backstage source among `sources` whose client can be built
-    /// (one that cannot reports why when it is synced). Call inside the runtime.
-    pub fn start(sources: &[SourceSettings]) -> Prefetch {
+    /// Starts the listing of every Backstage source among `sources` that `index` holds entities
+    /// of and whose client can be built (one that cannot reports why when it is synced). Call
+    /// inside the runtime.
+    pub async fn start(index: &Index, sources: &[SourceSettings]) -> Result<Prefetch, IndexError> {
+        let synced: Vec<String> =
+            index.sources().await?.into_iter().filter(|s| s.file_count > 0).map(|s| s.name).collect();
         let mut started = HashMap::new();
         for source in sources {
             let SourceKind::Backstage(settings) = &source.kind else { continue };
+            if !synced.contains(&source.name) {
+                continue;
+            }
             let Ok(client) = client(&source.name, settings) else { continue };
             let client = Arc::new(client);
             let lister = Arc::clone(&client);
             let listing = tokio::spawn(async move { lister.list().await });
             started.insert(source.name.clone(), Started { client, listing });
         }
-        Prefetch { started }
+        Ok(Prefetch { started })
     }
 }
 

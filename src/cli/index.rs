@@ -230,9 +230,15 @@ pub fn run(global: &GlobalArgs, args: Args) -> anyhow::Result<ExitCode> {
                 "no sources to index: add a [[source]] to backline.toml (see docs/configuration.md) or pass a directory"
             );
         }
-        // Backstage listings run while the store opens (see `Prefetch`).
-        let prefetch = Prefetch::start(&settings.sources);
         let index = Index::open(settings).await?;
+        // Backstage listings run while the rest of the run does (see `Prefetch`).
+        let prefetch = match Prefetch::start(&index, &index.settings().sources).await {
+            Ok(prefetch) => prefetch,
+            Err(e) => {
+                index.close().await;
+                return Err(e.into());
+            }
+        };
         let options = RunOptions {
             wait_for_lock: args.wait,
             prune: !adhoc && !args.keep_unconfigured,

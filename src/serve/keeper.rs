@@ -339,8 +339,10 @@ async fn run(index: &Index, sources: &[SourceSettings], opts: &KeeperOptions) ->
     };
     let started = Instant::now();
     // Backstage listings run while the directory and git sources are indexed.
-    let prefetch = crate::backstage::Prefetch::start(sources);
-    let mut result = index.index_sources(sources, &run).await;
+    let (prefetch, mut result) = match crate::backstage::Prefetch::start(index, sources).await {
+        Ok(prefetch) => (prefetch, index.index_sources(sources, &run).await),
+        Err(e) => (crate::backstage::Prefetch::default(), Err(e)),
+    };
     // Backstage sources: a refresh that asks Backstage only for what changed since the store's
     // snapshot; a failure marks the source stale, the other sources keep their run.
     if let Ok(report) = &mut result {
