@@ -36,7 +36,7 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// What discovery needs from a file system.
 pub trait FileSystem: Sync {
     /// The bytes of a regular file; an error for anything else (devices, FIFOs, directories) and
-    /// for files over [`MAX_FILE_BYTES`], whatever size they claim beforehand.
+    /// for files over [`MAX_FILE_BYTES`] ([`too_large`]), whatever size they claim beforehand.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     fn is_dir(&self, path: &Path) -> bool;
     fn is_file(&self, path: &Path) -> bool;
@@ -114,25 +114,44 @@ impl EntryKind {
 pub struct RealFs;
 
 impl FileSystem for RealFs {
+    /// One open, one `fstat` and (for a file that is what its size says) one read: a large
+    /// check reads tens of thousands of small files, and every system call per file shows.
+    /// The open does not block (a FIFO would wait for a writer) and never makes a terminal
+    /// the process's own; whatever was opened is refused unless it is a regular file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        // Checked before opening (opening a FIFO would wait for a writer) and again on the open
-        // file (the path may have been swapped in between).
-        if !std::fs::metadata(path)?.is_file() {
-            return Err(not_regular());
-        }
-        let file = std::fs::File::open(path)?;
+        let mut open = std::fs::OpenOptions::new();
+        open.read(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::custom_flags(&mut open, libc::O_NONBLOCK | libc::O_NOCTTY);
+        let file = open.open(path)?;
         let meta = file.metadata()?;
         if !meta.is_file() {
             return Err(not_regular());
         }
-        // The size in the metadata is a hint, not a bound: `/proc` files report 0.
-        let mut bytes = Vec::with_capacity(meta.len().min(MAX_FILE_BYTES) as usize);
-        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-        if bytes.len() as u64 > MAX_FILE_BYTES {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                format!("over Backline's {} MiB limit for one catalog file", MAX_FILE_BYTES / (1024 * 1024)),
-            ));
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(too_large(Some(meta.len())));
+        }
+        // The size is a hint, not a bound: `/proc` files report 0, and a file may grow while it
+        // is read. A file that fills its size exactly is taken as read; any other is read to
+        // its end, counting.
+        let expected = meta.len() as usize;
+        let mut bytes = vec![0; expected];
+        let mut filled = 0;
+        let mut reader = &file;
+        while filled < expected {
+            match reader.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        bytes.truncate(filled);
+        if expected == 0 || filled < expected {
+            reader.take(MAX_FILE_BYTES + 1 - filled as u64).read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(too_large(None));
+            }
         }
         Ok(bytes)
     }
@@ -203,6 +222,25 @@ fn walker(dir: &Path, respect_ignore: bool) -> ignore::WalkBuilder {
 
 fn not_regular() -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, "not a regular file")
+}
+
+/// The error for a file over [`MAX_FILE_BYTES`] (its size, when known before reading): what
+/// [`FileSystem::read`] gives, and what [`read_failure`] turns into a finding's message.
+pub fn too_large(len: Option<u64>) -> io::Error {
+    const MIB: u64 = 1024 * 1024;
+    let size = len.map_or_else(|| "File is".to_owned(), |len| format!("File is {} MiB,", len / MIB));
+    io::Error::new(
+        io::ErrorKind::FileTooLarge,
+        format!(
+            "{size} over Backline's {} MiB limit for one catalog file; split it into smaller files.",
+            MAX_FILE_BYTES / MIB
+        ),
+    )
+}
+
+/// The message of an `Unreadable` finding for a file [`FileSystem::read`] refused.
+pub fn read_failure(err: &io::Error) -> String {
+    if err.kind() == io::ErrorKind::FileTooLarge { err.to_string() } else { format!("Cannot read file: {err}.") }
 }
 
 fn absolute(path: &Path) -> PathBuf {
@@ -349,40 +387,10 @@ pub fn normalize(path: &Path) -> PathBuf {
 pub fn load_file(fs: &dyn FileSystem, path: &Path, kinds: &CustomKinds) -> (Option<SourceFile>, Vec<Finding>) {
     let display = display_path(path);
     let mut findings = Vec::new();
-    match fs.len(path) {
-        Ok(len) if len > MAX_FILE_BYTES => {
-            findings.push(Finding::new(
-                Code::Unreadable,
-                &display,
-                TextRange::empty(0),
-                format!(
-                    "File is {} MiB, over Backline's {} MiB limit for one catalog file; split it into smaller files.",
-                    len / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                ),
-            ));
-            return (None, findings);
-        }
-        Err(err) => {
-            findings.push(Finding::new(
-                Code::Unreadable,
-                &display,
-                TextRange::empty(0),
-                format!("Cannot read file: {err}."),
-            ));
-            return (None, findings);
-        }
-        Ok(_) => {}
-    }
     let bytes = match fs.read(path) {
         Ok(b) => b,
         Err(err) => {
-            findings.push(Finding::new(
-                Code::Unreadable,
-                &display,
-                TextRange::empty(0),
-                format!("Cannot read file: {err}."),
-            ));
+            findings.push(Finding::new(Code::Unreadable, &display, TextRange::empty(0), read_failure(&err)));
             return (None, findings);
         }
     };

@@ -117,7 +117,29 @@ fn special_files_are_never_read() {
     let fifo = dir.path().join("fifo.yaml");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     assert_eq!(RealFs.read(&fifo).unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    // A file whose size says 0 is still read to its end.
+    let status = RealFs.read(Path::new("/proc/self/status")).unwrap();
+    assert!(String::from_utf8_lossy(&status).contains("VmRSS"), "{}", String::from_utf8_lossy(&status));
     // Regular files read as before.
     std::fs::write(dir.path().join("a.yaml"), COMPONENT).unwrap();
     assert_eq!(RealFs.read(&dir.path().join("a.yaml")).unwrap(), COMPONENT.as_bytes());
+}
+
+#[test]
+fn a_file_over_the_limit_is_reported_with_its_size_and_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("catalog-info.yaml");
+    // Sparse: 65 MiB of size without 65 MiB of disk.
+    std::fs::File::create(&big).unwrap().set_len(65 * 1024 * 1024).unwrap();
+    std::fs::write(dir.path().join("small.catalog-info.yaml"), COMPONENT).unwrap();
+    let d = check(dir.path(), Vec::new());
+    assert_eq!(read_paths(&d), ["small.catalog-info.yaml"], "the other file is still checked");
+    let messages: Vec<&str> =
+        d.findings.iter().filter(|f| f.code == Code::Unreadable).map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["File is 65 MiB, over Backline's 64 MiB limit for one catalog file; split it into smaller files."]
+    );
+    let err = RealFs.read(&big).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::FileTooLarge);
 }

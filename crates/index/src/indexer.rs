@@ -33,7 +33,7 @@ use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::CustomKinds;
 use backline_catalog::codes::{Code, Stage};
 use backline_catalog::discover::{
-    MAX_FILE_BYTES, TargetScope, is_catalog_file_name, normalize, resolve_location_targets_within,
+    TargetScope, is_catalog_file_name, normalize, read_failure, resolve_location_targets_within,
 };
 use backline_catalog::finding::{Finding, Severity};
 use backline_catalog::lint_level::LintLevels;
@@ -803,34 +803,12 @@ fn process_file(ctx: &ReadContext, path: &Path) -> FileOutcome {
         return out;
     }
 
-    let unreadable = |message: String| vec![file_finding(Code::Unreadable, message, "read")];
-    match fs.len(path) {
-        Ok(len) if len > MAX_FILE_BYTES => {
-            out.outcome = Outcome::Unreadable {
-                prior: prior_file.map(|p| p.id),
-                findings: unreadable(format!(
-                    "File is {} MiB, over Backline's {} MiB limit for one catalog file; split it into smaller files.",
-                    len / (1024 * 1024),
-                    MAX_FILE_BYTES / (1024 * 1024)
-                )),
-            };
-            return out;
-        }
-        Err(e) => {
-            out.outcome = Outcome::Unreadable {
-                prior: prior_file.map(|p| p.id),
-                findings: unreadable(format!("Cannot read file: {e}.")),
-            };
-            return out;
-        }
-        Ok(_) => {}
-    }
     let bytes = match fs.read(path) {
         Ok(b) => b,
         Err(e) => {
             out.outcome = Outcome::Unreadable {
                 prior: prior_file.map(|p| p.id),
-                findings: unreadable(format!("Cannot read file: {e}.")),
+                findings: vec![file_finding(Code::Unreadable, read_failure(&e), "read")],
             };
             return out;
         }

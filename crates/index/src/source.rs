@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use backline_catalog::discover::{EntryKind, FileSystem, RealFs};
+use backline_catalog::discover::{EntryKind, FileSystem, MAX_FILE_BYTES, RealFs, too_large};
 
 use crate::filestat::FileStat;
 
@@ -250,6 +250,9 @@ impl GitFs {
 impl FileSystem for GitFs {
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
         let blob = self.files.get(&Self::key(path)).ok_or_else(|| io::Error::from(io::ErrorKind::NotFound))?;
+        if blob.size > MAX_FILE_BYTES {
+            return Err(too_large(Some(blob.size)));
+        }
         self.cat_file(&blob.oid)
     }
 

@@ -184,26 +184,16 @@ pub(crate) fn slim(mut parsed: ParsedFile) -> ParsedFile {
 /// Reads and parses one file from disk. `None` when it cannot be read (the finding says why).
 pub(crate) fn load(path: &Path, kinds: &CustomKinds) -> (Option<ParsedFile>, Vec<Finding>) {
     let key: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-    let unreadable = |message: String| Finding::new(Code::Unreadable, &key, TextRange::empty(0), message);
-    match RealFs.len(path) {
-        Ok(len) if len > discover::MAX_FILE_BYTES => {
-            return (
-                None,
-                vec![unreadable(format!(
-                    "File is {} MiB, over Backline's {} MiB limit for one catalog file; split it into smaller files.",
-                    len / (1024 * 1024),
-                    discover::MAX_FILE_BYTES / (1024 * 1024)
-                ))],
-            );
-        }
-        Err(err) => return (None, vec![unreadable(format!("Cannot read file: {err}."))]),
-        Ok(_) => {}
-    }
     // Regular files only, counted while read: a Location may name `/proc/self/pagemap`, whose
     // reported size is 0.
     let bytes = match RealFs.read(path) {
         Ok(b) => b,
-        Err(err) => return (None, vec![unreadable(format!("Cannot read file: {err}."))]),
+        Err(err) => {
+            return (
+                None,
+                vec![Finding::new(Code::Unreadable, &key, TextRange::empty(0), discover::read_failure(&err))],
+            );
+        }
     };
     let (text, findings) = match String::from_utf8(bytes) {
         Ok(s) => (s, Vec::new()),
