@@ -113,7 +113,9 @@ struct CheckedFile {
 impl CheckedFile {
     fn new(file: SourceFile, keep_details: bool, symbols: &Mutex<Symbols>) -> CheckedFile {
         let parsed = file.parsed;
-        let facts = FileFacts::new(&parsed, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut local = Symbols::default();
+        let facts = FileFacts::new(&parsed, &mut local)
+            .rebase(&local, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
         // Scorecard rules read the entities' details (annotations, links, lifecycle): kept whole.
         let (line_index, findings, details) = if keep_details {
             (parsed.line_index.clone(), parsed.findings.clone(), Some(Box::new(parsed)))

@@ -54,7 +54,9 @@ fn main() {
     let symbols = Mutex::new(Symbols::default());
     let parse_lean = |f: &backline_catalog::generate::GeneratedFile| {
         let p = parse_file(f.path.as_str().into(), &f.content);
-        let facts = FileFacts::new(&p, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut local = Symbols::default();
+        let facts =
+            FileFacts::new(&p, &mut local).rebase(&local, &mut symbols.lock().unwrap_or_else(PoisonError::into_inner));
         (p.findings, facts)
     };
     let lint = |parsed: &[(Vec<Finding>, FileFacts)], symbols: &Mutex<Symbols>| {

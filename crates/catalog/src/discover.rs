@@ -486,7 +486,7 @@ pub fn discover_with<T: Send>(
                 }
             });
             let mut found = found.into_inner().unwrap_or_else(PoisonError::into_inner);
-            found.sort_by(|a, b| a.0.cmp(&b.0));
+            found.sort_unstable_by(|a, b| path_order(&a.0, &b.0));
             wave.extend(found.into_iter().filter(|(p, _)| seen.insert(p.clone())));
         } else if fs.is_file(&root) {
             if seen.insert(root.clone()) {
@@ -631,8 +631,22 @@ pub fn expand_glob(fs: &dyn FileSystem, path: &Path) -> Vec<PathBuf> {
         Some(levels) => expand_by_level(fs, &base, &levels),
         None => expand_by_walk(fs, &base, &text),
     };
-    found.sort();
+    found.sort_unstable_by(|a, b| path_order(a, b));
     found
+}
+
+/// The order of `Path::cmp` (component by component) for normalised paths, compared as bytes
+/// with the separator below every other byte, as the end of a component is: sorting tens of
+/// thousands of paths component by component showed in profiles of `check`.
+pub fn path_order(a: &Path, b: &Path) -> std::cmp::Ordering {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let key = |c: &u8| if *c == b'/' { 0 } else { *c };
+        a.as_os_str().as_bytes().iter().map(key).cmp(b.as_os_str().as_bytes().iter().map(key))
+    }
+    #[cfg(not(unix))]
+    a.cmp(b)
 }
 
 /// One component of a glob below its base.
@@ -827,6 +841,13 @@ mod tests {
             let by_level = component_matchers(&path, &base).is_some();
             assert_eq!(by_level, !pattern.contains("**") && !pattern.contains("{a/"), "{pattern}");
         }
+        // Paths sort as `Path::cmp` sorts them.
+        let mut paths: Vec<PathBuf> =
+            ["a/b", "a-b", "a", "a/b/c", "a.b/c", "ab", "/x/y", "/x", "b", "a/c", "/x-y"].map(PathBuf::from).into();
+        let mut expected = paths.clone();
+        expected.sort();
+        paths.sort_by(|a, b| path_order(a, b));
+        assert_eq!(paths, expected);
         // The case this exists for lists only what it must: a walk would list `services/b/deep`.
         let found = expand_glob(&RealFs, &root.join("services/*/catalog-info.yaml"));
         let names: Vec<_> =

@@ -22,10 +22,12 @@ use crate::text::TextRange;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Sym(u32);
 
-/// Interned strings, each stored once.
+/// Interned strings, each stored once. Hashed with foldhash: a large check interns about a
+/// million strings and looks each up again, and SipHash made that the costliest step after YAML
+/// parsing; its per-process seed keeps a catalog from choosing colliding names.
 #[derive(Debug, Clone, Default)]
 pub struct Symbols {
-    strings: IndexSet<Box<str>>,
+    strings: IndexSet<Box<str>, foldhash::fast::RandomState>,
 }
 
 impl Symbols {
@@ -139,6 +141,25 @@ impl FileFacts {
 
     pub fn entities(&self) -> impl Iterator<Item = &EntityFacts> {
         self.documents.iter().filter_map(|d| d.entity.as_ref())
+    }
+
+    /// These facts, made with their own table `local`, with symbols of `shared` instead. Threads
+    /// that share one table make each file's facts with a table of their own and take the
+    /// shared one only for this: interning the file's few distinct strings once more, without
+    /// the string building and line lookups of [`FileFacts::new`].
+    pub fn rebase(mut self, local: &Symbols, shared: &mut Symbols) -> FileFacts {
+        let map: Vec<Sym> = local.strings.iter().map(|s| shared.intern(s)).collect();
+        let remap = |sym: &mut Sym| *sym = map.get(sym.0 as usize).copied().unwrap_or(*sym);
+        for entity in self.documents.iter_mut().filter_map(|d| d.entity.as_mut()) {
+            remap(&mut entity.canonical);
+            for reference in &mut entity.references {
+                remap(&mut reference.raw);
+                if let Some(target) = &mut reference.target {
+                    remap(&mut target.canonical);
+                }
+            }
+        }
+        self
     }
 }
 

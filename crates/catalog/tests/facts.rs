@@ -1,4 +1,5 @@
-//! An index of facts interned in one shared table (how `backline check` lints) finds exactly what
+//! An index of facts interned in one shared table (how `backline check` lints, each file's facts
+//! made with a table of its own and rebased into the shared one) finds exactly what
 //! an index of the parsed files finds (how the language server and tests lint): the same
 //! findings, messages, ranges, related locations and fixes.
 
@@ -49,9 +50,21 @@ fn by_parsed_files(files: &[ParsedFile], external: &[EntityRef]) -> Vec<Finding>
     out
 }
 
-fn by_facts(files: &[ParsedFile], external: &[EntityRef]) -> Vec<Finding> {
+/// `rebased`: each file's facts are made with a table of its own and rebased into the shared one,
+/// as `check`'s threads do.
+fn by_facts(files: &[ParsedFile], external: &[EntityRef], rebased: bool) -> Vec<Finding> {
     let mut symbols = Symbols::default();
-    let facts: Vec<FileFacts> = files.iter().map(|f| FileFacts::new(f, &mut symbols)).collect();
+    let facts: Vec<FileFacts> = files
+        .iter()
+        .map(|f| {
+            if rebased {
+                let mut local = Symbols::default();
+                FileFacts::new(f, &mut local).rebase(&local, &mut symbols)
+            } else {
+                FileFacts::new(f, &mut symbols)
+            }
+        })
+        .collect();
     let org: Vec<_> =
         external.iter().map(|r| backline_catalog::origin::OrgEntity { entity_ref: r.clone(), origin: None }).collect();
     let index = CatalogIndex::build_from_facts(symbols, &facts, &org, &|_| None);
@@ -72,6 +85,7 @@ fn facts_lint_as_parsed_files() {
     for external in [&[][..], &external[..]] {
         let expected = by_parsed_files(&files, external);
         assert!(expected.iter().any(|f| f.code == Code::UnknownReference), "the corpus exercises dangling references");
-        assert_eq!(by_facts(&files, external), expected);
+        assert_eq!(by_facts(&files, external, false), expected);
+        assert_eq!(by_facts(&files, external, true), expected);
     }
 }

@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
-use backline_catalog::discover::is_catalog_file_name;
+use backline_catalog::discover::{is_catalog_file_name, path_order};
 
 use crate::filestat::{FileStat, RunClock};
 
@@ -113,7 +113,7 @@ pub(crate) fn walk(root: &Path, prior: Option<WalkState>, clock: RunClock) -> Wa
     let mut state = WalkState { context: if before == after { before } else { None }, nodes: Vec::new() };
     let mut files = Vec::new();
     flatten(tree, u32::MAX, root, &mut state.nodes, &mut files);
-    files.sort();
+    files.sort_unstable_by(|a, b| path_order(a, b));
     Walked { files, state, dirs_listed: listed.into_inner() }
 }
 
