@@ -70,18 +70,7 @@ pub trait FileSystem: Sync {
     /// for none; directories holding no file at any depth are missing from it, which no glob
     /// naming files can tell.
     fn list_dir(&self, dir: &Path) -> Vec<(std::ffi::OsString, EntryKind)> {
-        let mut entries: Vec<(std::ffi::OsString, EntryKind)> = self
-            .walk(dir, false)
-            .iter()
-            .filter_map(|p| {
-                let mut rest = p.strip_prefix(dir).ok()?.components();
-                let first = rest.next()?.as_os_str().to_owned();
-                Some((first, if rest.next().is_some() { EntryKind::Dir } else { EntryKind::File }))
-            })
-            .collect();
-        entries.sort();
-        entries.dedup();
-        entries
+        entries_of(dir, self.walk(dir, false).iter().map(PathBuf::as_path))
     }
     /// Where `path` really is (symlinks followed), to decide whether a Location may name it.
     /// Trees without links (a git revision, an in-memory map) are already their own scope and
@@ -89,6 +78,22 @@ pub trait FileSystem: Sync {
     fn resolve(&self, path: &Path) -> PathBuf {
         normalize(path)
     }
+}
+
+/// The entries directly in `dir` that `files` (every file below it, at any depth) imply: each
+/// file's first component below `dir`, a directory when more follow. For file systems that list
+/// directories by the files they hold ([`FileSystem::list_dir`]'s default, git trees).
+pub fn entries_of<'a>(dir: &Path, files: impl Iterator<Item = &'a Path>) -> Vec<(std::ffi::OsString, EntryKind)> {
+    let mut entries: Vec<(std::ffi::OsString, EntryKind)> = files
+        .filter_map(|p| {
+            let mut rest = p.strip_prefix(dir).ok()?.components();
+            let first = rest.next()?.as_os_str().to_owned();
+            Some((first, if rest.next().is_some() { EntryKind::Dir } else { EntryKind::File }))
+        })
+        .collect();
+    entries.sort();
+    entries.dedup();
+    entries
 }
 
 /// What a walk sees at a path: symbolic links, devices and sockets are neither.

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use backline_catalog::discover::{EntryKind, FileSystem, MAX_FILE_BYTES, RealFs, too_large};
+use backline_catalog::discover::{EntryKind, FileSystem, MAX_FILE_BYTES, RealFs, entries_of, too_large};
 
 use crate::filestat::FileStat;
 
@@ -278,19 +278,12 @@ impl FileSystem for GitFs {
     /// subtree's keys, not the whole tree's.
     fn list_dir(&self, dir: &Path) -> Vec<(OsString, EntryKind)> {
         let dir = Self::key(dir);
-        let mut entries: Vec<(OsString, EntryKind)> = self
+        let below = self
             .files
             .range::<Path, _>((Bound::Excluded(dir.as_path()), Bound::Unbounded))
-            .map(|(p, _)| p)
-            .take_while(|p| p.starts_with(&dir))
-            .filter_map(|p| {
-                let mut rest = p.strip_prefix(&dir).ok()?.components();
-                let first = rest.next()?.as_os_str().to_owned();
-                Some((first, if rest.next().is_some() { EntryKind::Dir } else { EntryKind::File }))
-            })
-            .collect();
-        entries.dedup();
-        entries
+            .map(|(p, _)| p.as_path())
+            .take_while(|p| p.starts_with(&dir));
+        entries_of(&dir, below)
     }
 
     /// Paths in the tree, rooted at `/`: the whole tree is the source, and nothing outside it
