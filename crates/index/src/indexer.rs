@@ -33,7 +33,7 @@ use super::{Index, IndexError, SourceKind, SourceSettings};
 use backline_catalog::CustomKinds;
 use backline_catalog::codes::{Code, Stage};
 use backline_catalog::discover::{
-    EntryKind, FileSystem, TargetScope, is_catalog_file_name, normalize, read_failure, resolve_location_targets_within,
+    TargetScope, is_catalog_file_name, normalize, read_failure, resolve_location_targets_within,
 };
 use backline_catalog::finding::{Finding, Severity};
 use backline_catalog::lint_level::LintLevels;
@@ -575,7 +575,7 @@ async fn index_source(
     }
     let mut visited: HashSet<String> = HashSet::new();
     let levels = options.lint_levels.clone().map(Arc::new);
-    let mut ctx = ReadContext::new(
+    let ctx = Arc::new(ReadContext::new(
         fs,
         base,
         prior.clone(),
@@ -584,9 +584,7 @@ async fn index_source(
         levels,
         options.kinds.clone(),
         clock,
-    );
-    ctx.walked = seen.clone();
-    let ctx = Arc::new(ctx);
+    ));
     // Pipelined: the next chunk is read and parsed (blocking pool, rayon) while this one is
     // written (the store's connection), so both cores stay busy on a full index.
     let spawn_chunk = |queue: &mut VecDeque<PathBuf>| {
@@ -739,46 +737,6 @@ struct ReadContext {
     /// file cost a `canonicalize` of the source's path per file.
     scope: TargetScope,
     clock: RunClock,
-    /// The files the walk of the source found, which Location globs match against without a
-    /// `stat` each ([`WalkedFs`]).
-    walked: HashSet<PathBuf>,
-}
-
-/// The source's file system, with the files its walk just found known to be regular files.
-/// A Location glob like `./services/*/catalog-info.yaml` checks one name in each of tens of
-/// thousands of directories on every run; the walk already saw those files (it yields regular
-/// files only, never links), so they need no second `stat`. Anything else is asked of the
-/// source.
-struct WalkedFs<'a> {
-    fs: &'a dyn SourceFs,
-    walked: &'a HashSet<PathBuf>,
-}
-
-impl FileSystem for WalkedFs<'_> {
-    fn read(&self, path: &Path) -> std::io::Result<Vec<u8>> {
-        self.fs.read(path)
-    }
-    fn is_dir(&self, path: &Path) -> bool {
-        self.fs.is_dir(path)
-    }
-    fn is_file(&self, path: &Path) -> bool {
-        self.walked.contains(path) || self.fs.is_file(path)
-    }
-    fn walk(&self, dir: &Path, respect_ignore: bool) -> Vec<PathBuf> {
-        self.fs.walk(dir, respect_ignore)
-    }
-    fn len(&self, path: &Path) -> std::io::Result<u64> {
-        self.fs.len(path)
-    }
-    fn kind(&self, path: &Path) -> Option<EntryKind> {
-        if self.walked.contains(path) { Some(EntryKind::File) } else { self.fs.kind(path) }
-    }
-    fn list_dir(&self, dir: &Path) -> Vec<(std::ffi::OsString, EntryKind)> {
-        self.fs.list_dir(dir)
-    }
-    fn resolve(&self, path: &Path) -> PathBuf {
-        self.fs.resolve(path)
-    }
 }
 
 impl ReadContext {
@@ -794,14 +752,13 @@ impl ReadContext {
         clock: RunClock,
     ) -> ReadContext {
         let scope = TargetScope::new(&*fs, std::slice::from_ref(&base), allowed);
-        ReadContext { fs, base, prior, follow, levels, kinds, scope, clock, walked: HashSet::new() }
+        ReadContext { fs, base, prior, follow, levels, kinds, scope, clock }
     }
 }
 
 /// Reads, compares and (when changed) parses one file. Runs on a rayon thread.
 fn process_file(ctx: &ReadContext, path: &Path) -> FileOutcome {
     let (fs, scope, follow, kinds) = (&*ctx.fs, &ctx.scope, ctx.follow, &*ctx.kinds);
-    let targets_fs = WalkedFs { fs, walked: &ctx.walked };
     let levels = ctx.levels.as_deref();
     let rel = relative(path, &ctx.base);
     let display: Arc<str> = Arc::from(rel.as_str());
@@ -825,8 +782,7 @@ fn process_file(ctx: &ReadContext, path: &Path) -> FileOutcome {
         let Ok(locations) = serde_json::from_str::<Vec<StoredLocation>>(json) else { return };
         if follow {
             for loc in &locations {
-                let (targets, findings) =
-                    resolve_location_targets_within(&targets_fs, scope, path, &display, &loc.spec());
+                let (targets, findings) = resolve_location_targets_within(fs, scope, path, &display, &loc.spec());
                 out.targets.extend(targets);
                 for f in findings {
                     let (line, column) = loc.position(f.range);
@@ -903,7 +859,7 @@ fn process_file(ctx: &ReadContext, path: &Path) -> FileOutcome {
                 .collect(),
         };
         if follow {
-            let (targets, loc_findings) = resolve_location_targets_within(&targets_fs, scope, path, &display, spec);
+            let (targets, loc_findings) = resolve_location_targets_within(fs, scope, path, &display, spec);
             out.targets.extend(targets);
             for f in loc_findings {
                 let (line, column) = stored.position(f.range);
